@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CmsConfig(AppConfig):
+    name = "cms"
+    verbose_name = _("Storefront")
+
+    def ready(self):
+        from cms import services  # noqa: F401  (signal receivers)

@@ -1,0 +1,160 @@
+"""Storefront pages. They render; selectors and services of the other apps do the work."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.blocks import EditorialStreamBlock
+
+
+class SeoMixin(models.Model):
+    """Pages carry a proper title and meta description (Wagtail's promote tab)."""
+
+    class Meta:
+        abstract = True
+
+    def get_meta_description(self) -> str:
+        return self.search_description or ""
+
+
+class HomePage(SeoMixin, Page):
+    """The territory's front page: featured offers, categories, map, editorial content."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(EditorialStreamBlock(), verbose_name=_("content"), blank=True)
+
+    max_count_per_parent = 1
+    parent_page_types = ["wagtailcore.Page"]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel(
+            "featured_offers", label=_("Featured offer"), heading=_("Featured offers"), max_num=12
+        ),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.views import home_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_context(request=request, page=self))
+        return context
+
+
+class FeaturedOffer(Orderable):
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_offers")
+    offer = models.ForeignKey(
+        "marketplace.OfferPage", verbose_name=_("offer"), on_delete=models.CASCADE, related_name="+"
+    )
+    panels = [PageChooserPanel("offer", ["marketplace.OfferPage"])]
+
+
+class OfferIndexPage(SeoMixin, Page):
+    """The searchable catalogue (``/offres/``)."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    max_count_per_parent = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("offer index")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.views import offer_index_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(offer_index_context(request=request, page=self))
+        return context
+
+
+class ProviderIndexPage(SeoMixin, Page):
+    """Parent of the providers' pages (``/prestataires/``)."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    max_count_per_parent = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ProviderPage"]
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("provider index")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.views import provider_index_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(provider_index_context(request=request, page=self))
+        return context
+
+
+class ProviderPage(SeoMixin, Page):
+    """A provider's public page; its offers are its children.
+
+    Created by the approval service; the provider's members edit it and its subtree.
+    """
+
+    provider = models.OneToOneField(
+        "marketplace.Provider",
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="page",
+    )
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    body = StreamField(EditorialStreamBlock(), verbose_name=_("presentation"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("photo or logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    parent_page_types = ["cms.ProviderIndexPage"]
+    subpage_types = [
+        "marketplace.StayOfferPage",
+        "marketplace.ActivityOfferPage",
+        "marketplace.ProductOfferPage",
+    ]
+    content_panels = Page.content_panels + [
+        FieldPanel("tagline"),
+        FieldPanel("logo"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("tagline")]
+
+    class Meta:
+        verbose_name = _("provider page")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.views import provider_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(provider_page_context(request=request, page=self))
+        return context
+
+
+class StandardPage(SeoMixin, Page):
+    """Editorial page: about, legal notice, accessibility statement..."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(EditorialStreamBlock(), verbose_name=_("content"), blank=True)
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = ["cms.StandardPage"]
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("standard page")

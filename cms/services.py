@@ -1,0 +1,138 @@
+"""Writes of the storefront: the territory's page tree and the provider pages."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils.text import slugify
+from wagtail.models import GroupPagePermission, Page, Site
+
+from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, ProviderPage
+from marketplace.models import Provider
+from marketplace.services import provider_approved
+
+EDITORS_GROUP = "Éditeurs du territoire"
+FINANCE_GROUP = "Finances du territoire"
+COUNCIL_GROUP = "Conseil"
+PROVIDER_PAGE_PERMISSIONS = ("add", "change", "lock", "unlock")
+
+
+@transaction.atomic
+def territory_setup(
+    *,
+    hostname: str = "localhost",
+    port: int = 80,
+    site_name: str = "Comptoir",
+    home_title: str = "Accueil",
+) -> Site:
+    """Create (or complete) a territory: its site, home page, catalogue and groups.
+
+    Idempotent. The first territory replaces Wagtail's default welcome page.
+    """
+    root = Page.get_first_root_node()
+    site = (
+        Site.objects.filter(hostname=hostname, port=port).first()
+        or Site.objects.filter(is_default_site=True).first()
+    )
+    home = site.root_page.specific if site else None
+    if not isinstance(home, HomePage):
+        home = root.add_child(
+            instance=HomePage(title=home_title, slug=slugify(site_name) or "accueil")
+        )
+        old_root = site.root_page if site else None
+        if site is None:
+            site = Site(hostname=hostname, port=port, is_default_site=not Site.objects.exists())
+        site.root_page = home
+        site.site_name = site_name
+        site.hostname = hostname
+        site.port = port
+        site.save()
+        if old_root is not None and old_root.depth == 2 and not old_root.get_children().exists():
+            if old_root.specific_class is Page:
+                old_root.delete()
+
+    if not OfferIndexPage.objects.child_of(home).exists():
+        home.add_child(instance=OfferIndexPage(title="Offres", slug="offres"))
+    if not ProviderIndexPage.objects.child_of(home).exists():
+        home.add_child(instance=ProviderIndexPage(title="Prestataires", slug="prestataires"))
+
+    groups_setup(home=home)
+    return site
+
+
+def groups_setup(*, home: Page) -> None:
+    """The territory's staff groups and their permissions."""
+    access_admin = Permission.objects.get(
+        codename="access_admin", content_type__app_label="wagtailadmin"
+    )
+    editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    editors.permissions.add(
+        access_admin,
+        *Permission.objects.filter(
+            content_type__app_label="marketplace",
+            codename__in=[
+                "view_provider",
+                "change_provider",
+                "add_providercategory",
+                "change_providercategory",
+                "delete_providercategory",
+                "add_label",
+                "change_label",
+                "delete_label",
+            ],
+        ),
+        *Permission.objects.filter(
+            content_type__app_label__in=["wagtailimages", "wagtaildocs"],
+            codename__in=[
+                "add_image",
+                "change_image",
+                "choose_image",
+                "add_document",
+                "change_document",
+                "choose_document",
+            ],
+        ),
+    )
+    for permission_type in ("add", "change", "publish", "lock", "unlock", "bulk_delete"):
+        GroupPagePermission.objects.get_or_create(
+            group=editors,
+            page=home,
+            permission=Permission.objects.get(
+                codename=f"{permission_type}_page", content_type__app_label="wagtailcore"
+            ),
+        )
+    for name in (FINANCE_GROUP, COUNCIL_GROUP):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(access_admin)
+
+
+def provider_index_for_site(site: Site) -> ProviderIndexPage:
+    return ProviderIndexPage.objects.descendant_of(site.root_page).get()
+
+
+@receiver(provider_approved)
+def provider_page_ensure(sender, *, provider: Provider, by=None, **kwargs) -> ProviderPage:
+    """Create the approved provider's public page and scope its group to that subtree."""
+    page = ProviderPage.objects.filter(provider=provider).first()
+    if page is None:
+        index = provider_index_for_site(provider.site)
+        page = index.add_child(
+            instance=ProviderPage(
+                title=provider.name,
+                slug=provider.slug,
+                provider=provider,
+                search_description=provider.description[:255],
+                owner=by,
+            )
+        )
+        page.save_revision(user=by).publish(user=by)
+    elif not page.live:
+        page.get_latest_revision().publish(user=by)
+    for permission_type in PROVIDER_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=provider.group,
+            page=page,
+            permission=Permission.objects.get(
+                codename=f"{permission_type}_page", content_type__app_label="wagtailcore"
+            ),
+        )
+    return page

@@ -1,0 +1,39 @@
+from marketplace.models.offers import (
+    ActivityOfferPage,
+    ActivitySlot,
+    Closure,
+    OfferGalleryImage,
+    OfferKind,
+    OfferPage,
+    ProductOfferPage,
+    SeasonalPrice,
+    StayNight,
+    StayOfferPage,
+    Weekday,
+    WeeklySlot,
+)
+from marketplace.models.providers import Provider, ProviderMembership, ProviderStatus
+from marketplace.models.taxonomy import Label, ProviderCategory
+from marketplace.models.territory import CancellationPolicy, TerritorySettings
+
+__all__ = [
+    "ActivityOfferPage",
+    "ActivitySlot",
+    "CancellationPolicy",
+    "Closure",
+    "Label",
+    "OfferGalleryImage",
+    "OfferKind",
+    "OfferPage",
+    "ProductOfferPage",
+    "Provider",
+    "ProviderCategory",
+    "ProviderMembership",
+    "ProviderStatus",
+    "SeasonalPrice",
+    "StayNight",
+    "StayOfferPage",
+    "TerritorySettings",
+    "WeeklySlot",
+    "Weekday",
+]

@@ -1,0 +1,81 @@
+"""The territory: a Wagtail Site plus its settings."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+
+class CancellationPolicy(models.TextChoices):
+    FLEXIBLE = "flexible", _("Flexible")
+    MODERATE = "moderate", _("Moderate")
+    STRICT = "strict", _("Strict")
+
+
+@register_setting(icon="site")
+class TerritorySettings(BaseSiteSetting):
+    """What a territory (one Wagtail Site) decides for its whole marketplace."""
+
+    operator_legal_name = models.CharField(_("operator's legal name"), max_length=200, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
+    travel_operator_number = models.CharField(
+        _("travel operator registration number"), max_length=40, blank=True
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    default_cancellation_policy = models.CharField(
+        _("default cancellation policy"),
+        max_length=20,
+        choices=CancellationPolicy.choices,
+        default=CancellationPolicy.MODERATE,
+    )
+    hold_minutes = models.PositiveIntegerField(
+        _("hold duration (minutes)"),
+        default=15,
+        help_text=_("How long a cart's capacity stays reserved while the visitor pays."),
+    )
+    require_offer_approval = models.BooleanField(
+        _("approve offers before their first publication"),
+        default=False,
+        help_text=_(
+            "When on, a provider's new offer goes live only after a territory editor "
+            "approves it in the publication workflow."
+        ),
+    )
+    map_latitude = models.DecimalField(
+        _("map centre latitude"), max_digits=9, decimal_places=6, default=45.0
+    )
+    map_longitude = models.DecimalField(
+        _("map centre longitude"), max_digits=9, decimal_places=6, default=4.0
+    )
+    map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=10)
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("operator_legal_name"),
+                FieldPanel("vat_number"),
+                FieldPanel("travel_operator_number"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_phone"),
+            ],
+            heading=_("Operator"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("currency"),
+                FieldPanel("default_cancellation_policy"),
+                FieldPanel("hold_minutes"),
+                FieldPanel("require_offer_approval"),
+            ],
+            heading=_("Bookings"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("map_latitude"), FieldPanel("map_longitude"), FieldPanel("map_zoom")],
+            heading=_("Map"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("territory settings")
