@@ -1,0 +1,250 @@
+"""The commission engine: pure Python, no ORM inside the maths.
+
+A ``Line`` (what is being sold, where, when, for how much) and the live ``RuleSpec``s of
+a territory go in; a ``Quote`` comes out. The storefront, the cart, the checkout and the
+simulation of a draft rule all call :func:`quote`, so they agree to the cent.
+
+Which rule applies: among the live rules whose scope matches the line and whose
+validity period contains the booking date, the most specific one. Specificity is
+compared dimension by dimension, in this order (the first difference decides):
+
+1. a rule naming **providers**,
+2. then one naming **categories**,
+3. then **labels**,
+4. then **communes**,
+5. then **offer kinds**,
+
+so a provider-specific rule beats a category rule, which beats the territory's base
+rule (a rule that names none of them). Two matching rules with the same specificity
+are a tie: :func:`find_ties` reports them so that publishing such a rule is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from commissions.money import round_half_up
+
+HUNDRED = Decimal(100)
+
+
+def split_largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
+    """Split ``total`` cents in proportion to ``weights`` with the largest remainder method.
+
+    The parts always add up to ``total`` exactly; ties in remainders go to the earlier
+    weight, so the result is deterministic. Negative totals are split symmetrically.
+    """
+    if not weights:
+        if total:
+            raise ValueError("cannot split a non-zero amount among no shares")
+        return []
+    weights = [Decimal(w) for w in weights]
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        raise ValueError("weights must not all be zero")
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    exact = [magnitude * w / weight_sum for w in weights]
+    floors = [int(x) for x in exact]  # exact >= 0, so int() is floor
+    leftover = magnitude - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [sign * part for part in floors]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a commission: a rate, a fixed amount, and bounds (all optional)."""
+
+    rate: Decimal = Decimal(0)  # percent, two decimals
+    fixed: int = 0  # cents, per booking
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def amount(self, subtotal: int) -> int:
+        """clamp(round(subtotal × rate) + fixed, minimum, maximum), within [0, subtotal]."""
+        value = round_half_up(Decimal(subtotal) * self.rate / HUNDRED) + self.fixed
+        if self.minimum is not None:
+            value = max(value, self.minimum)
+        if self.maximum is not None:
+            value = min(value, self.maximum)
+        return max(0, min(value, subtotal))
+
+    @property
+    def is_zero(self) -> bool:
+        return self.rate == 0 and self.fixed == 0 and not self.minimum
+
+
+@dataclass(frozen=True)
+class Scope:
+    providers: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    labels: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+    def specificity(self) -> tuple[bool, ...]:
+        return (
+            bool(self.providers),
+            bool(self.categories),
+            bool(self.labels),
+            bool(self.communes),
+            bool(self.kinds),
+        )
+
+    def matches(self, line: Line) -> bool:
+        return (
+            (not self.providers or line.provider in self.providers)
+            and (not self.categories or bool(self.categories & set(line.categories)))
+            and (not self.labels or bool(self.labels & set(line.labels)))
+            and (not self.communes or _fold(line.commune) in {_fold(c) for c in self.communes})
+            and (not self.kinds or line.kind in self.kinds)
+        )
+
+    def could_overlap(self, other: Scope) -> bool:
+        """Whether some line could match both scopes.
+
+        A line has one provider, commune and kind, so those sets must intersect; it may
+        carry several categories and labels, so any two of those sets can both match.
+        """
+
+        def meet(a: frozenset, b: frozenset, fold=lambda x: x) -> bool:
+            return not a or not b or bool({fold(x) for x in a} & {fold(x) for x in b})
+
+        return (
+            meet(self.providers, other.providers)
+            and meet(self.communes, other.communes, _fold)
+            and meet(self.kinds, other.kinds)
+        )
+
+
+def _fold(value: str) -> str:
+    return " ".join((value or "").casefold().split())
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A live commission rule, as plain data (built from the snippet by the app)."""
+
+    key: str
+    name: str
+    scope: Scope = field(default_factory=Scope)
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    provider_side: Side = field(default_factory=Side)
+    visitor_side: Side = field(default_factory=Side)
+    # (beneficiary key, percentage) pairs summing to 100.00, in display order.
+    distribution: tuple[tuple[str, Decimal], ...] = ()
+    revision_id: int | None = None
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    def periods_overlap(self, other: RuleSpec) -> bool:
+        start = max(self.valid_from or dt.date.min, other.valid_from or dt.date.min)
+        end = min(self.valid_until or dt.date.max, other.valid_until or dt.date.max)
+        return start <= end
+
+
+@dataclass(frozen=True)
+class Line:
+    """What is sold: by whom, of which kind, where, when, for how much (cents)."""
+
+    subtotal: int
+    booked_on: dt.date
+    provider: str = ""
+    categories: tuple[str, ...] = ()
+    kind: str = ""
+    commune: str = ""
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quote:
+    subtotal: int
+    visitor_fee: int
+    provider_commission: int
+    allocations: dict[str, int]
+    rule: str | None
+    rule_revision_id: int | None
+
+    @property
+    def commission(self) -> int:
+        return self.visitor_fee + self.provider_commission
+
+    @property
+    def visitor_total(self) -> int:
+        return self.subtotal + self.visitor_fee
+
+    @property
+    def provider_net(self) -> int:
+        return self.subtotal - self.provider_commission
+
+    def as_dict(self) -> dict:
+        return {
+            "subtotal": self.subtotal,
+            "visitor_fee": self.visitor_fee,
+            "provider_commission": self.provider_commission,
+            "commission": self.commission,
+            "visitor_total": self.visitor_total,
+            "provider_net": self.provider_net,
+            "allocations": dict(self.allocations),
+            "rule": self.rule,
+        }
+
+
+def select_rule(line: Line, rules: Iterable[RuleSpec]) -> RuleSpec | None:
+    """The most specific rule matching the line on its booking date (see module doc)."""
+    candidates = [r for r in rules if r.is_valid_on(line.booked_on) and r.scope.matches(line)]
+    if not candidates:
+        return None
+    # Among equals (a tie that publishing should have refused), the key decides so the
+    # result stays deterministic.
+    return max(candidates, key=lambda r: (r.scope.specificity(), r.key))
+
+
+def quote(line: Line, rules: Iterable[RuleSpec]) -> Quote:
+    """Price a line's commission with the rule that applies; zero when none does."""
+    if line.subtotal < 0:
+        raise ValueError("a subtotal cannot be negative")
+    rule = select_rule(line, rules)
+    if rule is None:
+        return Quote(line.subtotal, 0, 0, {}, None, None)
+    visitor_fee = rule.visitor_side.amount(line.subtotal)
+    provider_commission = rule.provider_side.amount(line.subtotal)
+    commission = visitor_fee + provider_commission
+    allocations: dict[str, int] = {}
+    if rule.distribution:
+        keys = [key for key, _ in rule.distribution]
+        parts = split_largest_remainder(commission, [share for _, share in rule.distribution])
+        allocations = dict(zip(keys, parts, strict=True))
+    elif commission:
+        allocations = {"operator": commission}
+    return Quote(
+        subtotal=line.subtotal,
+        visitor_fee=visitor_fee,
+        provider_commission=provider_commission,
+        allocations=allocations,
+        rule=rule.key,
+        rule_revision_id=rule.revision_id,
+    )
+
+
+def find_ties(candidate: RuleSpec, live: Iterable[RuleSpec]) -> list[RuleSpec]:
+    """Live rules that would tie with ``candidate`` for some booking."""
+    return [
+        other
+        for other in live
+        if other.key != candidate.key
+        and other.scope.specificity() == candidate.scope.specificity()
+        and other.scope.could_overlap(candidate.scope)
+        and other.periods_overlap(candidate)
+    ]
