@@ -1,0 +1,107 @@
+# Comptoir's everyday commands. `make run` and `make test` are the two to remember.
+#
+# Everything goes through .venv, created on first use from pyproject.toml; the install
+# is redone only when pyproject.toml changes (stamp file), so every target is quick
+# once the machine is set up.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+CHROMIUM := /usr/bin/chromium
+
+# Translations: compiled from the catalogues at install (the .mo files are not committed).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignore=static \
+	--ignore=tests --ignore=media
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve test lint format bench vendor messages translations \
+	migrate seed clean
+
+help:
+	@echo "make run      install, migrate, load the demo and serve http://127.0.0.1:$(PORT)"
+	@echo "make test     the whole test suite on SQLite (browser tests if $(CHROMIUM) exists)"
+	@echo "make lint     ruff, migrations up to date, Django system checks"
+	@echo "make bench    storefront benchmark (tests/bench/storefront.py)"
+	@echo "make vendor   front-end assets from the npm registry into static/"
+	@echo "make messages update the .po catalogues from the code (needs gettext)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Comptoir needs Python 3.11 or newer ($(PYTHON) is older)." >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check --quiet --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	@# pyproject.toml installs no package (packages = []): the apps live at the top level.
+	@# A .pth puts the project on the venv's path, so scripts run from elsewhere
+	@# (tests/bench/storefront.py, gunicorn, huey) import config and the apps.
+	@$(PY) -c 'import pathlib, sysconfig; \
+		pathlib.Path(sysconfig.get_paths()["purelib"], "comptoir-project.pth").write_text("$(CURDIR)\n")'
+	@touch $@
+
+install: $(STAMP) translations
+
+# msgfmt (GNU gettext) when present, else Babel (a dev dependency) compiles the same file.
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		msgfmt --check-format -o $@ $<; \
+	else \
+		$(VENV)/bin/pybabel compile --domain=django -i $< -o $@; \
+	fi
+
+translations: $(MO_FILES)
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l en --no-obsolete $(MAKEMESSAGES_IGNORE)
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# runserver in the foreground, a huey consumer beside it; one Ctrl-C stops both.
+run: seed
+	@echo
+	@echo "Comptoir: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo "Demo accounts are listed above (seed_demo). Ctrl-C stops the server and the worker."
+	@echo
+	@$(MAKE) --no-print-directory serve
+
+serve: install
+	@$(PY) manage.py run_huey & huey=$$!; \
+	trap 'kill -TERM $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "Browser tests: run with $(CHROMIUM)."; \
+	else \
+		echo "Browser tests: SKIPPED, $(CHROMIUM) is not installed (apt-get install chromium)."; \
+	fi
+	$(VENV)/bin/pytest -rs $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) tests/bench/storefront.py
+
+vendor:
+	@if [ -f package.json ]; then npm ci; else echo "No package.json: nothing to install."; fi
+	@if [ -f scripts/vendor_leaflet.sh ]; then sh scripts/vendor_leaflet.sh; fi
+
+clean:
+	rm -rf $(VENV) var/staticfiles
+	find . -path ./$(VENV) -prune -o -name '*.mo' -path '*/locale/*' -print -delete
