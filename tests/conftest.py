@@ -15,6 +15,12 @@ def _huey_immediate():
     HUEY.immediate = previous
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded files and image renditions go to a temporary directory, never var/media."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
 def territory(db):
     """The default site with its home page, catalogue, provider index and staff groups."""
