@@ -8,7 +8,7 @@ from wagtail.models import GroupPagePermission, Page, Site
 
 from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, ProviderPage
 from marketplace.models import Provider
-from marketplace.services import provider_approved
+from marketplace.services import offer_workflow_ensure, provider_approved
 
 EDITORS_GROUP = "Éditeurs du territoire"
 FINANCE_GROUP = "Finances du territoire"
@@ -52,10 +52,14 @@ def territory_setup(
 
     if not OfferIndexPage.objects.child_of(home).exists():
         home.add_child(instance=OfferIndexPage(title="Offres", slug="offres"))
-    if not ProviderIndexPage.objects.child_of(home).exists():
-        home.add_child(instance=ProviderIndexPage(title="Prestataires", slug="prestataires"))
+    provider_index = ProviderIndexPage.objects.child_of(home).first()
+    if provider_index is None:
+        provider_index = home.add_child(
+            instance=ProviderIndexPage(title="Prestataires", slug="prestataires")
+        )
 
     groups_setup(home=home)
+    offer_workflow_ensure(page=provider_index, approvers=Group.objects.get(name=EDITORS_GROUP))
     return site
 
 

@@ -221,6 +221,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_WORKFLOW_ENABLED = True
+# A workflow's approval publishes even when the submitter (a provider member) may not.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "marketplace.workflows.workflow_state_publish"
 
 # Map tiles for Leaflet (the library itself is served from static/).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

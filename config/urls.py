@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from marketplace import views as marketplace_views
+
 urlpatterns = [
     # The admin signs in through allauth too (verified e-mail, password or code).
     path(
@@ -25,6 +27,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("devenir-partenaire/", marketplace_views.provider_apply_view, name="provider_apply"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

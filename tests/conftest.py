@@ -58,3 +58,58 @@ def editor(territory):
 @pytest.fixture
 def visitor(db):
     return make_user("visiteur@example.org")
+
+
+def make_siret(seed: int) -> str:
+    """A valid (Luhn) SIRET number, different for each seed."""
+    body = f"{seed:013d}"[-13:]
+    if body.startswith("356000000"):
+        body = "4" + body[1:]
+    for last in "0123456789":
+        digits = body + last
+        total = sum(
+            (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
+            for i, d in enumerate(int(c) for c in reversed(digits))
+        )
+        if total % 10 == 0:
+            return digits
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def category(db):
+    from marketplace.models import ProviderCategory
+
+    return ProviderCategory.objects.get_or_create(
+        slug="camping", defaults={"name": "Camping", "name_en": "Campsite"}
+    )[0]
+
+
+def make_provider(site, *, name: str, category, member=None, approve: bool = True, **fields):
+    """A provider of ``site`` applied for by ``member``; approved (page, group) by default."""
+    from marketplace.models import Provider
+    from marketplace.services import provider_approve, provider_slug_unique
+
+    seed = Provider.objects.count() + 1
+    values = {
+        "legal_name": f"{name} SARL",
+        "commune": "Saint-Martin",
+        "address": "1 place de la Mairie",
+        "postcode": "07100",
+        "siret": make_siret(seed * 7919),
+        "contact_name": "Camille Martin",
+        "email": f"contact{seed}@example.org",
+        "description": f"{name}: une entreprise du territoire.",
+    }
+    values.update(fields)
+    provider = Provider.objects.create(
+        site=site,
+        name=name,
+        slug=provider_slug_unique(name=name),
+        category=category,
+        applied_by=member,
+        **values,
+    )
+    if approve:
+        provider = provider_approve(provider=provider)
+    return provider

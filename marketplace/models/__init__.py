@@ -15,6 +15,7 @@ from marketplace.models.offers import (
 from marketplace.models.providers import Provider, ProviderMembership, ProviderStatus
 from marketplace.models.taxonomy import Label, ProviderCategory
 from marketplace.models.territory import CancellationPolicy, TerritorySettings
+from marketplace.models.workflow import OfferPublicationTask
 
 __all__ = [
     "ActivityOfferPage",
@@ -25,6 +26,7 @@ __all__ = [
     "OfferGalleryImage",
     "OfferKind",
     "OfferPage",
+    "OfferPublicationTask",
     "ProductOfferPage",
     "Provider",
     "ProviderCategory",

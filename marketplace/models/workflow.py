@@ -1,0 +1,45 @@
+"""The territory's approval of an offer before its first publication."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import AbstractGroupApprovalTask
+
+
+class OfferPublicationTask(AbstractGroupApprovalTask):
+    """Editors approve an offer's first publication, when the territory asks for it.
+
+    The task approves itself as it starts (so the workflow goes on and publishes at
+    once) when the page's site does not require approval
+    (``TerritorySettings.require_offer_approval``), when the page has been published
+    before (later edits go live on submit), or when it is not an offer (a provider's
+    own page). Otherwise it waits, like a group approval task, for its groups.
+    """
+
+    def needs_approval(self, obj) -> bool:
+        from marketplace.models.offers import OfferPage
+        from marketplace.models.territory import TerritorySettings
+
+        if not isinstance(obj, OfferPage) or obj.first_published_at is not None:
+            return False
+        site = obj.get_site()
+        if site is None:
+            return True
+        return TerritorySettings.for_site(site).require_offer_approval
+
+    def start(self, workflow_state, user=None):
+        task_state = super().start(workflow_state, user=user)
+        if not self.needs_approval(workflow_state.content_object):
+            # ``update=False``: WorkflowState.update() sees the task finished and moves
+            # on to the next task, or finishes the workflow (which publishes).
+            task_state.approve(user=user, update=False, comment=str(_("Approved automatically.")))
+        return task_state
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "Members of the chosen groups approve an offer's first publication when the "
+            "territory requires it; otherwise, and for later edits, it passes on its own."
+        )
+
+    class Meta:
+        verbose_name = _("offer publication task")
+        verbose_name_plural = _("offer publication tasks")
