@@ -1,17 +1,231 @@
-"""Context builders for the storefront pages (filled in by the storefront work)."""
+"""Context builders for the storefront pages.
+
+They turn what the marketplace's selectors return into what templates show (URLs,
+labels, map markers, JSON-LD); no business rule and no query of their own.
+"""
+
+from django.utils import formats
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from wagtail.models import Site
+
+from commissions.money import format_cents
+from marketplace.filters import OfferFilterSet
+from marketplace.jsonld import provider_jsonld
+from marketplace.models import Label, OfferKind, ProviderCategory
+from marketplace.selectors import (
+    categories_with_offer_counts,
+    featured_offers,
+    offers_for_listing,
+    provider_offers,
+    providers_for_site,
+    providers_with_logos,
+    results_paginate,
+)
+from marketplace.storefront import map_config, marker, meta_description, territory_settings
+
+# Parameters of the listing shown as removable chips (ordering is not a filter).
+CHIP_PARAMS = ("q", "category", "kind", "commune", "label", "price_min", "price_max")
+
+
+def _site(request):
+    return Site.find_for_request(request)
+
+
+def offer_markers(request, offers) -> list[dict]:
+    markers = []
+    for offer in offers:
+        point = marker(
+            latitude=offer.latitude,
+            longitude=offer.longitude,
+            title=offer.title,
+            url=offer.get_url(request),
+            text=offer.provider.name if offer.provider_id else "",
+        )
+        if point:
+            markers.append(point)
+    return markers
+
+
+def provider_markers(request, providers) -> list[dict]:
+    markers = []
+    for provider in providers:
+        point = marker(
+            latitude=provider.latitude,
+            longitude=provider.longitude,
+            title=provider.name,
+            url=provider.page.get_url(request),
+            text=provider.category.label,
+        )
+        if point:
+            markers.append(point)
+    return markers
 
 
 def home_context(*, request, page):
-    return {}
+    site = _site(request)
+    providers = list(providers_for_site(site=site))
+    return {
+        "featured_offers": featured_offers(home=page, site=site),
+        "categories": categories_with_offer_counts(site=site),
+        "map_data": map_config(request, provider_markers(request, providers)),
+        "provider_count": len(providers),
+        "meta_description": meta_description(page.search_description, page.intro),
+    }
+
+
+def _chip_value(name: str, value, request) -> str:
+    """How an active filter reads on its chip."""
+    if isinstance(value, ProviderCategory | Label):
+        return value.label
+    if name == "kind":
+        return str(OfferKind(value).label)
+    if name in ("price_min", "price_max"):
+        currency = territory_settings(request).currency
+        return format_cents(value, currency=currency, language=get_language() or "fr")
+    if name == "q":
+        return f"« {value} »"
+    return str(value)
+
+
+def active_filter_chips(request, filterset: OfferFilterSet) -> list[dict]:
+    """One removable chip per filter the visitor set: label, value, link without it.
+
+    Invalid values get a chip too (marked as ignored), so they are easy to remove.
+    """
+    chips = []
+    form = filterset.form
+    cleaned = form.cleaned_data
+    params = request.GET
+
+    def without(*names):
+        query = params.copy()
+        for key in (*names, "page"):
+            query.pop(key, None)
+        encoded = query.urlencode()
+        return f"?{encoded}" if encoded else request.path
+
+    for name in CHIP_PARAMS:
+        raw = params.get(name, "")
+        if not raw.strip():
+            continue
+        field = form.fields[name]
+        if name in form.errors or cleaned.get(name) in (None, ""):
+            value, ignored = raw[:40] + ("…" if len(raw) > 40 else ""), True
+        else:
+            value, ignored = _chip_value(name, cleaned[name], request), False
+        chips.append(
+            {"label": field.label, "value": value, "ignored": ignored, "url": without(name)}
+        )
+
+    # Dates and guests work together: one chip for the dates, one for the guests.
+    start, end = cleaned.get("start"), cleaned.get("end")
+    if params.get("start") or params.get("end"):
+        if start:
+            value = formats.date_format(start, "SHORT_DATE_FORMAT")
+            if end:
+                value = _("%(start)s to %(end)s") % {
+                    "start": value,
+                    "end": formats.date_format(end, "SHORT_DATE_FORMAT"),
+                }
+            chips.append(
+                {
+                    "label": _("Dates"),
+                    "value": value,
+                    "ignored": False,
+                    "url": without("start", "end"),
+                }
+            )
+        else:
+            raw = f"{params.get('start', '')} – {params.get('end', '')}"[:40]
+            chips.append(
+                {"label": _("Dates"), "value": raw, "ignored": True, "url": without("start", "end")}
+            )
+    if params.get("guests"):
+        guests = cleaned.get("guests")
+        chips.append(
+            {
+                "label": form.fields["guests"].label,
+                "value": (
+                    ngettext("%(count)d guest", "%(count)d guests", guests) % {"count": guests}
+                    if guests
+                    else params["guests"][:40]
+                ),
+                "ignored": not guests,
+                "url": without("guests"),
+            }
+        )
+    return chips
 
 
 def offer_index_context(*, request, page):
-    return {}
+    site = _site(request)
+    search = offers_for_listing(site=site, params=request.GET)
+    results = results_paginate(queryset=search.queryset, page=request.GET.get("page"))
+    offers = list(results.page.object_list)
+    notices = list(search.error_messages)
+    if search.errors:
+        notices.insert(0, _("Some filters were not understood and were ignored:"))
+    return {
+        "filter_form": search.filterset.form,
+        "offers": offers,
+        "results": results,
+        "page_obj": results.page,
+        "result_count": results.paginator.count,
+        "filter_errors": notices,
+        "page_message": results.message,
+        "chips": active_filter_chips(request, search.filterset),
+        "clear_url": request.path,
+        "map_data": map_config(request, offer_markers(request, offers)),
+        "meta_description": meta_description(page.search_description, page.intro),
+    }
 
 
 def provider_index_context(*, request, page):
-    return {}
+    site = _site(request)
+    providers = list(providers_with_logos(providers_for_site(site=site)))
+    return {
+        "providers": providers,
+        "map_data": map_config(request, provider_markers(request, providers)),
+        "meta_description": meta_description(page.search_description, page.intro),
+    }
 
 
 def provider_page_context(*, request, page):
-    return {}
+    provider = page.provider
+    offers = list(provider_offers(provider_page=page))
+    currency = territory_settings(request).currency
+    url = request.build_absolute_uri(page.get_url(request))
+    image_url = ""
+    if page.logo_id:
+        image_url = request.build_absolute_uri(page.logo.get_rendition("max-320x320").url)
+    location = marker(
+        latitude=provider.latitude,
+        longitude=provider.longitude,
+        title=provider.name,
+        text=f"{provider.address}, {provider.postcode} {provider.commune}",
+    )
+    return {
+        "provider": provider,
+        "offers": offers,
+        "currency": currency,
+        "map_data": map_config(request, [location] if location else []),
+        "meta_description": meta_description(
+            page.search_description, page.tagline, provider.description
+        ),
+        "jsonld": provider_jsonld(
+            provider=provider,
+            url=url,
+            image_url=image_url,
+            lodging=any(offer.kind == OfferKind.STAY for offer in offers),
+            offers=[
+                {
+                    "title": offer.title,
+                    "url": request.build_absolute_uri(offer.get_url(request)),
+                    "price_from": offer.price_from,
+                    "currency": currency,
+                }
+                for offer in offers
+            ],
+        ),
+    }

@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import api as cms_api
 from marketplace import views as marketplace_views
 
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Public read-only API: one URL whatever the language.
+    path("api/offers/", cms_api.offers_api, name="api_offers"),
+    path("api/providers/", cms_api.providers_api, name="api_providers"),
 ]
 
 if settings.DEBUG:

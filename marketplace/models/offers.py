@@ -170,6 +170,13 @@ class OfferPage(Page):
 
     default_kind = ""
 
+    def get_context(self, request, *args, **kwargs):
+        from marketplace.storefront import offer_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(offer_page_context(request=request, page=self))
+        return context
+
     @property
     def effective_category(self):
         return self.category or (self.provider.category if self.provider else None)

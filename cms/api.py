@@ -1,0 +1,142 @@
+"""Public read-only JSON API for open data and partner sites.
+
+``/api/offers/`` takes the same filters as ``/offres/`` (``marketplace.filters``) and
+answers ``{"count", "next", "previous", "results"}``; ``/api/providers/`` lists the
+approved providers. Unknown or malformed parameters give HTTP 400 with
+``{"errors": {field: [messages]}}``; nothing here raises a 500 on bad input. Unknown
+parameters are ignored (partners add cache-busters and tracking parameters).
+"""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from wagtail.models import Site
+
+from marketplace.selectors import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    offers_for_listing,
+    providers_for_site,
+)
+
+
+def _coordinates(latitude, longitude) -> dict | None:
+    if latitude is None or longitude is None:
+        return None
+    return {"lat": float(latitude), "lng": float(longitude)}
+
+
+def _category(category) -> dict | None:
+    if category is None:
+        return None
+    return {"slug": category.slug, "name": category.name}
+
+
+def _error(errors: dict, status: int = 400) -> JsonResponse:
+    response = JsonResponse({"errors": errors}, status=status)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _paginate(request, queryset):
+    """``(page, errors)``: strict here, unlike the HTML listing, since a program asked."""
+    errors = {}
+    per_page = PAGE_SIZE
+    raw_size = request.GET.get("page_size")
+    if raw_size:
+        try:
+            per_page = int(raw_size)
+        except ValueError:
+            per_page = 0
+        if not 1 <= per_page <= MAX_PAGE_SIZE:
+            errors["page_size"] = [
+                _("Enter a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
+            ]
+            per_page = PAGE_SIZE
+    paginator = Paginator(queryset, per_page)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        errors["page"] = [_("Enter a whole page number.")]
+        page = None
+    except EmptyPage:
+        errors["page"] = [
+            _("There is no such page; the last one is %(last)d.") % {"last": paginator.num_pages}
+        ]
+        page = None
+    return page, errors
+
+
+def _page_link(request, number: int | None) -> str | None:
+    if number is None:
+        return None
+    params = request.GET.copy()
+    params["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def _response(request, page, results: list[dict]) -> JsonResponse:
+    response = JsonResponse(
+        {
+            "count": page.paginator.count,
+            "next": _page_link(request, page.next_page_number() if page.has_next() else None),
+            "previous": _page_link(
+                request, page.previous_page_number() if page.has_previous() else None
+            ),
+            "results": results,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    # Open data: partner sites may read it from the browser.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def offers_api(request):
+    """Offers of the site, filtered and ordered like the ``/offres/`` page."""
+    site = Site.find_for_request(request)
+    search = offers_for_listing(site=site, params=request.GET, with_images=False)
+    errors = {name: list(messages) for name, messages in search.errors.items()}
+    page, page_errors = _paginate(request, search.queryset)
+    errors.update(page_errors)
+    if errors:
+        return _error(errors)
+    results = [
+        {
+            "id": offer.pk,
+            "title": offer.title,
+            "url": request.build_absolute_uri(offer.get_url(request)),
+            "kind": offer.kind,
+            "category": _category(offer.listing_category),
+            "provider": {"id": offer.provider_id, "name": offer.provider.name},
+            "commune": offer.commune,
+            "coordinates": _coordinates(offer.latitude, offer.longitude),
+            "price_from": offer.price_from,
+            "summary": offer.summary,
+        }
+        for offer in page.object_list
+    ]
+    return _response(request, page, results)
+
+
+@require_GET
+def providers_api(request):
+    """Approved providers of the site with a live public page."""
+    site = Site.find_for_request(request)
+    page, errors = _paginate(request, providers_for_site(site=site))
+    if errors:
+        return _error(errors)
+    results = [
+        {
+            "id": provider.pk,
+            "name": provider.name,
+            "url": request.build_absolute_uri(provider.page.get_url(request)),
+            "category": _category(provider.category),
+            "commune": provider.commune,
+            "coordinates": _coordinates(provider.latitude, provider.longitude),
+        }
+        for provider in page.object_list
+    ]
+    return _response(request, page, results)

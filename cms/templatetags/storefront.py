@@ -1,0 +1,86 @@
+"""Template helpers of the storefront: money, JSON-LD, navigation, query strings."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from wagtail.models import Page, Site
+
+from commissions.money import format_cents
+from marketplace.storefront import territory_settings
+
+register = template.Library()
+
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def money(context, cents, currency=None):
+    """An amount in cents, formatted for the active language and the territory's currency."""
+    if cents is None or cents == "":
+        return ""
+    if currency is None:
+        request = context.get("request")
+        currency = territory_settings(request).currency if request is not None else "EUR"
+    return format_cents(int(cents), currency=currency, language=get_language() or "fr")
+
+
+@register.simple_tag
+def jsonld(data):
+    """A ``<script type="application/ld+json">`` element, safe to embed in HTML."""
+    if not data:
+        return ""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def storefront_links(context) -> dict:
+    """URLs of the header's links, looked up once per request (one query)."""
+    request = context.get("request")
+    if request is None:
+        return {}
+    cached = getattr(request, "_storefront_links", None)
+    if cached is not None:
+        return cached
+    from cms.models import OfferIndexPage, ProviderIndexPage
+
+    links = {"home": "/", "offers": "", "providers": "", "apply": "", "site_name": "Comptoir"}
+    site = Site.find_for_request(request)
+    if site is not None:
+        links["site_name"] = site.site_name or "Comptoir"
+        links["home"] = site.root_page.get_url(request) or "/"
+        pages = (
+            Page.objects.child_of(site.root_page)
+            .live()
+            .type(OfferIndexPage, ProviderIndexPage)
+            .only("pk", "url_path", "content_type_id")
+        )
+        for page in pages:
+            key = "offers" if page.specific_class is OfferIndexPage else "providers"
+            if not links[key]:
+                links[key] = page.get_url(request)
+    try:
+        links["apply"] = reverse("provider_apply")
+    except NoReverseMatch:
+        links["apply"] = ""
+    request._storefront_links = links
+    return links
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (``None`` removes one)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,236 @@
+"""The "how much for my dates / slot / quantity" form of an offer page.
+
+Each kind has a small GET form that checks what the visitor typed against the offer's
+rules and availability, then asks ``marketplace.pricing`` for the price. The cart will
+check the same things again under a lock; this is the visitor's preview.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from marketplace.filters import MAX_DAYS_AHEAD, MAX_SEARCH_DAYS
+from marketplace.models import OfferKind
+from marketplace.pricing import (
+    PriceQuote,
+    PricingError,
+    activity_price,
+    product_price,
+    stay_price,
+)
+from marketplace.selectors import OfferAvailability, stay_nights_status
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StayQuoteForm(forms.Form):
+    start = forms.DateField(
+        label=_("Arrival"),
+        widget=DATE_WIDGET,
+        error_messages={"invalid": _("Enter a date such as 2026-07-14.")},
+    )
+    end = forms.DateField(
+        label=_("Departure"),
+        widget=DATE_WIDGET,
+        error_messages={"invalid": _("Enter a date such as 2026-07-21.")},
+    )
+    units = forms.IntegerField(
+        label=_("Units"),
+        min_value=1,
+        initial=1,
+        error_messages={
+            "invalid": _("Enter a whole number."),
+            "min_value": _("Choose at least one."),
+        },
+    )
+
+    def __init__(self, *args, offer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+        self.fields["units"].label = offer.unit_name or _("Units")
+        self.fields["units"].max_value = offer.units
+        self.fields["units"].widget.attrs.update({"min": 1, "max": offer.units})
+        self.nights = []
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end, units = cleaned.get("start"), cleaned.get("end"), cleaned.get("units")
+        if not (start and end and units):
+            return cleaned
+        today = timezone.localdate()
+        offer = self.offer
+        if start < today:
+            raise forms.ValidationError(_("The arrival date is in the past."))
+        if start > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(_("Choose an arrival within the next two years."))
+        if end <= start:
+            raise forms.ValidationError(_("The departure must be after the arrival."))
+        nights = (end - start).days
+        if nights > MAX_SEARCH_DAYS:
+            raise forms.ValidationError(
+                _("A stay lasts at most %(days)d nights.") % {"days": MAX_SEARCH_DAYS}
+            )
+        if nights < offer.min_nights:
+            raise forms.ValidationError(
+                ngettext(
+                    "This stay is at least %(count)d night.",
+                    "This stay is at least %(count)d nights.",
+                    offer.min_nights,
+                )
+                % {"count": offer.min_nights}
+            )
+        if units > offer.units:
+            raise forms.ValidationError(
+                _("There are only %(count)d %(unit)s.")
+                % {"count": offer.units, "unit": offer.unit_name}
+            )
+        self.nights = stay_nights_status(offer=offer, start=start, end=end)
+        closed = [n.date for n in self.nights if n.closed]
+        if closed:
+            raise forms.ValidationError(
+                _("Closed on %(date)s.")
+                % {"date": formats.date_format(closed[0], "SHORT_DATE_FORMAT")}
+            )
+        short = [n for n in self.nights if n.free_units < units]
+        if short:
+            raise forms.ValidationError(
+                _("Only %(free)d left on the night of %(date)s.")
+                % {
+                    "free": short[0].free_units,
+                    "date": formats.date_format(short[0].date, "SHORT_DATE_FORMAT"),
+                }
+            )
+        return cleaned
+
+    def quote(self) -> PriceQuote:
+        data = self.cleaned_data
+        return stay_price(
+            offer=self.offer, start=data["start"], end=data["end"], units=data["units"]
+        )
+
+
+class ActivityQuoteForm(forms.Form):
+    slot = forms.TypedChoiceField(
+        label=_("Time slot"),
+        coerce=int,
+        error_messages={
+            "invalid_choice": _("This time slot is not available; choose another one."),
+            "required": _("Choose a time slot."),
+        },
+    )
+    persons = forms.IntegerField(
+        label=_("Persons"),
+        min_value=1,
+        initial=1,
+        error_messages={
+            "invalid": _("Enter a whole number."),
+            "min_value": _("Choose at least one person."),
+        },
+    )
+
+    def __init__(self, *args, offer, availability: OfferAvailability, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+        self.slots = {slot.pk: slot for slot in availability.slots}
+        self.fields["slot"].choices = [
+            (
+                slot.pk,
+                _("%(when)s (%(left)d left)")
+                % {
+                    "when": formats.date_format(
+                        timezone.localtime(slot.starts_at), "SHORT_DATETIME_FORMAT"
+                    ),
+                    "left": slot.places_left,
+                },
+            )
+            for slot in availability.slots
+        ]
+        self.fields["persons"].widget.attrs["min"] = 1
+
+    def clean(self):
+        cleaned = super().clean()
+        slot_id, persons = cleaned.get("slot"), cleaned.get("persons")
+        if slot_id and persons and persons > self.slots[slot_id].places_left:
+            raise forms.ValidationError(
+                ngettext(
+                    "Only %(count)d place is left on this slot.",
+                    "Only %(count)d places are left on this slot.",
+                    self.slots[slot_id].places_left,
+                )
+                % {"count": self.slots[slot_id].places_left}
+            )
+        return cleaned
+
+    def quote(self) -> PriceQuote:
+        return activity_price(offer=self.offer, persons=self.cleaned_data["persons"])
+
+
+class ProductQuoteForm(forms.Form):
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        initial=1,
+        error_messages={
+            "invalid": _("Enter a whole number."),
+            "min_value": _("Choose at least one."),
+        },
+    )
+
+    def __init__(self, *args, offer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+        self.fields["quantity"].widget.attrs.update({"min": 1, "max": max(offer.stock, 1)})
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        if quantity > self.offer.stock:
+            if not self.offer.stock:
+                raise forms.ValidationError(_("Out of stock."))
+            raise forms.ValidationError(
+                ngettext(
+                    "Only %(count)d left in stock.",
+                    "Only %(count)d left in stock.",
+                    self.offer.stock,
+                )
+                % {"count": self.offer.stock}
+            )
+        return quantity
+
+    def quote(self) -> PriceQuote:
+        return product_price(offer=self.offer, quantity=self.cleaned_data["quantity"])
+
+
+@dataclass
+class QuoteResult:
+    form: forms.Form
+    quote: PriceQuote | None = None
+    asked: bool = False
+
+
+QUOTE_FIELDS = {"start", "end", "units", "slot", "persons", "quantity"}
+
+
+def offer_quote(*, offer, params, availability: OfferAvailability) -> QuoteResult:
+    """Validate the visitor's choice (GET ``params``) and price it when it is valid.
+
+    Without any of the form's parameters the form is shown empty, with no error.
+    """
+    asked = any(params.get(name) for name in QUOTE_FIELDS)
+    data = params if asked else None
+    if offer.kind == OfferKind.STAY:
+        form = StayQuoteForm(data, offer=offer)
+    elif offer.kind == OfferKind.ACTIVITY:
+        form = ActivityQuoteForm(data, offer=offer, availability=availability)
+    else:
+        form = ProductQuoteForm(data, offer=offer)
+    result = QuoteResult(form=form, asked=asked)
+    if asked and form.is_valid():
+        try:
+            result.quote = form.quote()
+        except PricingError:
+            form.add_error(None, _("This offer has no price for that choice yet."))
+    return result

@@ -1,0 +1,115 @@
+"""What the public offer page shows, and helpers the storefront's other pages share.
+
+Offer pages are served by Wagtail from this app's page models, so their context is built
+here (the ``cms`` app builds the other pages' context and may call these helpers).
+"""
+
+from django.conf import settings
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from marketplace.jsonld import offer_jsonld
+from marketplace.models import CancellationPolicy, TerritorySettings
+from marketplace.quotes import offer_quote
+from marketplace.selectors import (
+    GALLERY_RENDITION,
+    offer_availability,
+    offer_gallery,
+)
+
+AVAILABILITY_DAYS = 60
+
+
+def territory_settings(request) -> TerritorySettings:
+    """The current territory's settings (one query, cached on the request)."""
+    return TerritorySettings.for_request(request)
+
+
+def map_config(request, markers: list[dict]) -> dict:
+    """The data island a Leaflet map reads: tiles, centre, zoom and markers."""
+    territory = territory_settings(request)
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "center": [float(territory.map_latitude), float(territory.map_longitude)],
+        "zoom": territory.map_zoom,
+        "markers": markers,
+    }
+
+
+def marker(*, latitude, longitude, title: str, url: str = "", text: str = "") -> dict | None:
+    if latitude is None or longitude is None:
+        return None
+    return {
+        "lat": float(latitude),
+        "lng": float(longitude),
+        "title": title,
+        "url": url,
+        "text": text,
+    }
+
+
+def meta_description(*texts: str, length: int = 155) -> str:
+    """The first non-empty text, as plain text cut at a word boundary."""
+    for text in texts:
+        plain = " ".join(strip_tags(text or "").split())
+        if plain:
+            return Truncator(plain).chars(length)
+    return ""
+
+
+def offer_page_context(*, request, page) -> dict:
+    """Context of an offer page (``page`` is the specific stay, activity or product)."""
+    territory = territory_settings(request)
+    provider = page.provider
+    provider_page = page.get_parent()
+    provider_url = provider_page.get_url(request) if provider_page else ""
+    gallery = offer_gallery(offer=page)
+    availability = offer_availability(offer=page, days=AVAILABILITY_DAYS)
+    quote = offer_quote(offer=page, params=request.GET, availability=availability)
+    url = request.build_absolute_uri(page.get_url(request))
+    image_urls = []
+    if page.cover_image_id:
+        image_urls.append(
+            request.build_absolute_uri(page.cover_image.get_rendition(GALLERY_RENDITION).url)
+        )
+    image_urls += [
+        request.build_absolute_uri(item.image.get_rendition(GALLERY_RENDITION).url)
+        for item in gallery
+    ]
+    location = marker(
+        latitude=provider.latitude,
+        longitude=provider.longitude,
+        title=provider.name,
+        url=provider_url,
+        text=f"{provider.address}, {provider.postcode} {provider.commune}",
+    )
+    return {
+        "offer": page,
+        "provider": provider,
+        "provider_page": provider_page,
+        "provider_url": provider_url,
+        "gallery": gallery,
+        "labels": list(page.labels.all()),
+        "category": page.listing_category,
+        "availability": availability,
+        "quote": quote,
+        "currency": territory.currency,
+        "cancellation_policy_label": cancellation_policy_label(page, territory),
+        "map_data": map_config(request, [location] if location else []),
+        "meta_description": meta_description(page.search_description, page.summary),
+        "jsonld": offer_jsonld(
+            offer=page,
+            provider=provider,
+            url=url,
+            provider_url=request.build_absolute_uri(provider_url) if provider_url else "",
+            currency=territory.currency,
+            image_urls=image_urls,
+            availability=availability,
+        ),
+    }
+
+
+def cancellation_policy_label(page, territory) -> str:
+    value = page.cancellation_policy or territory.default_cancellation_policy
+    return str(CancellationPolicy(value).label) if value in CancellationPolicy.values else ""

@@ -1,0 +1,62 @@
+/* Leaflet maps on top of pages that already list the same places.
+ * Each map reads its markers from a JSON data island (json_script); without
+ * JavaScript or Leaflet the map stays hidden and nothing is lost. */
+(function () {
+  "use strict";
+  if (!window.L) {
+    return;
+  }
+
+  function popupContent(marker) {
+    var box = document.createElement("div");
+    var title;
+    if (marker.url) {
+      title = document.createElement("a");
+      title.href = marker.url;
+    } else {
+      title = document.createElement("strong");
+    }
+    title.textContent = marker.title;
+    box.appendChild(title);
+    if (marker.text) {
+      var text = document.createElement("div");
+      text.textContent = marker.text;
+      box.appendChild(text);
+    }
+    return box;
+  }
+
+  function initMap(element) {
+    var source = document.getElementById(element.getAttribute("data-map-source"));
+    if (!source) {
+      return;
+    }
+    var data;
+    try {
+      data = JSON.parse(source.textContent);
+    } catch (error) {
+      return;
+    }
+    if (!data.markers || !data.markers.length) {
+      return;
+    }
+    element.hidden = false;
+    var map = window.L.map(element, { scrollWheelZoom: false }).setView(data.center, data.zoom);
+    window.L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
+    var points = [];
+    data.markers.forEach(function (marker) {
+      var point = [marker.lat, marker.lng];
+      window.L.marker(point, { title: marker.title, alt: marker.title, keyboard: true })
+        .bindPopup(popupContent(marker))
+        .addTo(map);
+      points.push(point);
+    });
+    if (points.length > 1) {
+      map.fitBounds(points, { padding: [24, 24], maxZoom: 14 });
+    } else {
+      map.setView(points[0], 13);
+    }
+  }
+
+  document.querySelectorAll("[data-map-source]").forEach(initMap);
+})();
