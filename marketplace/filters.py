@@ -76,6 +76,7 @@ class OfferFilterForm(forms.Form):
         price_min, price_max = cleaned.get("price_min"), cleaned.get("price_max")
         if price_min is not None and price_max is not None and price_max < price_min:
             self.add_error("price_max", _("The maximum price is below the minimum price."))
+            self.cleaned_data.pop("price_min", None)
         return self.cleaned_data
 
     def _post_clean(self):
@@ -87,10 +88,19 @@ class OfferFilterForm(forms.Form):
                 self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-errors"
 
 
+class EuroSearchField(EuroFormField):
+    """Euros as visitors type them: "12", "12.5", "12,50" or "1 200"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "").replace(",", ".")
+        return super().to_python(value)
+
+
 class EuroFilter(django_filters.Filter):
     """A price typed in euros, compared with an amount in cents."""
 
-    field_class = EuroFormField
+    field_class = EuroSearchField
 
 
 class IntegerFilter(django_filters.Filter):
