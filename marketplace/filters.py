@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.fields import EuroFormField
@@ -271,7 +272,12 @@ class OfferFilterSet(django_filters.FilterSet):
         for field_name, errors in self.form.errors.items():
             label = self.form.fields[field_name].label if field_name in self.form.fields else ""
             for error in errors:
-                messages.append(f"{label} : {error}" if label else str(error))
+                if label:
+                    messages.append(
+                        gettext("%(label)s: %(message)s") % {"label": label, "message": error}
+                    )
+                else:
+                    messages.append(str(error))
         return messages
 
 

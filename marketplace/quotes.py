@@ -51,7 +51,8 @@ class StayQuoteForm(forms.Form):
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
-        self.fields["units"].label = offer.unit_name or _("Units")
+        if offer.unit_name:
+            self.fields["units"].label = _("Units (%(unit)s)") % {"unit": offer.unit_name}
         self.fields["units"].max_value = offer.units
         self.fields["units"].widget.attrs.update({"min": 1, "max": offer.units})
         self.nights = []

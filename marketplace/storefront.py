@@ -64,7 +64,8 @@ def offer_page_context(*, request, page) -> dict:
     provider = page.provider
     provider_page = page.get_parent()
     provider_url = provider_page.get_url(request) if provider_page else ""
-    gallery = offer_gallery(offer=page)
+    # The cover is shown first; the gallery may repeat it.
+    gallery = [item for item in offer_gallery(offer=page) if item.image_id != page.cover_image_id]
     availability = offer_availability(offer=page, days=AVAILABILITY_DAYS)
     quote = offer_quote(offer=page, params=request.GET, availability=availability)
     url = request.build_absolute_uri(page.get_url(request))
