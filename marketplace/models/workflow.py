@@ -18,7 +18,9 @@ class OfferPublicationTask(AbstractGroupApprovalTask):
         from marketplace.models.offers import OfferPage
         from marketplace.models.territory import TerritorySettings
 
-        if not isinstance(obj, OfferPage) or obj.first_published_at is not None:
+        # A workflow state's object is the base Page: ask for its specific class.
+        specific_class = getattr(obj, "specific_class", None) or type(obj)
+        if not issubclass(specific_class, OfferPage) or obj.first_published_at is not None:
             return False
         site = obj.get_site()
         if site is None:
