@@ -184,7 +184,8 @@ WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 # Languages: French first, English second.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The storefront's own French catalogue comes second: locale/ wins where both translate.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "cms" / "storefront_locale"]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
