@@ -21,6 +21,15 @@ def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (locmem, or Redis when REDIS_URL is set)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def territory(db):
     """The default site with its home page, catalogue, provider index and staff groups."""
