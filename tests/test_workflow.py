@@ -110,6 +110,19 @@ def test_editor_can_request_changes(client, territory, member, provider_page, ed
     assert state.status == WorkflowState.STATUS_NEEDS_CHANGES
 
 
+def test_editors_are_emailed_only_when_an_offer_waits(
+    client, territory, member, provider_page, editor, mailoutbox
+):
+    require_approval(territory, False)
+    client.force_login(member)
+    submit_new_offer(client, provider_page, slug="sans-validation")
+    assert editor.email not in [to for message in mailoutbox for to in message.to]
+
+    require_approval(territory, True)
+    submit_new_offer(client, provider_page, slug="avec-validation")
+    assert editor.email in [to for message in mailoutbox for to in message.to]
+
+
 def test_edit_of_published_offer_goes_live_on_submit(
     client, territory, member, provider_page, editor
 ):

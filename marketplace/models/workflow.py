@@ -1,7 +1,7 @@
 """The territory's approval of an offer before its first publication."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import AbstractGroupApprovalTask
+from wagtail.models import AbstractGroupApprovalTask, TaskState
 
 
 class OfferPublicationTask(AbstractGroupApprovalTask):
@@ -28,11 +28,20 @@ class OfferPublicationTask(AbstractGroupApprovalTask):
         return TerritorySettings.for_site(site).require_offer_approval
 
     def start(self, workflow_state, user=None):
-        task_state = super().start(workflow_state, user=user)
-        if not self.needs_approval(workflow_state.content_object):
-            # ``update=False``: WorkflowState.update() sees the task finished and moves
-            # on to the next task, or finishes the workflow (which publishes).
-            task_state.approve(user=user, update=False, comment=str(_("Approved automatically.")))
+        if self.needs_approval(workflow_state.content_object):
+            return super().start(workflow_state, user=user)
+        # Passing on its own: the task state is recorded (history, audit log) but not
+        # "submitted", so the approvers are not e-mailed about it.
+        task_state = self.get_task_state_class()(
+            workflow_state=workflow_state,
+            task=self,
+            status=TaskState.STATUS_IN_PROGRESS,
+            revision=workflow_state.content_object.get_latest_revision(),
+        )
+        task_state.save()
+        # ``update=False``: WorkflowState.update() sees the task finished and moves on to
+        # the next task, or finishes the workflow (which publishes).
+        task_state.approve(user=user, update=False, comment=str(_("Approved automatically.")))
         return task_state
 
     @classmethod
