@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin
@@ -237,3 +238,20 @@ class TerritoryViewSetGroup(SnippetViewSetGroup):
     menu_icon = "site"
     menu_order = 200
     items = (ProviderViewSet, ProviderCategoryViewSet, LabelViewSet)
+
+
+class PendingApplicationsPanel(Component):
+    """Dashboard panel for those who review applications: the ones waiting."""
+
+    name = "pending_applications"
+    order = 90
+    template_name = "marketplace/admin/pending_applications_panel.html"
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        pending = Provider.objects.filter(status=ProviderStatus.APPLIED)
+        context["applications"] = list(
+            pending.select_related("category").order_by("applied_at")[:10]
+        )
+        context["total"] = pending.count()
+        return context

@@ -1,7 +1,14 @@
 """Admin registrations of the marketplace."""
 
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from marketplace.viewsets import TerritoryViewSetGroup
+from marketplace.viewsets import PendingApplicationsPanel, TerritoryViewSetGroup
 
 register_snippet(TerritoryViewSetGroup)
+
+
+@hooks.register("construct_homepage_panels")
+def pending_applications_panel(request, panels):
+    if request.user.has_perm("marketplace.change_provider"):
+        panels.append(PendingApplicationsPanel())

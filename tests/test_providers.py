@@ -217,6 +217,29 @@ def test_editor_approves_application(
     assert len(mail.outbox) == 1
 
 
+def test_dashboard_lists_applications_for_editors_only(client, editor, application_pending):
+    client.force_login(editor)
+    review = reverse("providers:review", args=[application_pending.pk])
+    assert review in client.get(reverse("wagtailadmin_home")).content.decode()
+
+    member = make_user("membre@example.org")
+    make_provider(
+        application_pending.site,
+        name="Boucherie",
+        category=application_pending.category,
+        member=member,
+    )
+    client.force_login(member)
+    assert review not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_editor_inspects_provider(client, editor, application_pending):
+    client.force_login(editor)
+    response = client.get(reverse("providers:inspect", args=[application_pending.pk]))
+    assert response.status_code == 200
+    assert application_pending.siret in response.content.decode()
+
+
 def test_reject_needs_a_reason(client, editor, application_pending):
     client.force_login(editor)
     url = reverse("providers:review", args=[application_pending.pk])
