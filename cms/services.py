@@ -4,11 +4,17 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils.text import slugify
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, ProviderPage
+from commissions.services import commission_permissions_ensure
 from marketplace.models import Provider
-from marketplace.services import offer_workflow_ensure, provider_approved
+from marketplace.services import (
+    DOCUMENT_PERMISSIONS,
+    IMAGE_PERMISSIONS,
+    offer_workflow_ensure,
+    provider_approved,
+)
 
 EDITORS_GROUP = "Éditeurs du territoire"
 FINANCE_GROUP = "Finances du territoire"
@@ -60,6 +66,9 @@ def territory_setup(
 
     groups_setup(home=home)
     offer_workflow_ensure(page=provider_index, approvers=Group.objects.get(name=EDITORS_GROUP))
+    commission_permissions_ensure(
+        finance=Group.objects.get(name=FINANCE_GROUP), council=Group.objects.get(name=COUNCIL_GROUP)
+    )
     return site
 
 
@@ -96,6 +105,15 @@ def groups_setup(*, home: Page) -> None:
             ],
         ),
     )
+    # Wagtail checks image and document permissions per collection: the root
+    # collection covers the territory's own and every provider's collection.
+    root_collection = Collection.get_first_root_node()
+    for codename in IMAGE_PERMISSIONS + DOCUMENT_PERMISSIONS:
+        GroupCollectionPermission.objects.get_or_create(
+            group=editors,
+            collection=root_collection,
+            permission=Permission.objects.get(codename=codename),
+        )
     for permission_type in ("add", "change", "publish", "lock", "unlock", "bulk_delete"):
         GroupPagePermission.objects.get_or_create(
             group=editors,

@@ -1,0 +1,297 @@
+"""Commission rules, distribution keys and beneficiaries: what the territory edits.
+
+Rules and keys are Wagtail snippets with drafts and revisions; rules also go through an
+approval workflow, can be locked and scheduled, and preview their effect. The database
+row of a snippet with ``DraftStateMixin`` holds its *live* content; drafts live in
+revisions. The maths is in :mod:`commissions.engine`; :func:`CommissionRule.to_spec`
+turns a row into the engine's plain data.
+
+Scope references the marketplace's taxonomy by lazy model references (never by a
+Python import), so this app still imports no other app of ours.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
+from wagtail.search import index
+
+from commissions.engine import RuleSpec, Scope, Side
+from commissions.fields import CentsField
+
+RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+class BeneficiaryKind(models.TextChoices):
+    LOCAL_FUND = "local_fund", _("Local fund")
+    TOURISM_OFFICE = "tourism_office", _("Tourism office")
+    RUNNING_COSTS = "running_costs", _("Platform running costs")
+    PROVIDER_REBATES = "provider_rebates", _("Provider rebates")
+    ASSOCIATION = "association", _("Association")
+    OTHER = "other", _("Other")
+
+
+class Beneficiary(index.Indexed, models.Model):
+    """Who receives a share of the commission."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("territory"),
+        on_delete=models.CASCADE,
+        related_name="beneficiaries",
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=30, choices=BeneficiaryKind.choices)
+    description = models.TextField(_("public description"), blank=True)
+    link = models.URLField(_("link"), blank=True)
+    stripe_account = models.CharField(
+        _("Stripe connected account"),
+        max_length=64,
+        blank=True,
+        help_text=_("Leave empty when the operator keeps this share."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "key"], name="unique_beneficiary_key")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def payout_label(self) -> str:
+        return self.stripe_account or str(_("kept by the operator"))
+
+
+class DistributionKey(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
+):
+    """How a commission is shared among beneficiaries (shares total exactly 100.00 %).
+
+    It decides who gets the money, so it goes through the same approval as rules.
+    """
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("territory"),
+        on_delete=models.CASCADE,
+        related_name="distribution_keys",
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("public description"), blank=True)
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("distribution key")
+        verbose_name_plural = _("distribution keys")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "key"], name="unique_distribution_key")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def as_distribution(self) -> tuple[tuple[str, Decimal], ...]:
+        return tuple((share.beneficiary.key, share.percentage) for share in self.shares.all())
+
+
+class DistributionShare(Orderable):
+    distribution_key = ParentalKey(DistributionKey, on_delete=models.CASCADE, related_name="shares")
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+"
+    )
+    percentage = models.DecimalField(
+        _("share (%)"), max_digits=5, decimal_places=2, validators=RATE_VALIDATORS
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+
+
+def shares_total_error(percentages) -> ValidationError | None:
+    """The error to show when shares do not total exactly 100.00 %, else None."""
+    total = sum((Decimal(p) for p in percentages), Decimal(0))
+    if total != Decimal(100):
+        return ValidationError(
+            _("The shares must total exactly 100.00 %% (they total %(total)s %%).")
+            % {"total": f"{total:.2f}"},
+            code="shares_total",
+        )
+    return None
+
+
+def offer_kind_choices():
+    from django.apps import apps
+
+    return apps.get_model("marketplace", "OfferPage")._meta.get_field("kind").choices
+
+
+class CommissionRule(
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    index.Indexed,
+    ClusterableModel,
+):
+    """A commission rule of one territory: scope, validity, both sides, distribution."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("territory"),
+        on_delete=models.CASCADE,
+        related_name="commission_rules",
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=150)
+    explanation = models.TextField(
+        _("explanation"),
+        blank=True,
+        help_text=_("Why this rule exists, in plain words, for the public transparency page."),
+    )
+
+    # Scope: every field is optional; an empty one means "any".
+    categories = ParentalManyToManyField(
+        "marketplace.ProviderCategory",
+        verbose_name=_("provider categories"),
+        blank=True,
+        related_name="+",
+    )
+    providers = ParentalManyToManyField(
+        "marketplace.Provider", verbose_name=_("providers"), blank=True, related_name="+"
+    )
+    labels = ParentalManyToManyField(
+        "marketplace.Label", verbose_name=_("labels"), blank=True, related_name="+"
+    )
+    kinds = models.JSONField(_("offer kinds"), default=list, blank=True)
+    communes = models.JSONField(_("communes"), default=list, blank=True)
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, help_text=_("Bookings made from this day on.")
+    )
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Bookings made until this day.")
+    )
+
+    provider_rate = models.DecimalField(
+        _("provider-side rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=RATE_VALIDATORS,
+    )
+    provider_fixed = CentsField(_("provider-side fixed amount (€)"), default=0)
+    provider_min = CentsField(_("provider-side minimum (€)"), null=True, blank=True)
+    provider_max = CentsField(_("provider-side maximum (€)"), null=True, blank=True)
+    visitor_rate = models.DecimalField(
+        _("service fee rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=RATE_VALIDATORS,
+    )
+    visitor_fixed = CentsField(_("service fee fixed amount (€)"), default=0)
+    visitor_min = CentsField(_("service fee minimum (€)"), null=True, blank=True)
+    visitor_max = CentsField(_("service fee maximum (€)"), null=True, blank=True)
+
+    distribution = models.ForeignKey(
+        DistributionKey,
+        verbose_name=_("distribution key"),
+        on_delete=models.PROTECT,
+        related_name="rules",
+    )
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("commission rule")
+        verbose_name_plural = _("commission rules")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "key"], name="unique_commission_rule_key")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end of validity is before its start.")
+        for side in ("provider", "visitor"):
+            low, high = getattr(self, f"{side}_min"), getattr(self, f"{side}_max")
+            if low is not None and high is not None and high < low:
+                errors[f"{side}_max"] = _("The maximum is below the minimum.")
+        if self.distribution_id and self.site_id and self.distribution.site_id != self.site_id:
+            errors["distribution"] = _("This distribution key belongs to another territory.")
+        if errors:
+            raise ValidationError(errors)
+
+    def to_spec(self) -> RuleSpec:
+        """The engine's view of this rule (as stored in this instance)."""
+        return RuleSpec(
+            key=self.key,
+            name=self.name,
+            scope=Scope(
+                providers=frozenset(p.slug for p in self.providers.all()),
+                categories=frozenset(c.slug for c in self.categories.all()),
+                labels=frozenset(label.slug for label in self.labels.all()),
+                communes=frozenset(self.communes or ()),
+                kinds=frozenset(self.kinds or ()),
+            ),
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            provider_side=Side(
+                self.provider_rate, self.provider_fixed or 0, self.provider_min, self.provider_max
+            ),
+            visitor_side=Side(
+                self.visitor_rate, self.visitor_fixed or 0, self.visitor_min, self.visitor_max
+            ),
+            distribution=self.distribution.as_distribution() if self.distribution_id else (),
+            revision_id=self.live_revision_id,
+        )
+
+    # Preview: the rule in plain words and its effect (see commissions.simulation).
+    def get_preview_template(self, request, mode_name, extra_context=None):
+        return "commissions/rule_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        from commissions.describe import rule_sentences
+        from commissions.simulation import rule_simulate
+
+        context = super().get_preview_context(request, mode_name)
+        context["sentences"] = rule_sentences(self.to_spec())
+        context["simulation"] = rule_simulate(draft=self, site=self.site)
+        return context
+
+    def publish(self, revision, *args, **kwargs):
+        """Refuse to publish a rule that would tie with another live rule."""
+        from commissions.services import rule_ties_check
+
+        rule_ties_check(rule=revision.as_object())
+        return super().publish(revision, *args, **kwargs)

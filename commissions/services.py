@@ -1,0 +1,359 @@
+"""Writes of the commission module: publishing guards, import and export of rules."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from wagtail.signals import published, unpublished
+
+from commissions.engine import RuleSpec, find_ties
+from commissions.models import (
+    Beneficiary,
+    BeneficiaryKind,
+    CommissionRule,
+    DistributionKey,
+    DistributionShare,
+    shares_total_error,
+)
+from commissions.selectors import live_rules_invalidate, live_rules_queryset
+
+
+class RuleTieError(ValidationError):
+    """Publishing this rule would make two live rules equally specific for a booking."""
+
+
+def rule_ties(
+    *, site_id: int, spec: RuleSpec, exclude_pk: int | None = None
+) -> list[CommissionRule]:
+    """Live rules of the territory that would tie with ``spec`` for some booking."""
+    others = [r for r in live_rules_queryset(site_id=site_id) if r.pk != exclude_pk]
+    tied_keys = {tie.key for tie in find_ties(spec, [r.to_spec() for r in others])}
+    return [r for r in others if r.key in tied_keys]
+
+
+def rule_tie_error(ties: list[CommissionRule]) -> RuleTieError:
+    return RuleTieError(
+        _(
+            "This rule would apply to the same bookings as the live rule “%(other)s” "
+            "with the same precision. Narrow its scope or validity, or change the "
+            "other rule first."
+        )
+        % {"other": ", ".join(r.name for r in ties)},
+        code="rule_tie",
+    )
+
+
+def rule_ties_check(*, rule: CommissionRule) -> None:
+    """Raise :class:`RuleTieError` naming the other rule when ``rule`` would tie."""
+    ties = rule_ties(site_id=rule.site_id, spec=rule.to_spec(), exclude_pk=rule.pk)
+    if ties:
+        raise rule_tie_error(ties)
+
+
+@receiver(published)
+@receiver(unpublished)
+def _rules_changed(sender, instance, **kwargs):
+    if isinstance(instance, CommissionRule | DistributionKey):
+        live_rules_invalidate(site_id=instance.site_id)
+
+
+# --- Rules as data ---------------------------------------------------------------------
+
+
+def _cents_or_none(value):
+    return None if value is None else int(value)
+
+
+def rules_export(*, site) -> dict:
+    """The territory's live beneficiaries, keys and rules in the documented JSON format."""
+    keys = DistributionKey.objects.filter(site=site, live=True).prefetch_related(
+        "shares__beneficiary"
+    )
+    return {
+        "beneficiaries": [
+            {"key": b.key, "name": b.name, "kind": b.kind, "stripe_account": b.stripe_account}
+            for b in Beneficiary.objects.filter(site=site).order_by("key")
+        ],
+        "distribution_keys": [
+            {
+                "key": k.key,
+                "name": k.name,
+                "shares": {s.beneficiary.key: f"{s.percentage:.2f}" for s in k.shares.all()},
+            }
+            for k in keys.order_by("key")
+        ],
+        "rules": [
+            {
+                "key": r.key,
+                "name": r.name,
+                "explanation": r.explanation,
+                "scope": {
+                    "categories": sorted(c.slug for c in r.categories.all()),
+                    "kinds": sorted(r.kinds or []),
+                    "providers": sorted(p.slug for p in r.providers.all()),
+                    "communes": sorted(r.communes or []),
+                    "labels": sorted(label.slug for label in r.labels.all()),
+                },
+                "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+                "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+                "provider": {
+                    "rate": f"{r.provider_rate:.2f}",
+                    "fixed": r.provider_fixed,
+                    "min": r.provider_min,
+                    "max": r.provider_max,
+                },
+                "visitor": {
+                    "rate": f"{r.visitor_rate:.2f}",
+                    "fixed": r.visitor_fixed,
+                    "min": r.visitor_min,
+                    "max": r.visitor_max,
+                },
+                "distribution": r.distribution.key,
+            }
+            for r in live_rules_queryset(site_id=site.pk)
+        ],
+    }
+
+
+class RulesImportError(ValidationError):
+    """Invalid import data; the message names the bad field."""
+
+
+def _fail(path: str, message: str):
+    raise RulesImportError(f"{path}: {message}")
+
+
+def _rate(path: str, value) -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        _fail(path, _("not a percentage"))
+    if not rate.is_finite() or rate < 0 or rate > 100 or rate != rate.quantize(Decimal("0.01")):
+        _fail(path, _("a percentage between 0 and 100 with at most two decimals is expected"))
+    return rate
+
+
+def _cents(path: str, value, *, nullable: bool):
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**9:
+        _fail(path, _("an amount in cents (a whole number, not negative) is expected"))
+    return value
+
+
+def _date(path: str, value):
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        _fail(path, _("a date YYYY-MM-DD is expected"))
+
+
+def _slugs(path: str, model_label: str, slugs, *, site=None):
+    if not isinstance(slugs, list):
+        _fail(path, _("a list is expected"))
+    model = apps.get_model(*model_label.split("."))
+    queryset = model.objects.filter(slug__in=slugs)
+    if site is not None and hasattr(model, "site"):
+        queryset = queryset.filter(site=site)
+    found = {obj.slug: obj for obj in queryset}
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        _fail(path, _("unknown: %(list)s") % {"list": ", ".join(map(str, missing))})
+    return [found[s] for s in slugs]
+
+
+@transaction.atomic
+def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
+    """Load beneficiaries, keys and rules for ``site``: all of it, or nothing.
+
+    Existing objects with the same key are updated. Rules and keys are saved as draft
+    revisions unless ``publish``; publishing checks ties like the admin does.
+    """
+    if not isinstance(data, dict):
+        _fail("$", _("a JSON object is expected"))
+    counts = {"beneficiaries": 0, "distribution_keys": 0, "rules": 0}
+    beneficiaries = {b.key: b for b in Beneficiary.objects.filter(site=site)}
+    for i, item in enumerate(data.get("beneficiaries", [])):
+        path = f"beneficiaries[{i}]"
+        try:
+            key, name = item["key"], item["name"]
+        except (KeyError, TypeError):
+            _fail(path, _("key and name are required"))
+        kind = item.get("kind", BeneficiaryKind.OTHER)
+        if kind not in BeneficiaryKind.values:
+            _fail(f"{path}.kind", _("unknown kind %(kind)s") % {"kind": kind})
+        obj = beneficiaries.get(key) or Beneficiary(site=site, key=key)
+        obj.name, obj.kind = name, kind
+        obj.stripe_account = item.get("stripe_account") or ""
+        _full_clean(path, obj, exclude=["site"])
+        obj.save()
+        beneficiaries[key] = obj
+        counts["beneficiaries"] += 1
+
+    keys = {k.key: k for k in DistributionKey.objects.filter(site=site)}
+    for i, item in enumerate(data.get("distribution_keys", [])):
+        path = f"distribution_keys[{i}]"
+        try:
+            key, name, shares = item["key"], item["name"], item["shares"]
+        except (KeyError, TypeError):
+            _fail(path, _("key, name and shares are required"))
+        if not isinstance(shares, dict) or not shares:
+            _fail(f"{path}.shares", _("an object of beneficiary key to percentage is expected"))
+        obj = keys.get(key) or DistributionKey(site=site, key=key)
+        obj.name = name
+        share_objs = []
+        for j, (beneficiary_key, percentage) in enumerate(shares.items()):
+            if beneficiary_key not in beneficiaries:
+                _fail(f"{path}.shares.{beneficiary_key}", _("unknown beneficiary"))
+            share_objs.append(
+                DistributionShare(
+                    beneficiary=beneficiaries[beneficiary_key],
+                    percentage=_rate(f"{path}.shares.{beneficiary_key}", percentage),
+                    sort_order=j,
+                )
+            )
+        error = shares_total_error([s.percentage for s in share_objs])
+        if error:
+            _fail(f"{path}.shares", error.messages[0])
+        obj.shares = share_objs
+        _full_clean(path, obj, exclude=["site"])
+        _save_versioned(obj, publish=publish, user=user)
+        keys[key] = obj
+        counts["distribution_keys"] += 1
+
+    rules = {r.key: r for r in CommissionRule.objects.filter(site=site)}
+    kind_values = {
+        value
+        for value, _label in apps.get_model("marketplace", "OfferPage")
+        ._meta.get_field("kind")
+        .choices
+    }
+    for i, item in enumerate(data.get("rules", [])):
+        path = f"rules[{i}]"
+        if not isinstance(item, dict) or "key" not in item or "name" not in item:
+            _fail(path, _("key and name are required"))
+        obj = rules.get(item["key"]) or CommissionRule(site=site, key=item["key"])
+        obj.name = item["name"]
+        obj.explanation = item.get("explanation") or ""
+        scope = item.get("scope") or {}
+        kinds = scope.get("kinds") or []
+        bad = [k for k in kinds if k not in kind_values]
+        if bad:
+            _fail(f"{path}.scope.kinds", _("unknown: %(list)s") % {"list": ", ".join(bad)})
+        obj.kinds = list(kinds)
+        obj.communes = [str(c) for c in scope.get("communes") or []]
+        obj.categories = _slugs(
+            f"{path}.scope.categories",
+            "marketplace.ProviderCategory",
+            scope.get("categories") or [],
+        )
+        obj.providers = _slugs(
+            f"{path}.scope.providers",
+            "marketplace.Provider",
+            scope.get("providers") or [],
+            site=site,
+        )
+        obj.labels = _slugs(f"{path}.scope.labels", "marketplace.Label", scope.get("labels") or [])
+        obj.valid_from = _date(f"{path}.valid_from", item.get("valid_from"))
+        obj.valid_until = _date(f"{path}.valid_until", item.get("valid_until"))
+        for side in ("provider", "visitor"):
+            values = item.get(side) or {}
+            if not isinstance(values, dict):
+                _fail(f"{path}.{side}", _("an object is expected"))
+            setattr(obj, f"{side}_rate", _rate(f"{path}.{side}.rate", values.get("rate", "0")))
+            setattr(
+                obj,
+                f"{side}_fixed",
+                _cents(f"{path}.{side}.fixed", values.get("fixed", 0), nullable=False),
+            )
+            setattr(
+                obj, f"{side}_min", _cents(f"{path}.{side}.min", values.get("min"), nullable=True)
+            )
+            setattr(
+                obj, f"{side}_max", _cents(f"{path}.{side}.max", values.get("max"), nullable=True)
+            )
+        distribution = keys.get(item.get("distribution"))
+        if distribution is None:
+            _fail(f"{path}.distribution", _("unknown distribution key"))
+        obj.distribution = distribution
+        _full_clean(path, obj, exclude=["site", "distribution"])
+        try:
+            _save_versioned(obj, publish=publish, user=user)
+        except RuleTieError as exc:
+            _fail(path, exc.messages[0])
+        rules[obj.key] = obj
+        counts["rules"] += 1
+    return counts
+
+
+def _full_clean(path: str, obj, *, exclude):
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        if hasattr(exc, "message_dict"):
+            field, messages = next(iter(exc.message_dict.items()))
+            _fail(f"{path}.{field}", "; ".join(messages))
+        _fail(path, "; ".join(exc.messages))
+
+
+def _save_versioned(obj, *, publish: bool, user) -> None:
+    """Save a draft-state snippet as a new revision, published when asked."""
+    if obj.pk is None:
+        obj.live = False
+        obj.save()
+    revision = obj.save_revision(user=user)
+    if publish:
+        revision.publish(user=user)
+
+
+# --- Who may do what ---------------------------------------------------------------------
+
+COMMISSION_WORKFLOW_NAME = "Approbation des commissions"
+COMMISSION_TASK_NAME = "Approbation par le conseil"
+
+
+@transaction.atomic
+def commission_permissions_ensure(*, finance, council) -> None:
+    """Finance officers edit rules, keys and beneficiaries; the council approves changes.
+
+    Finance has no publish permission on rules and keys, so every change goes through
+    the "Approbation des commissions" workflow, whose only task is the council's
+    approval. Idempotent.
+    """
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType, WorkflowTask
+
+    finance.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="commissions",
+            codename__in=[
+                f"{action}_{model}"
+                for model in ("commissionrule", "distributionkey", "beneficiary")
+                for action in ("add", "change", "delete", "view")
+            ]
+            + [
+                "lock_commissionrule",
+                "unlock_commissionrule",
+                "lock_distributionkey",
+                "unlock_distributionkey",
+            ],
+        )
+    )
+    task = GroupApprovalTask.objects.filter(name=COMMISSION_TASK_NAME).first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=COMMISSION_TASK_NAME)
+    task.groups.add(council)
+    workflow, _created = Workflow.objects.get_or_create(name=COMMISSION_WORKFLOW_NAME)
+    if not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    for model in (CommissionRule, DistributionKey):
+        WorkflowContentType.objects.get_or_create(
+            content_type=ContentType.objects.get_for_model(model), defaults={"workflow": workflow}
+        )

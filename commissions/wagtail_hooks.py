@@ -1,0 +1,108 @@
+"""The "Commissions" menu: rules, distribution keys and beneficiaries as snippets."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from commissions.forms import CommissionRuleForm, DistributionKeyForm
+from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.views import RuleCreateView, RuleEditView
+
+
+class BeneficiaryViewSet(SnippetViewSet):
+    model = Beneficiary
+    icon = "group"
+    menu_label = _("Beneficiaries")
+    list_display = ["name", "kind", "key", "payout_label", "active"]
+    list_filter = ["kind", "active", "site"]
+    search_fields = ["name"]
+    panels = [
+        FieldPanel("site"),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
+        FieldPanel("kind"),
+        FieldPanel("description"),
+        FieldPanel("link"),
+        FieldPanel("stripe_account"),
+        FieldPanel("active"),
+    ]
+
+
+class DistributionKeyViewSet(SnippetViewSet):
+    model = DistributionKey
+    icon = "table"
+    menu_label = _("Distribution keys")
+    list_display = ["name", "key", "site"]
+    list_filter = ["site", "live"]
+    search_fields = ["name"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("site"),
+            FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
+            FieldPanel("description"),
+            InlinePanel("shares", label=_("Share"), heading=_("Shares (total 100 %)"), min_num=1),
+        ],
+        base_form_class=DistributionKeyForm,
+    )
+
+
+class CommissionRuleViewSet(SnippetViewSet):
+    model = CommissionRule
+    icon = "calculator"
+    menu_label = _("Rules")
+    list_display = ["name", "key", "site", "valid_from", "valid_until", "distribution"]
+    list_filter = ["site", "live", "distribution"]
+    search_fields = ["name"]
+    add_view_class = RuleCreateView
+    edit_view_class = RuleEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("site"),
+            FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
+            FieldPanel("explanation"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+                    FieldPanel("kinds"),
+                    FieldPanel("providers"),
+                    FieldPanel("communes"),
+                    FieldPanel("labels", widget=forms.CheckboxSelectMultiple),
+                    FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                ],
+                heading=_("Scope"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("provider_rate"), FieldPanel("provider_fixed")]),
+                    FieldRowPanel([FieldPanel("provider_min"), FieldPanel("provider_max")]),
+                ],
+                heading=_("Provider commission"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("visitor_rate"), FieldPanel("visitor_fixed")]),
+                    FieldRowPanel([FieldPanel("visitor_min"), FieldPanel("visitor_max")]),
+                ],
+                heading=_("Service fee (paid by the visitor)"),
+            ),
+            FieldPanel("distribution"),
+        ],
+        base_form_class=CommissionRuleForm,
+    )
+
+
+class CommissionsGroup(SnippetViewSetGroup):
+    menu_label = _("Commissions")
+    menu_icon = "calculator"
+    menu_order = 250
+    items = (CommissionRuleViewSet, DistributionKeyViewSet, BeneficiaryViewSet)
+
+
+register_snippet(CommissionsGroup)
