@@ -158,3 +158,25 @@ class StandardPage(SeoMixin, Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+class TransparencyPage(SeoMixin, Page):
+    """The public account of the commission: live rules, who gets what, and their history."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(EditorialStreamBlock(), verbose_name=_("content"), blank=True)
+
+    max_count_per_parent = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("transparency page")
+
+    def get_context(self, request, *args, **kwargs):
+        from commissions.transparency import transparency_data
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(transparency_data(site=self.get_site()))
+        return context

@@ -6,7 +6,13 @@ from django.dispatch import receiver
 from django.utils.text import slugify
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
-from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, ProviderPage
+from cms.models import (
+    HomePage,
+    OfferIndexPage,
+    ProviderIndexPage,
+    ProviderPage,
+    TransparencyPage,
+)
 from commissions.services import commission_permissions_ensure
 from marketplace.models import Provider
 from marketplace.services import (
@@ -62,6 +68,18 @@ def territory_setup(
     if provider_index is None:
         provider_index = home.add_child(
             instance=ProviderIndexPage(title="Prestataires", slug="prestataires")
+        )
+
+    if not TransparencyPage.objects.child_of(home).exists():
+        home.add_child(
+            instance=TransparencyPage(
+                title="Transparence",
+                slug="transparence",
+                intro=(
+                    "Les règles de commission du territoire, ceux qui en reçoivent le produit, "
+                    "et l'historique de leurs changements."
+                ),
+            )
         )
 
     groups_setup(home=home)

@@ -341,3 +341,25 @@ def test_rule_preview_says_the_rule_in_plain_words(taxonomy, rf):
         html = rule.serve_preview(request, "").rendered_content
     assert "7\u00a0% du prix" in html or "7 % du prix" in html or "7\u00a0%" in html
     assert "Campings" in html
+
+
+def test_transparency_page_is_public_and_plain(taxonomy, client):
+    url = "/transparence/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert (
+        "Aucune règle" in response.content.decode()
+        or "No commission rule" in response.content.decode()
+    )
+
+    rules_import(site=taxonomy, data=RULES, publish=True)
+    response = client.get(url)
+    html = response.content.decode()
+    assert "Règle de base" in html and "Campings" in html
+    assert "<svg" in html and "Fonds local" in html and "Office de tourisme" in html
+    assert "0,00" in html  # nothing distributed before any booking
+    assert html.count("<li><time") >= 3  # key and rules published, dated
+
+    response = client.get("/en" + url)
+    assert response.status_code == 200
+    assert "Provider commission" in response.content.decode()
