@@ -29,6 +29,12 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+if settings.BENCHMARK:
+    # The benchmark's floor (tests/bench/storefront.py); before Wagtail's catch-all.
+    from config.benchmark import floor_view
+
+    urlpatterns.append(path("__bench__/floor/", floor_view, name="bench_floor"))
+
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("devenir-partenaire/", marketplace_views.provider_apply_view, name="provider_apply"),

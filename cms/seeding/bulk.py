@@ -1,12 +1,13 @@
 """A large generated catalogue for benchmarks, written in bulk.
 
-Providers still go through ``provider_approve`` (their admin group, collection and page
-are what the storefront and admin expect). Offers are written without page revisions:
-the ``wagtailcore_page`` rows with ``bulk_create`` (paths computed here, as treebeard
-would), then each inheritance level's table with one multi-row INSERT per batch, then
-the inline children. The listing fields (kind, provider, listing category, commune,
-coordinates, price_from, max_guests, search_text) are computed with the model's own
-methods, so that they match what ``OfferPage.refresh_denormalised`` gives.
+Providers get what ``provider_approve`` gives them (admin group, image collection with
+its permissions, a live provider page with the group's page permissions), written in
+bulk; the demo's providers go through the service itself, and a test compares the two.
+Pages are written without revisions: the ``wagtailcore_page`` rows with ``bulk_create``
+(paths computed here, as treebeard would), then each inheritance level's table with
+multi-row INSERTs, then the inline children. The listing fields (kind, provider,
+listing category, commune, coordinates, price_from, max_guests, search_text) are
+computed with the model's own methods, as ``OfferPage.refresh_denormalised`` does.
 
 Everything generated is derived from ``random.Random(f"{seed}-...-{index}")``: the same
 numbers and seed give the same catalogue, and growing it later only adds the difference.
@@ -14,21 +15,31 @@ numbers and seed give the same catalogue, and growing it later only adds the dif
 
 import datetime as dt
 import random
+import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.db.models import Max
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Collection, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+)
 
 from cms.models import ProviderPage
 from cms.seeding import data
 from cms.seeding.demo import siret_for
 from cms.seeding.images import image_ensure
+from cms.services import PROVIDER_PAGE_PERMISSIONS, provider_index_for_site
 from marketplace.models import (
     ActivityOfferPage,
     ActivitySlot,
@@ -44,12 +55,18 @@ from marketplace.models import (
     WeeklySlot,
 )
 from marketplace.models.offers import normalise_text
-from marketplace.services import provider_approve
+from marketplace.services import (
+    DOCUMENT_PERMISSIONS,
+    IMAGE_PERMISSIONS,
+    provider_group_name,
+)
 
 GENERATED_PREFIX = "gen-"
 SHARED_IMAGES_PER_KIND = 4
 SLOT_DAYS = 90
 BATCH = 1000
+GENERATED_COLLECTION = "Catalogue généré"
+PAGE_FIELDS = Page._meta.concrete_fields
 CATEGORY_KIND = {slug: kind for slug, _fr, _en, _order, kind in data.CATEGORIES}
 
 
@@ -61,68 +78,247 @@ def _cents(rng: random.Random, low_euros: int, high_euros: int, step: int = 50) 
     return rng.randrange(low_euros * 100, high_euros * 100 + 1, step)
 
 
+# --- pages ------------------------------------------------------------------------------------
+
+
+class PageSteps:
+    """The next free treebeard step under each parent, read once, kept in memory."""
+
+    def __init__(self, parent: Page):
+        depth = parent.depth + 1
+        rows = (
+            Page.objects.filter(path__startswith=parent.path, depth=depth + 1)
+            .annotate(parent_path=Substr("path", 1, depth * Page.steplen))
+            .values("parent_path")
+            .annotate(last=Max("path"))
+            .values_list("parent_path", "last")
+        )
+        self.last = {path: Page._str2int(last[-Page.steplen :]) for path, last in rows}
+        children = Page.objects.filter(path__startswith=parent.path, depth=depth)
+        self.last[parent.path] = max(
+            (
+                Page._str2int(path[-Page.steplen :])
+                for path in children.values_list("path", flat=True)
+            ),
+            default=0,
+        )
+
+    def next(self, parent: Page) -> int:
+        step = self.last.get(parent.path, 0) + 1
+        self.last[parent.path] = step
+        return step
+
+
+def pages_bulk_insert(items: list[tuple[Page, Page]], *, steps: PageSteps, now) -> None:
+    """Insert live pages without revisions: ``items`` are (parent, unsaved specific page).
+
+    Sets what ``add_child`` and a first publication would (path, depth, url_path,
+    locale, translation key, publication dates), inserts the ``wagtailcore_page`` rows
+    with ``bulk_create``, then each inheritance level's table with multi-row INSERTs,
+    and bumps the parents' ``numchild``.
+    """
+    content_types = ContentType.objects.get_for_models(*{type(page) for _p, page in items})
+    base_rows, added = [], {}
+    for parent, page in items:
+        step = steps.next(parent)
+        added[parent.pk] = added.get(parent.pk, 0) + 1
+        page.path = Page._get_path(parent.path, parent.depth + 1, step)
+        page.depth = parent.depth + 1
+        page.numchild = 0
+        page.url_path = f"{parent.url_path}{page.slug}/"
+        page.draft_title = page.title
+        page.live = True
+        page.has_unpublished_changes = False
+        page.first_published_at = page.last_published_at = now
+        page.locale_id = parent.locale_id
+        page.translation_key = uuid.uuid4()
+        page.content_type = content_types[type(page)]
+        base_rows.append(
+            Page(**{f.attname: getattr(page, f.attname) for f in PAGE_FIELDS if not f.primary_key})
+        )
+    Page.objects.bulk_create(base_rows, batch_size=BATCH)
+    by_level: dict[type, list] = {}
+    for (_parent, page), base in zip(items, base_rows, strict=True):
+        levels = [m for m in reversed(type(page)._meta.get_parent_list()) if m is not Page]
+        levels.append(type(page))
+        page.pk = page.id = base.pk
+        for level in levels:
+            setattr(page, level._meta.pk.attname, base.pk)
+            by_level.setdefault(level, []).append(page)
+    # Parents' tables first (OfferPage before StayOfferPage): insertion order of the dict.
+    for level in sorted(by_level, key=lambda m: len(m._meta.get_parent_list())):
+        _insert_level(level, by_level[level])
+    for parent_id, n in added.items():
+        Page.objects.filter(pk=parent_id).update(numchild=models.F("numchild") + n)
+
+
+def _insert_level(model, objs) -> None:
+    """Insert ``objs`` into ``model``'s own table (one inheritance level, or a plain model
+    whose ids are not needed afterwards) with one prepared statement and ``executemany``.
+
+    Much cheaper than ``bulk_create`` for tens of thousands of rows: the SQL is built
+    once and each value goes through the field's own ``get_db_prep_save``.
+    """
+    if not objs:
+        return
+    fields = [
+        f
+        for f in model._meta.local_concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from model meta)
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    rows = [
+        tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
+
+
 # --- providers -------------------------------------------------------------------------------
 
 
-def providers_generate(*, site: Site, count: int, start: int, seed: int, by) -> int:
-    """Create ``count`` generated providers numbered from ``start`` and approve them."""
+def _provider_generate(*, rng: random.Random, index: int, site: Site, categories: dict):
+    category = categories[rng.choice(sorted(categories))]
+    kind = CATEGORY_KIND[category.slug]
+    commune, postcode, lat, lon = rng.choice(data.COMMUNES)
+    name = (
+        f"{rng.choice(data.GENERATED_PROVIDER_NAMES[kind])} "
+        f"{rng.choice(data.GENERATED_PLACE_WORDS)} n° {index + 1}"
+    )
+    slug = f"{GENERATED_PREFIX}{index + 1:05d}-{slugify(name)}"[:160]
+    jitter = Decimal("0.000001")
+    return Provider(
+        site=site,
+        name=name,
+        legal_name=f"{name} SARL",
+        slug=slug,
+        category=category,
+        commune=commune,
+        address=f"{rng.randint(1, 90)} route {rng.choice(data.GENERATED_PLACE_WORDS)}",
+        postcode=postcode,
+        latitude=(Decimal(lat) + Decimal(rng.randint(-200, 200)) / 10000).quantize(jitter),
+        longitude=(Decimal(lon) + Decimal(rng.randint(-200, 200)) / 10000).quantize(jitter),
+        siret=siret_for(slug),
+        contact_name="Contact démo",
+        email=f"contact@{GENERATED_PREFIX}{index + 1:05d}.localhost",
+        description=f"{name}, à {commune} : un prestataire généré pour les essais de charge.",
+    )
+
+
+@transaction.atomic
+def providers_generate(*, site: Site, count: int, start: int, seed: int, by, now) -> int:
+    """Create ``count`` approved generated providers numbered from ``start``, in bulk.
+
+    Writes what ``provider_approve`` and the page it triggers write (admin group with
+    admin access, image/document collection and its permissions, a live provider page
+    with the group's page permissions), without revisions or notifications.
+    """
     categories = {c.slug: c for c in ProviderCategory.objects.filter(slug__in=CATEGORY_KIND)}
     labels = list(Label.objects.order_by("slug"))
-    category_slugs = sorted(categories)
-    created = []
+    providers, provider_labels = [], []
     for index in range(start, start + count):
         rng = _rng(seed, "provider", index)
-        category = categories[rng.choice(category_slugs)]
-        kind = CATEGORY_KIND[category.slug]
-        commune, postcode, lat, lon = rng.choice(data.COMMUNES)
-        name = (
-            f"{rng.choice(data.GENERATED_PROVIDER_NAMES[kind])} "
-            f"{rng.choice(data.GENERATED_PLACE_WORDS)} n° {index + 1}"
+        provider = _provider_generate(rng=rng, index=index, site=site, categories=categories)
+        provider.status = ProviderStatus.APPROVED
+        provider.reviewed_by = by
+        provider.reviewed_at = now
+        providers.append(provider)
+        provider_labels.append(rng.sample(labels, k=rng.randint(0, min(2, len(labels)))))
+    Provider.objects.bulk_create(providers)
+
+    groups = [Group(name=provider_group_name(p)) for p in providers]
+    Group.objects.bulk_create(groups)
+    access_admin = Permission.objects.get(
+        codename="access_admin", content_type__app_label="wagtailadmin"
+    )
+    Group.permissions.through.objects.bulk_create(
+        [Group.permissions.through(group_id=g.pk, permission_id=access_admin.pk) for g in groups]
+    )
+
+    # Collections are kept sorted by name among siblings (treebeard ``node_order_by``):
+    # generated ones live under their own parent, named so that creation order is name order.
+    parent = generated_collection()
+    last = parent.get_last_child()
+    first_step = Collection._str2int(last.path[-Collection.steplen :]) + 1 if last else 1
+    collections = [
+        Collection(
+            name=f"{start + n + 1:05d} · {p.name}"[:255],
+            path=Collection._get_path(parent.path, parent.depth + 1, first_step + n),
+            depth=parent.depth + 1,
+            numchild=0,
         )
-        slug = f"{GENERATED_PREFIX}{index + 1:05d}-{slugify(name)}"[:160]
-        provider = Provider(
-            site=site,
-            name=name,
-            legal_name=f"{name} SARL",
-            slug=slug,
-            category=category,
-            commune=commune,
-            address=f"{rng.randint(1, 90)} route {rng.choice(data.GENERATED_PLACE_WORDS)}",
-            postcode=postcode,
-            latitude=(Decimal(lat) + Decimal(rng.randint(-200, 200)) / 10000).quantize(
-                Decimal("0.000001")
-            ),
-            longitude=(Decimal(lon) + Decimal(rng.randint(-200, 200)) / 10000).quantize(
-                Decimal("0.000001")
-            ),
-            siret=siret_for(slug),
-            contact_name="Contact démo",
-            email=f"contact@{GENERATED_PREFIX}{index + 1:05d}.localhost",
-            description=f"{name}, à {commune} : un prestataire généré pour les essais de charge.",
-        )
-        created.append((provider, rng.sample(labels, k=rng.randint(0, min(2, len(labels))))))
-    Provider.objects.bulk_create([p for p, _ in created])
-    Through = Provider.labels.through
-    Through.objects.bulk_create(
+        for n, p in enumerate(providers)
+    ]
+    Collection.objects.bulk_create(collections)
+    Collection.objects.filter(pk=parent.pk).update(numchild=models.F("numchild") + len(collections))
+    collection_permissions = list(
+        Permission.objects.filter(codename__in=IMAGE_PERMISSIONS + DOCUMENT_PERMISSIONS)
+    )
+    GroupCollectionPermission.objects.bulk_create(
         [
-            Through(provider_id=p.pk, label_id=label.pk)
-            for p, provider_labels in created
-            for label in provider_labels
+            GroupCollectionPermission(group=g, collection=c, permission=perm)
+            for g, c in zip(groups, collections, strict=True)
+            for perm in collection_permissions
         ]
     )
-    for provider, _ in created:
-        provider_approve(provider=provider, by=by)
-    return len(created)
+    for provider, group, collection in zip(providers, groups, collections, strict=True):
+        provider.group, provider.collection = group, collection
+    Provider.objects.bulk_update(providers, ["group", "collection"])
+    Provider.labels.through.objects.bulk_create(
+        [
+            Provider.labels.through(provider_id=p.pk, label_id=label.pk)
+            for p, chosen in zip(providers, provider_labels, strict=True)
+            for label in chosen
+        ]
+    )
+
+    index_page = provider_index_for_site(site)
+    pages = [
+        ProviderPage(
+            title=p.name,
+            slug=p.slug,
+            provider=p,
+            search_description=p.description[:255],
+            owner=by,
+        )
+        for p in providers
+    ]
+    pages_bulk_insert([(index_page, page) for page in pages], steps=PageSteps(index_page), now=now)
+    page_permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="wagtailcore",
+            codename__in=[f"{t}_page" for t in PROVIDER_PAGE_PERMISSIONS],
+        )
+    )
+    GroupPagePermission.objects.bulk_create(
+        [
+            GroupPagePermission(group=g, page_id=page.pk, permission=perm)
+            for g, page in zip(groups, pages, strict=True)
+            for perm in page_permissions
+        ]
+    )
+    return len(providers)
 
 
 # --- offers ------------------------------------------------------------------------------------
 
 
-def shared_images(kind: str) -> list:
+def generated_collection() -> Collection:
+    """Parent of the generated providers' collections, holding the shared images."""
     root = Collection.get_first_root_node()
-    collection = Collection.objects.child_of(root).filter(
-        name="Catalogue généré"
-    ).first() or root.add_child(name="Catalogue généré")
+    existing = Collection.objects.child_of(root).filter(name=GENERATED_COLLECTION).first()
+    return existing or root.add_child(name=GENERATED_COLLECTION)
+
+
+def shared_images(kind: str) -> list:
+    collection = generated_collection()
     titles = {"stay": "Séjour", "activity": "Activité", "product": "Produit"}
     return [
         image_ensure(
@@ -220,16 +416,10 @@ def _offer_generate(*, rng: random.Random, kind: str, index: int, today: dt.date
     return page
 
 
-def _insert_level(model, objs) -> None:
-    """One multi-row INSERT per batch into ``model``'s own table (one inheritance level)."""
-    fields = model._meta.local_concrete_fields
-    batch = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, objs) or BATCH))
-    for i in range(0, len(objs), batch):
-        model._base_manager._insert(objs[i : i + batch], fields=fields, using=connection.alias)
-
-
 def _slots_for(page: ActivityOfferPage, *, today: dt.date) -> list[ActivitySlot]:
+    """What ``activity_slots_generate`` would make for a new offer, without its queries."""
     tz = timezone.get_current_timezone()
+    now = timezone.now()
     by_weekday: dict[int, list[WeeklySlot]] = {}
     for weekly in page.weekly_slots.all():
         by_weekday.setdefault(weekly.weekday, []).append(weekly)
@@ -239,6 +429,8 @@ def _slots_for(page: ActivityOfferPage, *, today: dt.date) -> list[ActivitySlot]
         day = today + dt.timedelta(days=offset)
         for weekly in by_weekday.get(day.weekday(), ()):
             starts_at = dt.datetime.combine(day, weekly.start_time, tzinfo=tz)
+            if starts_at <= now:
+                continue
             slots.append(
                 ActivitySlot(
                     offer_id=page.pk,
@@ -252,47 +444,18 @@ def _slots_for(page: ActivityOfferPage, *, today: dt.date) -> list[ActivitySlot]
 
 @transaction.atomic
 def _offers_write(
-    items: list[tuple[ProviderPage, Provider, OfferPage, list]],
+    items: list[tuple[ProviderPage, OfferPage, list]],
     *,
+    steps: PageSteps,
     images: dict[str, list],
     now,
     today: dt.date,
 ) -> None:
-    """Write one batch of generated offers (their parents' next paths are computed here)."""
-    content_types = {
-        model: ContentType.objects.get_for_model(model)
-        for model in (StayOfferPage, ActivityOfferPage, ProductOfferPage)
-    }
-    # Next free step under each parent, from the database (robust to earlier runs).
-    parent_ids = {parent.pk for parent, *_ in items}
-    parents = {p.pk: p for p in Page.objects.filter(pk__in=parent_ids)}
-    last_paths: dict[int, int] = {}
-    for parent in parents.values():
-        last = Page.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).aggregate(
-            last=Max("path")
-        )["last"]
-        last_paths[parent.pk] = Page._str2int(last[-Page.steplen :]) if last else 0
-
-    base_rows = []
-    added: dict[int, int] = {}
-    for parent_page, provider, page, _labels in items:
-        parent = parents[parent_page.pk]
-        step = last_paths[parent.pk] + 1
-        last_paths[parent.pk] = step
-        added[parent.pk] = added.get(parent.pk, 0) + 1
-        page.slug = slugify(page.title)[:200] or f"offre-{step}"
-        page.path = Page._get_path(parent.path, parent.depth + 1, step)
-        page.depth = parent.depth + 1
-        page.numchild = 0
-        page.url_path = f"{parent.url_path}{page.slug}/"
-        page.draft_title = page.title
-        page.live = True
-        page.has_unpublished_changes = False
-        page.first_published_at = page.last_published_at = now
-        page.locale_id = parent.locale_id
-        page.translation_key = uuid.uuid4()
-        page.content_type = content_types[type(page)]
-        page.cover_image = images[page.kind][step % len(images[page.kind])]
+    """Write one batch of generated offers: pages, inline children, slots and labels."""
+    for parent, page, _labels in items:
+        provider = parent.provider
+        page.slug = slugify(page.title)[:200]
+        page.cover_image = images[page.kind][len(page.title) % len(images[page.kind])]
         # Listing fields, as refresh_denormalised() would set them.
         page.provider_id = provider.pk
         page.commune = provider.commune
@@ -304,26 +467,11 @@ def _offers_write(
         page.search_text = normalise_text(
             " ".join(filter(None, [page.title, page.summary, provider.name, page.commune]))
         )
-        base_rows.append(
-            Page(
-                **{
-                    f.attname: getattr(page, f.attname)
-                    for f in Page._meta.concrete_fields
-                    if not f.primary_key
-                }
-            )
-        )
-    Page.objects.bulk_create(base_rows, batch_size=500)
-    for page, base in zip((item[2] for item in items), base_rows, strict=True):
-        page.pk = page.id = page.page_ptr_id = page.offerpage_ptr_id = base.pk
-
-    _insert_level(OfferPage, [item[2] for item in items])
-    for model in (StayOfferPage, ActivityOfferPage, ProductOfferPage):
-        _insert_level(model, [item[2] for item in items if type(item[2]) is model])
+    pages_bulk_insert([(parent, page) for parent, page, _ in items], steps=steps, now=now)
 
     seasons, closures, weekly_slots, slots, labels = [], [], [], [], []
     LabelThrough = OfferPage.labels.through
-    for _parent, _provider, page, page_labels in items:
+    for _parent, page, page_labels in items:
         if isinstance(page, StayOfferPage):
             for row in page.seasonal_prices.all():
                 row.page_id = page.pk
@@ -337,13 +485,14 @@ def _offers_write(
                 weekly_slots.append(row)
             slots.extend(_slots_for(page, today=today))
         labels.extend(LabelThrough(offerpage_id=page.pk, label_id=lab.pk) for lab in page_labels)
-    SeasonalPrice.objects.bulk_create(seasons, batch_size=BATCH)
-    Closure.objects.bulk_create(closures, batch_size=BATCH)
-    WeeklySlot.objects.bulk_create(weekly_slots, batch_size=BATCH)
-    ActivitySlot.objects.bulk_create(slots, batch_size=BATCH)
-    LabelThrough.objects.bulk_create(labels, batch_size=BATCH)
-    for parent_id, n in added.items():
-        Page.objects.filter(pk=parent_id).update(numchild=models.F("numchild") + n)
+    for model, rows in (
+        (SeasonalPrice, seasons),
+        (Closure, closures),
+        (WeeklySlot, weekly_slots),
+        (ActivitySlot, slots),
+        (LabelThrough, labels),
+    ):
+        _insert_level(model, rows)
 
 
 def catalogue_extend(
@@ -355,20 +504,24 @@ def catalogue_extend(
 
     site = Site.objects.get(is_default_site=True)
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
-    today = timezone.localdate()
+    today, now = timezone.localdate(), timezone.now()
     added = {"providers": 0, "offers": 0}
+    started = time.monotonic()
 
     approved = Provider.objects.filter(site=site, status=ProviderStatus.APPROVED)
     missing = providers - approved.count()
     if missing > 0:
         generated = Provider.objects.filter(slug__startswith=GENERATED_PREFIX).count()
-        for start in range(generated, generated + missing, 100):
-            n = min(100, generated + missing - start)
-            with transaction.atomic():
-                added["providers"] += providers_generate(
-                    site=site, count=n, start=start, seed=seed, by=admin
-                )
-            log(f"  providers: {added['providers']}/{missing}")
+        for start in range(generated, generated + missing, BATCH):
+            added["providers"] += providers_generate(
+                site=site,
+                count=min(BATCH, generated + missing - start),
+                start=start,
+                seed=seed,
+                by=admin,
+                now=now,
+            )
+            log(f"  providers: {added['providers']}/{missing} ({time.monotonic() - started:.1f} s)")
 
     live = OfferPage.objects.filter(live=True, provider__site=site)
     missing = offers - live.count()
@@ -379,12 +532,13 @@ def catalogue_extend(
             .order_by("provider__slug")
         )
         pool = [p for p in pages if p.provider.slug.startswith(GENERATED_PREFIX)] or pages
-        all_labels = list(Label.objects.order_by("slug"))
-        images = {kind: shared_images(kind) for kind in ("stay", "activity", "product")}
-        now = timezone.now()
-        first = OfferPage.objects.filter(provider__slug__startswith=GENERATED_PREFIX).count()
         if pool is pages:
             first = live.count()
+        else:
+            first = OfferPage.objects.filter(provider__slug__startswith=GENERATED_PREFIX).count()
+        all_labels = list(Label.objects.order_by("slug"))
+        images = {kind: shared_images(kind) for kind in ("stay", "activity", "product")}
+        steps = PageSteps(provider_index_for_site(site))
         for batch_start in range(first, first + missing, BATCH):
             items = []
             for index in range(batch_start, min(batch_start + BATCH, first + missing)):
@@ -393,9 +547,9 @@ def catalogue_extend(
                 kind = CATEGORY_KIND.get(parent.provider.category.slug, "product")
                 page = _offer_generate(rng=rng, kind=kind, index=index, today=today)
                 page_labels = rng.sample(all_labels, k=rng.randint(0, min(2, len(all_labels))))
-                items.append((parent, parent.provider, page, page_labels))
-            _offers_write(items, images=images, now=now, today=today)
+                items.append((parent, page, page_labels))
+            _offers_write(items, steps=steps, images=images, now=now, today=today)
             added["offers"] += len(items)
-            log(f"  offers: {added['offers']}/{missing}")
+            log(f"  offers: {added['offers']}/{missing} ({time.monotonic() - started:.1f} s)")
     added["total_offers"] = live.count()
     return added

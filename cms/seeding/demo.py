@@ -25,7 +25,6 @@ from cms.seeding.indexing import indexing_deferred
 from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from marketplace.models import (
     ActivityOfferPage,
-    ActivitySlot,
     Closure,
     Label,
     OfferGalleryImage,
@@ -39,7 +38,7 @@ from marketplace.models import (
     TerritorySettings,
     WeeklySlot,
 )
-from marketplace.services import provider_approve
+from marketplace.services import activity_slots_generate, provider_approve
 
 SLOT_DAYS = 90
 
@@ -238,41 +237,6 @@ def winter_closures(*, today: dt.date) -> list[Closure]:
     return rows
 
 
-def slots_generate(*, offer: ActivityOfferPage, start: dt.date, days: int = SLOT_DAYS) -> int:
-    """Dated slots from the weekly pattern; existing slots are left as they are.
-
-    Uses the marketplace's service when it exists (same contract), else writes them here.
-    """
-    from marketplace import services
-
-    service = getattr(services, "activity_slots_generate", None)
-    if service is not None:
-        result = service(offer=offer, start=start, days=days)
-        return result if isinstance(result, int) else len(result or [])
-    tz = timezone.get_current_timezone()
-    pattern = list(offer.weekly_slots.all())
-    existing = set(ActivitySlot.objects.filter(offer=offer).values_list("starts_at", flat=True))
-    new = []
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        for weekly in pattern:
-            if weekly.weekday != day.weekday():
-                continue
-            starts_at = dt.datetime.combine(day, weekly.start_time, tzinfo=tz)
-            if starts_at in existing:
-                continue
-            new.append(
-                ActivitySlot(
-                    offer=offer,
-                    starts_at=starts_at,
-                    ends_at=starts_at + dt.timedelta(minutes=offer.duration_minutes),
-                    places=weekly.places or offer.places_per_slot,
-                )
-            )
-    ActivitySlot.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
-
-
 def offer_build(spec: data.Offer, *, today: dt.date) -> OfferPage:
     common = {
         "title": spec.title,
@@ -352,7 +316,7 @@ def offer_ensure(
     else:
         page = page.specific
     if isinstance(page, ActivityOfferPage):
-        created = slots_generate(offer=page, start=today)
+        created = activity_slots_generate(offer=page, start=today, days=SLOT_DAYS)
         if created:
             report.add("activity slots", created)
     return page

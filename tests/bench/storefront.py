@@ -1,0 +1,414 @@
+#!/usr/bin/env python
+"""Storefront benchmark: a real server under load, compared with a floor in the same run.
+
+    .venv/bin/python tests/bench/storefront.py            # make bench
+    .venv/bin/python tests/bench/storefront.py --offers 2000 --duration 3 --rounds 1
+
+1. Builds a catalogue (``seed_demo --offers N --providers P``) in a dedicated database:
+   ``var/bench/bench.sqlite3``, or, when ``DATABASE_URL`` points at PostgreSQL, a
+   database named after it with ``_bench`` appended (created if missing). The seed is
+   idempotent, so a second run reuses the catalogue.
+2. Counts the SQL queries of one request per endpoint, in-process (test client and
+   ``CaptureQueriesContext``, page cache cleared, process warm).
+3. Starts gunicorn (``config.wsgi``, 2 sync workers, 127.0.0.1 on a free port, DEBUG
+   off, ``COMPTOIR_BENCHMARK=1`` so that ``/__bench__/floor/`` exists) and loads it
+   with 8 client threads: a warm-up, then each endpoint for a fixed time, in rounds
+   (endpoints interleaved, so drift in the machine's load hits them all alike).
+   Every loop is bounded in time and count, and only 127.0.0.1 is ever contacted.
+4. Writes ``tests/bench/results/storefront.json`` and prints a table: per endpoint
+   ``rps`` (median over rounds), ``p50_ms`` and ``p95_ms`` (over all requests),
+   ``queries`` and ``ratio`` = rps / floor rps. The floor is a static page as large as
+   the filtered listing, served by a plain Django view through the same middleware.
+
+Targets (issue 2): filtered listing ratio >= 0.30 and p95 <= 100 ms. The script reports
+them; it exits non-zero only with ``--strict``.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "tests" / "bench" / "results" / "storefront.json"
+BENCH_VAR = ROOT / "var" / "bench"
+HOST = "127.0.0.1"  # the only address this script ever talks to
+TARGET_RATIO, TARGET_P95_MS = 0.30, 100.0
+FILTERED = "listing_filtered"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--offers", type=int, default=10_000)
+    parser.add_argument("--providers", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per endpoint")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per endpoint")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds per endpoint")
+    parser.add_argument(
+        "--max-requests", type=int, default=50_000, help="cap per endpoint and round"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    return parser.parse_args(argv)
+
+
+# --- environment and database ---------------------------------------------------------------
+
+
+def bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or url.startswith("sqlite"):
+        return f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}"
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "comptoir"
+    bench_name = name if name.endswith("_bench") else f"{name}_bench"
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_name)))
+    return urlunsplit(parts._replace(path=f"/{bench_name}"))
+
+
+def bench_env() -> dict[str, str]:
+    (BENCH_VAR / "staticfiles").mkdir(parents=True, exist_ok=True)  # WhiteNoise's root
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_ENV": "benchmark",  # never production: no secrets needed, no HTTPS
+            "DEBUG": "0",
+            "COMPTOIR_BENCHMARK": "1",
+            "COMPTOIR_VAR_DIR": str(BENCH_VAR),
+            "MEDIA_ROOT": str(BENCH_VAR / "media"),
+            "DATABASE_URL": bench_database_url(),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        }
+    )
+    return env
+
+
+def catalogue_build(env: dict, *, offers: int, providers: int) -> float:
+    started = time.monotonic()
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [*manage, "seed_demo", "--offers", str(offers), "--providers", str(providers)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+# --- endpoints and their queries (in-process) --------------------------------------------------
+
+
+def endpoints_pick() -> dict[str, str]:
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from marketplace.models import OfferPage
+
+    live = OfferPage.objects.live()
+    stays = live.filter(kind="stay").order_by("pk")
+    busiest = (
+        stays.values("listing_category__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "listing_category__slug")
+        .first()
+    )
+    offer = stays[stays.count() // 2]
+    start = timezone.localdate() + dt.timedelta(days=30)
+    query = urlencode(
+        {
+            "category": busiest["listing_category__slug"],
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(days=3)).isoformat(),
+            "guests": 2,
+        }
+    )
+    return {
+        "home": "/",
+        "listing": "/offres/",
+        FILTERED: f"/offres/?{query}",
+        "offer": urlsplit(offer.get_url()).path,
+        "api_offers": "/api/offers/",
+    }
+
+
+def queries_count(paths: dict[str, str]) -> dict[str, dict]:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    measured = {}
+    for name, path in paths.items():
+        client.get(path)  # warm the process (content types, site, templates)
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        measured[name] = {
+            "status": response.status_code,
+            "queries": len(ctx.captured_queries),
+            "bytes": len(response.content),
+        }
+    return measured
+
+
+# --- server and load ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def server_start(env: dict, *, workers: int) -> tuple[subprocess.Popen, int, Path]:
+    port = free_port()
+    log = BENCH_VAR / "gunicorn.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{HOST}:{port}",
+        "--chdir",
+        str(ROOT),
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log}")
+        try:
+            if fetch(port, "/__bench__/floor/")[0] == 200:
+                return process, port, log
+        except OSError:
+            pass
+        time.sleep(0.25)
+    server_stop(process)
+    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+
+
+def server_stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def fetch(port: int, path: str) -> tuple[int, int]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept-Language": "fr"})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, len(body)
+    finally:
+        conn.close()
+
+
+def load(port: int, path: str, *, seconds: float, concurrency: int, max_requests: int) -> dict:
+    """``concurrency`` threads request ``path`` until ``seconds`` pass or the cap is hit."""
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = [0]
+    issued = [0]
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        while time.monotonic() < deadline:
+            with lock:
+                if issued[0] >= max_requests:
+                    return
+                issued[0] += 1
+            began = time.perf_counter()
+            try:
+                status, _size = fetch(port, path)
+            except OSError:
+                status = 0
+            elapsed = time.perf_counter() - began
+            with lock:
+                if status == 200:
+                    latencies.append(elapsed)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    wall = time.monotonic() - started
+    return {"latencies": latencies, "errors": errors[0], "rps": len(latencies) / wall}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def table(results: dict) -> str:
+    head = f"{'endpoint':<18}{'rps':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'ratio':>8}"
+    lines = [head, "-" * len(head)]
+    for name, row in results["endpoints"].items():
+        lines.append(
+            f"{name:<18}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
+            f"{row['queries']:>9}{row['ratio']:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    env = bench_env()
+    print(f"Catalogue: {args.offers} offers, {args.providers} providers ({env['DATABASE_URL']})")
+    seed_seconds = catalogue_build(env, offers=args.offers, providers=args.providers)
+    print(f"  ready in {seed_seconds:.1f} s")
+
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from marketplace.models import OfferPage, Provider
+
+    paths = endpoints_pick()
+    queries = queries_count(paths)
+    broken = {name: q["status"] for name, q in queries.items() if q["status"] != 200}
+    if broken:
+        print(f"Warning: endpoints not answering 200 in-process: {broken}")
+    floor_bytes = queries[FILTERED]["bytes"]
+    paths = {"floor": f"/__bench__/floor/?bytes={floor_bytes}", **paths}
+    queries["floor"] = {"status": 200, "queries": 0, "bytes": floor_bytes}
+    meta = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "database_version": ".".join(map(str, connection.Database.sqlite_version_info))
+        if connection.vendor == "sqlite"
+        else str(connection.cursor().connection.info.server_version),
+        "offers": OfferPage.objects.live().count(),
+        "providers": Provider.objects.filter(status="approved").count(),
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "warmup_s": args.warmup,
+        "server": "gunicorn (sync workers), DEBUG off, 127.0.0.1",
+        "cpu_count": os.cpu_count(),
+        "load_average_before": os.getloadavg(),
+        "python": platform.python_version(),
+        "seed_s": round(seed_seconds, 1),
+        "paths": paths,
+    }
+    connection.close()
+
+    process, port, log = server_start(env, workers=args.workers)
+    samples: dict[str, list[dict]] = {name: [] for name in paths}
+    try:
+        for path in paths.values():
+            load(port, path, seconds=args.warmup, concurrency=args.concurrency, max_requests=10_000)
+        for round_number in range(args.rounds):
+            for name, path in paths.items():
+                sample = load(
+                    port,
+                    path,
+                    seconds=args.duration,
+                    concurrency=args.concurrency,
+                    max_requests=args.max_requests,
+                )
+                samples[name].append(sample)
+                print(f"  round {round_number + 1} {name:<18} {sample['rps']:8.1f} rps")
+    finally:
+        server_stop(process)
+
+    floor_rps = statistics.median(s["rps"] for s in samples["floor"])
+    endpoints = {}
+    for name, runs in samples.items():
+        latencies = [x for run in runs for x in run["latencies"]]
+        rps = statistics.median(run["rps"] for run in runs)
+        endpoints[name] = {
+            "path": paths[name],
+            "rps": round(rps, 1),
+            "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+            "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+            "queries": queries[name]["queries"],
+            "ratio": round(rps / floor_rps, 3) if floor_rps else 0.0,
+            "requests": len(latencies),
+            "errors": sum(run["errors"] for run in runs),
+            "bytes": queries[name]["bytes"],
+            "rps_rounds": [round(run["rps"], 1) for run in runs],
+        }
+    filtered = endpoints[FILTERED]
+    targets = {
+        "endpoint": FILTERED,
+        "ratio_min": TARGET_RATIO,
+        "p95_max_ms": TARGET_P95_MS,
+        "ratio_met": filtered["ratio"] >= TARGET_RATIO,
+        "p95_met": filtered["p95_ms"] <= TARGET_P95_MS,
+    }
+    meta["load_average_after"] = os.getloadavg()
+    results = {"meta": meta, "endpoints": endpoints, "targets": targets}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+    print()
+    print(table(results))
+    print()
+    print(
+        f"Filtered listing: ratio {filtered['ratio']:.2f} (target >= {TARGET_RATIO}) "
+        f"{'ok' if targets['ratio_met'] else 'MISSED'}, p95 {filtered['p95_ms']:.1f} ms "
+        f"(target <= {TARGET_P95_MS:.0f}) {'ok' if targets['p95_met'] else 'MISSED'}"
+    )
+    errors = {name: row["errors"] for name, row in endpoints.items() if row["errors"]}
+    if errors:
+        print(f"Errors (non-200 or connection failures): {errors}; server log: {log}")
+    print(f"Results: {RESULTS.relative_to(ROOT)}")
+    if args.strict and not (targets["ratio_met"] and targets["p95_met"]):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
