@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -9,6 +10,7 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
 )
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -106,3 +108,34 @@ class CommissionsGroup(SnippetViewSetGroup):
 
 
 register_snippet(CommissionsGroup)
+
+
+class LiveRulesPanel(Component):
+    """Dashboard panel: the live rules of each territory, or a warning when there are none."""
+
+    name = "commission_live_rules"
+    order = 150
+    template_name = "commissions/admin/live_rules_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        from wagtail.models import Site
+
+        from commissions.describe import rule_sentences
+        from commissions.selectors import live_rules_queryset
+
+        territories = []
+        for site in Site.objects.order_by("site_name", "hostname"):
+            rules = live_rules_queryset(site_id=site.pk)
+            territories.append(
+                {
+                    "site": site,
+                    "rules": [{"rule": r, "sentences": rule_sentences(r.to_spec())} for r in rules],
+                }
+            )
+        return {"territories": territories}
+
+
+@hooks.register("construct_homepage_panels")
+def add_live_rules_panel(request, panels):
+    if request.user.has_perm("commissions.change_commissionrule"):
+        panels.append(LiveRulesPanel())

@@ -363,3 +363,14 @@ def test_transparency_page_is_public_and_plain(taxonomy, client):
     response = client.get("/en" + url)
     assert response.status_code == 200
     assert "Provider commission" in response.content.decode()
+
+
+def test_dashboard_panel_lists_live_rules_or_says_there_are_none(taxonomy, client):
+    finance = make_user("finances@example.org", groups=(FINANCE_GROUP,))
+    client.force_login(finance)
+    html = client.get("/admin/").content.decode()
+    assert 'id="live-rules-heading"' in html
+    assert "commission is zero" in html or "commission est nulle" in html
+    rules_import(site=taxonomy, data=RULES, publish=True)
+    html = client.get("/admin/").content.decode()
+    assert "Règle de base" in html and "Campings" in html
