@@ -17,6 +17,7 @@ from marketplace.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     offers_for_listing,
+    offers_load,
     providers_for_site,
 )
 
@@ -99,10 +100,12 @@ def offers_api(request):
     site = Site.find_for_request(request)
     search = offers_for_listing(site=site, params=request.GET, with_images=False)
     errors = {name: list(messages) for name, messages in search.errors.items()}
-    page, page_errors = _paginate(request, search.queryset)
+    # One narrow query for the matching keys: count and page both come from it.
+    page, page_errors = _paginate(request, list(search.ids))
     errors.update(page_errors)
     if errors:
         return _error(errors)
+    offers = offers_load(ids=list(page.object_list), with_images=False)
     results = [
         {
             "id": offer.pk,
@@ -116,7 +119,7 @@ def offers_api(request):
             "price_from": offer.price_from,
             "summary": offer.summary,
         }
-        for offer in page.object_list
+        for offer in offers
     ]
     return _response(request, page, results)
 

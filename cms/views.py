@@ -4,6 +4,7 @@ They turn what the marketplace's selectors return into what templates show (URLs
 labels, map markers, JSON-LD); no business rule and no query of their own.
 """
 
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -16,7 +17,9 @@ from marketplace.models import Label, OfferKind, ProviderCategory
 from marketplace.selectors import (
     categories_with_offer_counts,
     featured_offers,
+    offer_results_page,
     offers_for_listing,
+    provider_map_points,
     provider_offers,
     providers_for_site,
     providers_with_logos,
@@ -24,12 +27,33 @@ from marketplace.selectors import (
 )
 from marketplace.storefront import map_config, marker, meta_description, territory_settings
 
+PROVIDERS_PER_PAGE = 48
 # Parameters of the listing shown as removable chips (ordering is not a filter).
 CHIP_PARAMS = ("q", "category", "kind", "commune", "label", "price_min", "price_max")
 
 
 def _site(request):
     return Site.find_for_request(request)
+
+
+def url_from_path(request, url_path: str) -> str:
+    """A page's URL from its Wagtail ``url_path``, for pages of the current site.
+
+    Same result as ``Page.get_url(request)`` without loading the page: one ``reverse``
+    per request instead of one per page (maps list hundreds of them).
+    """
+    cached = getattr(request, "_storefront_url_base", None)
+    if cached is None:
+        site = _site(request)
+        root_path = next(
+            (p.root_path for p in Site.get_site_root_paths() if p.site_id == site.pk), "/"
+        )
+        cached = (root_path, reverse("wagtail_serve", args=("",)))
+        request._storefront_url_base = cached
+    root_path, base = cached
+    if not url_path.startswith(root_path):
+        return ""
+    return base + url_path[len(root_path) :]
 
 
 def offer_markers(request, offers) -> list[dict]:
@@ -47,29 +71,31 @@ def offer_markers(request, offers) -> list[dict]:
     return markers
 
 
-def provider_markers(request, providers) -> list[dict]:
+def provider_markers(request, points: list[dict]) -> list[dict]:
+    """Map markers from ``provider_map_points`` values."""
+    english = (get_language() or "fr").startswith("en")
     markers = []
-    for provider in providers:
-        point = marker(
-            latitude=provider.latitude,
-            longitude=provider.longitude,
-            title=provider.name,
-            url=provider.page.get_url(request),
-            text=provider.category.label,
+    for point in points:
+        category = (english and point["category__name_en"]) or point["category__name"]
+        markers.append(
+            marker(
+                latitude=point["latitude"],
+                longitude=point["longitude"],
+                title=point["name"],
+                url=url_from_path(request, point["page__url_path"]),
+                text=category,
+            )
         )
-        if point:
-            markers.append(point)
     return markers
 
 
 def home_context(*, request, page):
     site = _site(request)
-    providers = list(providers_for_site(site=site))
     return {
         "featured_offers": featured_offers(home=page, site=site),
         "categories": categories_with_offer_counts(site=site),
-        "map_data": map_config(request, provider_markers(request, providers)),
-        "provider_count": len(providers),
+        "map_data": map_config(request, provider_markers(request, provider_map_points(site=site))),
+        "provider_count": providers_for_site(site=site).count(),
         "meta_description": meta_description(page.search_description, page.intro),
     }
 
@@ -161,8 +187,8 @@ def active_filter_chips(request, filterset: OfferFilterSet) -> list[dict]:
 def offer_index_context(*, request, page):
     site = _site(request)
     search = offers_for_listing(site=site, params=request.GET)
-    results = results_paginate(queryset=search.queryset, page=request.GET.get("page"))
-    offers = list(results.page.object_list)
+    results = offer_results_page(search=search, page=request.GET.get("page"))
+    offers = results.page.object_list
     notices = list(search.error_messages)
     if search.errors:
         notices.insert(0, _("Some filters were not understood and were ignored:"))
@@ -183,10 +209,17 @@ def offer_index_context(*, request, page):
 
 def provider_index_context(*, request, page):
     site = _site(request)
-    providers = list(providers_with_logos(providers_for_site(site=site)))
+    results = results_paginate(
+        queryset=providers_with_logos(providers_for_site(site=site)),
+        page=request.GET.get("page"),
+        per_page=PROVIDERS_PER_PAGE,
+    )
     return {
-        "providers": providers,
-        "map_data": map_config(request, provider_markers(request, providers)),
+        "providers": list(results.page.object_list),
+        "page_obj": results.page,
+        "result_count": results.paginator.count,
+        "page_message": results.message,
+        "map_data": map_config(request, provider_markers(request, provider_map_points(site=site))),
         "meta_description": meta_description(page.search_description, page.intro),
     }
 

@@ -75,7 +75,24 @@ class OfferSearch:
     """A filtered, ordered catalogue and what the visitor asked for."""
 
     filterset: OfferFilterSet
-    queryset: QuerySet[OfferPage]
+    with_images: bool = True
+
+    @property
+    def ids(self) -> QuerySet:
+        """The matching offers' primary keys, in order: what pagination should cut.
+
+        Sorting narrow rows and then loading one page of full rows by key is much
+        cheaper than sorting the whole catalogue's wide rows.
+        """
+        return self.filterset.qs.values_list("pk", flat=True)
+
+    @property
+    def queryset(self) -> QuerySet[OfferPage]:
+        """Every matching offer with what a card shows (for small result sets)."""
+        queryset = self.filterset.qs
+        if self.with_images:
+            return offers_with_cards(queryset)
+        return queryset.select_related("provider", "listing_category")
 
     @property
     def errors(self) -> dict:
@@ -95,17 +112,26 @@ def offers_for_listing(*, site, params, with_images: bool = True) -> OfferSearch
 
     Invalid parameters are reported in ``errors`` and left out; the others apply.
     ``with_images=False`` skips the cover images (the API does not show them).
+    Cut it into pages with ``offer_results_page``.
     """
     filterset = OfferFilterSet(
         params, queryset=offers_live(site=site), communes=offer_communes(site=site)
     )
     filterset.form.is_valid()
-    queryset = filterset.qs
+    return OfferSearch(filterset=filterset, with_images=with_images)
+
+
+def offers_load(*, ids: list[int], with_images: bool = True) -> list[OfferPage]:
+    """Offers by primary key, in the order given, with what a card shows."""
+    if not ids:
+        return []
+    queryset = OfferPage.objects.filter(pk__in=ids)
     if with_images:
         queryset = offers_with_cards(queryset)
     else:
         queryset = queryset.select_related("provider", "listing_category")
-    return OfferSearch(filterset=filterset, queryset=queryset)
+    by_pk = {offer.pk: offer for offer in queryset}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 @dataclass
@@ -148,20 +174,40 @@ def results_paginate(*, queryset, page: str | int | None, per_page: int = PAGE_S
     )
 
 
+def offer_results_page(
+    *, search: OfferSearch, page: str | int | None, per_page: int = PAGE_SIZE
+) -> "ResultsPage":
+    """One page of a search: ordered keys cut by the paginator, then that page's rows.
+
+    Two queries (keys, rows) plus the card prefetches, whatever the size.
+    """
+    # One narrow query for every matching key: the count and the page come from it, so
+    # the filters (and their subqueries) run once.
+    results = results_paginate(queryset=list(search.ids), page=page, per_page=per_page)
+    results.page.object_list = offers_load(
+        ids=list(results.page.object_list), with_images=search.with_images
+    )
+    return results
+
+
 def featured_offers(*, home, site, limit: int = 6) -> list[OfferPage]:
     """The home page's chosen offers still visible, topped up with the newest ones."""
     chosen_ids = list(
         home.featured_offers.order_by("sort_order").values_list("offer_id", flat=True)
     )
-    visible = offers_with_cards(offers_live(site=site))
-    chosen = {offer.pk: offer for offer in visible.filter(pk__in=chosen_ids)} if chosen_ids else {}
-    offers = [chosen[pk] for pk in chosen_ids if pk in chosen][:limit]
-    if len(offers) < limit:
-        newest = visible.exclude(pk__in=[o.pk for o in offers]).order_by(
-            "-first_published_at", "-pk"
+    visible = offers_live(site=site)
+    ids = []
+    if chosen_ids:
+        still_visible = set(visible.filter(pk__in=chosen_ids).values_list("pk", flat=True))
+        ids = [pk for pk in chosen_ids if pk in still_visible][:limit]
+    if len(ids) < limit:
+        newest = (
+            visible.exclude(pk__in=ids)
+            .order_by("-first_published_at", "-pk")
+            .values_list("pk", flat=True)
         )
-        offers += list(newest[: limit - len(offers)])
-    return offers
+        ids += list(newest[: limit - len(ids)])
+    return offers_load(ids=ids)
 
 
 def categories_with_offer_counts(*, site) -> list[ProviderCategory]:
@@ -329,6 +375,28 @@ def providers_for_site(*, site) -> QuerySet[Provider]:
         .filter(page__live=True)
         .select_related("category", "page")
         .order_by("name", "pk")
+    )
+
+
+def provider_map_points(*, site) -> list[dict]:
+    """Approved providers with coordinates, as plain values for a map (one query).
+
+    Each has ``name``, ``latitude``, ``longitude``, ``category_name``,
+    ``category_name_en`` and ``url_path`` (the page's Wagtail path).
+    """
+    return list(
+        providers_for_site(site=site)
+        .exclude(latitude=None)
+        .exclude(longitude=None)
+        .values(
+            "pk",
+            "name",
+            "latitude",
+            "longitude",
+            "category__name",
+            "category__name_en",
+            "page__url_path",
+        )
     )
 
 

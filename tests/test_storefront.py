@@ -96,10 +96,13 @@ def test_listing_in_french_by_default(client, catalogue):
     from django.core.management import call_command
 
     call_command("compilemessages", verbosity=0, ignore=[".venv"])
-    response = client.get("/offres/?category=camping")
+    response = client.get("/offres/?category=camping&price_min=abc")
     html = response.content.decode()
     assert '<html lang="fr">' in html
-    assert "Camping" in html
+    assert "Filtrer les offres" in html
+    assert "Aller au contenu principal" in html
+    assert "Catégorie : Camping" in html  # the chip, with French punctuation
+    assert "1 offre" in html or "2 offres" in html
 
 
 def test_language_switcher_keeps_the_page(client, catalogue):
