@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file, get_test_image_file_jpeg
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
 
 from cms.models import HomePage, ProviderIndexPage, ProviderPage
@@ -385,3 +385,16 @@ def test_page_type_rules_with_provider_page(members):
         assert offer_model.can_create_at(page)
     assert not OfferPage.can_create_at(page)
     assert not ProviderPage.can_create_at(page)
+
+
+def test_editor_uploads_and_sees_every_provider_image(client, editor, members, theirs_image):
+    client.force_login(editor)
+    root = Collection.get_first_root_node()
+    response = client.post(
+        reverse("wagtailimages:add"),
+        {"title": "Affiche", "file": jpeg("a.jpg"), "collection": root.pk},
+    )
+    assert response.status_code == 302
+    assert Image.objects.filter(title="Affiche").exists()
+    assert "Chèvres" in client.get(reverse("wagtailimages:index")).content.decode()
+    assert client.get(reverse("wagtailimages:edit", args=[theirs_image.pk])).status_code == 200
