@@ -9,6 +9,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import EditorialStreamBlock
+from marketplace.admin_forms import CollectionScopedPageForm
 
 
 class SeoMixin(models.Model):
@@ -121,6 +122,7 @@ class ProviderPage(SeoMixin, Page):
         related_name="+",
     )
 
+    base_form_class = CollectionScopedPageForm
     parent_page_types = ["cms.ProviderIndexPage"]
     subpage_types = [
         "marketplace.StayOfferPage",

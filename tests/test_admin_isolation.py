@@ -398,3 +398,69 @@ def test_editor_uploads_and_sees_every_provider_image(client, editor, members, t
     assert Image.objects.filter(title="Affiche").exists()
     assert "Chèvres" in client.get(reverse("wagtailimages:index")).content.decode()
     assert client.get(reverse("wagtailimages:edit", args=[theirs_image.pk])).status_code == 200
+
+
+@pytest.fixture
+def my_offer(members):
+    page = ProviderPage.objects.get(provider=members[2])
+    offer = page.add_child(
+        instance=ActivityOfferPage(
+            title="Descente", slug="descente", summary="Canoë.", price_per_person=2500
+        )
+    )
+    offer.save_revision()
+    return ActivityOfferPage.objects.get(pk=offer.pk)
+
+
+def test_member_cannot_use_other_provider_image_by_id(client, members, my_offer, theirs_image):
+    alice, _bob, mine, _theirs = members
+    own = Image.objects.create(
+        title="Mon canoë", file=get_test_image_file("canoe.png"), collection=mine.collection
+    )
+    client.force_login(alice)
+    url = reverse("wagtailadmin_pages:edit", args=[my_offer.pk])
+
+    data = edit_form(client, my_offer)
+    response = client.post(url, data | {"cover_image": str(theirs_image.pk)})
+    assert response.status_code == 200
+    assert "cover_image" in response.context["form"].errors
+    data = edit_form(client, my_offer)
+    gallery = {
+        "gallery_images-TOTAL_FORMS": "1",
+        "gallery_images-0-image": str(theirs_image.pk),
+        "gallery_images-0-caption": "Chèvres",
+        "gallery_images-0-ORDER": "1",
+    }
+    response = client.post(url, data | gallery)
+    assert response.status_code == 200
+    my_offer.refresh_from_db()
+    revision = my_offer.get_latest_revision_as_object()
+    assert revision.cover_image_id is None
+    assert not revision.gallery_images.exists() and not list(revision.gallery_images.all())
+
+    # Their own image is fine, in both places.
+    data = edit_form(client, my_offer)
+    response = client.post(
+        url,
+        data | gallery | {"cover_image": str(own.pk), "gallery_images-0-image": str(own.pk)},
+    )
+    assert response.status_code == 302
+    my_offer.refresh_from_db()
+    revision = my_offer.get_latest_revision_as_object()
+    assert revision.cover_image_id == own.pk
+    assert [g.image_id for g in revision.gallery_images.all()] == [own.pk]
+
+
+def test_image_chosen_by_editor_does_not_block_member_edits(
+    client, members, my_offer, theirs_image
+):
+    my_offer.cover_image = theirs_image
+    my_offer.save_revision()
+    client.force_login(members[0])
+    data = edit_form(client, my_offer)
+    assert data["cover_image"] == str(theirs_image.pk)
+    data["summary"] = "Canoë, kayak."
+    response = client.post(reverse("wagtailadmin_pages:edit", args=[my_offer.pk]), data)
+    assert response.status_code == 302
+    my_offer.refresh_from_db()
+    assert my_offer.get_latest_revision_as_object().summary == "Canoë, kayak."

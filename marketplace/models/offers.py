@@ -20,6 +20,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from marketplace.admin_forms import CollectionScopedPageForm
 from marketplace.fields import CentsField
 from marketplace.models.territory import CancellationPolicy
 
@@ -93,6 +94,7 @@ class OfferPage(Page):
     search_text = models.TextField(editable=False, blank=True)
 
     is_creatable = False
+    base_form_class = CollectionScopedPageForm
     parent_page_types = ["cms.ProviderPage"]
     subpage_types: list[str] = []
 
