@@ -76,7 +76,8 @@ def bench_database_url() -> str:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
         ).fetchone()
