@@ -8,7 +8,7 @@ HELP = """Load the demo territory of the Val d'Arvière (idempotent: a second ru
 
 It creates the site and its page tree, the territory settings (offer approval on),
 categories and labels, 16 providers approved through the normal service (a campsite with
-40 pitches and 6 mobile homes, gîtes, 9 shops and producers, 4 activity providers), 45
+40 pitches and 6 mobile homes, gîtes, 9 shops and producers, 4 activity providers), 46
 published offers with locally drawn cover images, activity slots for the next 90 days,
 the home page, editorial pages and five demo accounts, printed at the end.
 
