@@ -6,6 +6,7 @@ Nothing is downloaded: the demo works offline and its images are the same on eve
 import hashlib
 import io
 
+from anyascii import anyascii
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
@@ -33,11 +34,24 @@ def _palette(kind: str, key: str) -> tuple[tuple[int, int, int], tuple[int, int,
     )
 
 
+# System fonts with French accents, when the machine has one; Pillow's own font otherwise.
+FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+)
+
+
 def _font(size: int):
+    """A font and whether it has accented letters (Pillow's built-in one lacks some)."""
+    for path in FONT_FILES:
+        try:
+            return ImageFont.truetype(path, size), True
+        except OSError:
+            continue
     try:
-        return ImageFont.load_default(size=size)
+        return ImageFont.load_default(size=size), False
     except (TypeError, OSError):  # Pillow built without FreeType
-        return ImageFont.load_default()
+        return ImageFont.load_default(), False
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> list[str]:
@@ -60,17 +74,23 @@ def cover_jpeg(*, title: str, subtitle: str, kind: str, key: str) -> bytes:
     image = PILImage.composite(
         PILImage.new("RGB", (WIDTH, HEIGHT), end), PILImage.new("RGB", (WIDTH, HEIGHT), start), ramp
     )
-    draw = ImageDraw.Draw(image)
+    draw = ImageDraw.Draw(image, "RGBA")
     # Soft circles give some depth.
     digest = hashlib.sha256((key + "circles").encode()).digest()
     for i in range(3):
         x, y, r = digest[i * 3] * 5, digest[i * 3 + 1] * 3, 80 + digest[i * 3 + 2]
         draw.ellipse((x - r, y - r, x + r, y + r), outline=(255, 255, 255), width=6)
-    title_font, subtitle_font = _font(72), _font(40)
-    y = HEIGHT - 120 - 86 * len(_wrap(draw, title, title_font, WIDTH - 160))
-    for line in _wrap(draw, title, title_font, WIDTH - 160):
+    (title_font, accents), (subtitle_font, _) = _font(64), _font(36)
+    if not accents:
+        title, subtitle = anyascii(title), anyascii(subtitle)
+    lines = _wrap(draw, title, title_font, WIDTH - 160)
+    top = HEIGHT - 130 - 80 * len(lines)
+    # A dark band under the text keeps it readable on the light end of the gradient.
+    draw.rectangle((0, top - 40, WIDTH, HEIGHT), fill=(0, 0, 0, 110))
+    y = top
+    for line in lines:
         draw.text((80, y), line, font=title_font, fill=(255, 255, 255))
-        y += 86
+        y += 80
     draw.text((80, HEIGHT - 100), subtitle, font=subtitle_font, fill=(255, 255, 255))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=82, optimize=True)
