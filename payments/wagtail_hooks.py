@@ -1,0 +1,318 @@
+"""The "Ledger" menu of the admin: transactions (read-only) and balances per territory.
+
+Only users with ``payments.view_ledger`` (the "Finances du territoire" group, see
+:func:`payments.services.ledger_permissions_ensure`) see or reach them. Nobody, not even
+a superuser, adds, edits or deletes ledger rows here: those URLs do not exist.
+"""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Sum
+from django.urls import path
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Site
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from commissions.models import Beneficiary
+from commissions.money import format_cents
+from marketplace.models import Provider
+from payments.ledger import beneficiary_account, provider_account
+from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
+from payments.selectors import balances_by_kind
+from payments.services import LEDGER_PERMISSION
+
+
+def money(cents: int, *, currency: str = "EUR") -> str:
+    return format_cents(cents, currency=currency, language=get_language() or "fr")
+
+
+def can_view_ledger(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(LEDGER_PERMISSION))
+
+
+class LedgerPermissionPolicy(ModelPermissionPolicy):
+    """Viewing needs ``payments.view_ledger``; every other action is refused to all."""
+
+    def user_has_permission(self, user, action):
+        return action in ("view", "view_ledger") and can_view_ledger(user)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        if not {"view", "view_ledger"} & set(actions):
+            return get_user_model().objects.none()
+        app_label, codename = LEDGER_PERMISSION.split(".")
+        condition = Q(is_superuser=True) | Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        condition |= Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        )
+        return get_user_model().objects.filter(condition, is_active=True).distinct()
+
+
+# Registered before any view asks for a policy (see wagtail.permissions).
+register_permission_policy(LedgerTransaction, LedgerPermissionPolicy(LedgerTransaction))
+
+
+class LedgerTransactionFilterSet(WagtailFilterSet):
+    site = django_filters.ModelChoiceFilter(label=_("Territory"), queryset=Site.objects.all())
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=TransactionKind.choices, empty_label=_("All")
+    )
+    occurred_at = django_filters.DateFromToRangeFilter(
+        label=_("Date"), widget=DateRangePickerWidget
+    )
+    account = django_filters.CharFilter(
+        label=_("Account"),
+        method="filter_account",
+        help_text=_("An account (provider:12) or a family of accounts (provider, tax:tourist)."),
+    )
+    reference = django_filters.CharFilter(label=_("Order or booking"), method="filter_reference")
+
+    class Meta:
+        model = LedgerTransaction
+        fields = ["site", "kind", "occurred_at"]
+
+    def filter_account(self, queryset, name, value):
+        value = value.strip().rstrip(":")
+        if not value:
+            return queryset
+        matching = LedgerEntry.objects.filter(
+            Q(account=value) | Q(account__startswith=f"{value}:")
+        ).values("transaction_id")
+        return queryset.filter(pk__in=matching)
+
+    def filter_reference(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(order_ref=value) | Q(booking_ref=value))
+
+
+class AmountColumn(Column):
+    """Cents formatted as money in the row's currency."""
+
+    def get_value(self, instance):
+        cents = super().get_value(instance)
+        return money(cents, currency=instance.currency)
+
+
+class LedgerIndexView(IndexView):
+    def get_base_queryset(self):
+        # The total moved by each transaction (its debits), in the same query.
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("site")
+            .annotate(total=Sum("entries__amount", filter=Q(entries__amount__gt=0)))
+        )
+
+
+class LedgerInspectView(InspectView):
+    template_name = "payments/admin/transaction_inspect.html"
+    inspect_url_name = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entries"] = [
+            {
+                "account": e.account,
+                "amount": e.amount,
+                "display": money(e.amount, currency=self.object.currency),
+            }
+            for e in self.object.entries.order_by("-amount", "account")
+        ]
+        context["reversals"] = self.object.reversals.order_by("occurred_at", "pk")
+        context["inspect_url_name"] = self.inspect_url_name
+        return context
+
+
+class LedgerTransactionViewSet(ModelViewSet):
+    model = LedgerTransaction
+    name = "ledger"
+    icon = "list-ul"
+    menu_label = _("Transactions")
+    index_view_class = LedgerIndexView
+    inspect_view_class = LedgerInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+    filterset_class = LedgerTransactionFilterSet
+    search_fields = None
+    list_display = [
+        "idempotency_key",
+        "occurred_at",
+        "kind",
+        AmountColumn("total", label=_("Amount")),
+        "order_ref",
+        "booking_ref",
+        "site",
+    ]
+    list_per_page = 50
+    inspect_view_fields = [
+        "site",
+        "kind",
+        "idempotency_key",
+        "occurred_at",
+        "created_at",
+        "created_by",
+        "currency",
+        "memo",
+        "order_ref",
+        "booking_ref",
+        "external_ref",
+        "reverses",
+    ]
+
+    def get_common_view_kwargs(self, **kwargs):
+        # No add, edit, delete, copy, history or usage view: the ledger is read-only.
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in (
+            "add_url_name",
+            "edit_url_name",
+            "delete_url_name",
+            "history_url_name",
+            "usage_url_name",
+        ):
+            view_kwargs[name] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def get_permissions_to_register(self):
+        return super().get_permissions_to_register().filter(codename="view_ledger")
+
+
+class BalancesView(WagtailAdminTemplateMixin, TemplateView):
+    """Every account's balance in one territory, grouped by kind of account."""
+
+    template_name = "payments/admin/balances.html"
+    page_title = _("Balances")
+    header_icon = "table"
+    index_url_name = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_view_ledger(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+    @cached_property
+    def sites(self):
+        return list(Site.objects.order_by("site_name", "hostname"))
+
+    @cached_property
+    def site(self):
+        wanted = self.request.GET.get("site")
+        for site in self.sites:
+            if str(site.pk) == wanted:
+                return site
+        return Site.find_for_request(self.request) or (self.sites[0] if self.sites else None)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups = []
+        if self.site is not None:
+            names = account_names(site=self.site)
+            labels = dict(ACCOUNT_KIND_LABELS)
+            by_kind = balances_by_kind(site=self.site)
+            for kind in sorted(by_kind, key=_kind_order):
+                rows = [
+                    {
+                        "account": account,
+                        "name": names.get(account, ""),
+                        "balance": balance,
+                        "display": money(balance),
+                    }
+                    for account, balance in by_kind[kind].items()
+                ]
+                groups.append(
+                    {
+                        "kind": kind,
+                        "label": labels.get(kind, kind),
+                        "rows": rows,
+                        "total": money(sum(r["balance"] for r in rows)),
+                    }
+                )
+        context.update(sites=self.sites, site=self.site, groups=groups)
+        return context
+
+
+ACCOUNT_KIND_LABELS = [
+    ("visitor", _("Visitors")),
+    ("provider", _("Providers")),
+    ("beneficiary", _("Beneficiaries")),
+    ("tax", _("Taxes")),
+    ("platform", _("Platform")),
+]
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    order = [k for k, _label in ACCOUNT_KIND_LABELS]
+    return (order.index(kind) if kind in order else len(order), kind)
+
+
+def account_names(*, site) -> dict[str, str]:
+    """Readable names of the provider and beneficiary accounts of a site (two queries)."""
+    names = {
+        provider_account(pk): name
+        for pk, name in Provider.objects.filter(site=site).values_list("pk", "name")
+    }
+    names.update(
+        {
+            beneficiary_account(key): name
+            for key, name in Beneficiary.objects.filter(site=site).values_list("key", "name")
+        }
+    )
+    return names
+
+
+class BalancesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_ledger(request.user)
+
+
+class BalancesViewSet(ViewSet):
+    name = "ledger_balances"
+    icon = "table"
+    menu_label = _("Balances")
+    menu_item_class = BalancesMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", BalancesView.as_view(), name="index")]
+
+
+class LedgerGroup(ViewSetGroup):
+    menu_label = _("Ledger")
+    menu_icon = "list-ul"
+    menu_order = 260
+    items = (LedgerTransactionViewSet, BalancesViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_ledger_viewsets():
+    return LedgerGroup()
