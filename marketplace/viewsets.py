@@ -22,10 +22,25 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button, HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from marketplace.models import Label, Provider, ProviderCategory, ProviderStatus
 from marketplace.services import ProviderStateError, provider_approve, provider_reject
+
+
+class ProviderPermissionPolicy(ModelPermissionPolicy):
+    """Django's model permissions, except that nobody adds a provider in the admin.
+
+    A provider comes from an application (its site, slug, applicant and the review
+    trail are set by ``provider_apply``), so even superusers get no "Add" button.
+    """
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(user, [a for a in actions if a != "add"])
 
 
 class ProviderFilterSet(WagtailFilterSet):

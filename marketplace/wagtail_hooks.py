@@ -1,10 +1,17 @@
 """Admin registrations of the marketplace."""
 
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from marketplace.viewsets import PendingApplicationsPanel, TerritoryViewSetGroup
+from marketplace.models import Provider
+from marketplace.viewsets import (
+    PendingApplicationsPanel,
+    ProviderPermissionPolicy,
+    TerritoryViewSetGroup,
+)
 
+register_permission_policy(Provider, ProviderPermissionPolicy(Provider))
 register_snippet(TerritoryViewSetGroup)
 
 

@@ -281,6 +281,14 @@ def test_approved_provider_cannot_be_rejected(territory, category, editor):
         provider_reject(provider=provider, by=editor, reason="Non")
 
 
+def test_nobody_adds_a_provider_in_the_admin(client, territory):
+    admin = make_user("admin@example.org", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    assert reverse("providers:add") not in client.get(reverse("providers:index")).content.decode()
+    response = client.get(reverse("providers:add"))
+    assert response.status_code in (302, 403)
+
+
 def test_editor_edit_form_does_not_change_status(client, editor, application_pending):
     client.force_login(editor)
     url = reverse("providers:edit", args=[application_pending.pk])
