@@ -4,6 +4,8 @@ They turn what the marketplace's selectors return into what templates show (URLs
 labels, map markers, JSON-LD); no business rule and no query of their own.
 """
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
@@ -192,7 +194,13 @@ def offer_index_context(*, request, page):
     notices = list(search.error_messages)
     if search.errors:
         notices.insert(0, _("Some filters were not understood and were ignored:"))
+    # Stays open with the searched dates already in their price form.
+    cleaned = search.cleaned_data
+    stay_query = ""
+    if cleaned.get("start") and cleaned.get("end"):
+        stay_query = "?" + urlencode({"start": cleaned["start"], "end": cleaned["end"]})
     return {
+        "stay_query": stay_query,
         "filter_form": search.filterset.form,
         "offers": offers,
         "results": results,

@@ -42,6 +42,7 @@ class StayQuoteForm(forms.Form):
         label=_("Units"),
         min_value=1,
         initial=1,
+        required=False,
         error_messages={
             "invalid": _("Enter a whole number."),
             "min_value": _("Choose at least one."),
@@ -59,6 +60,9 @@ class StayQuoteForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if "units" not in self.errors and not cleaned.get("units"):
+            # Dates alone (a link from the listing) mean one unit.
+            cleaned["units"] = 1
         start, end, units = cleaned.get("start"), cleaned.get("end"), cleaned.get("units")
         if not (start and end and units):
             return cleaned

@@ -264,3 +264,15 @@ def test_listing_query_budget_is_constant(client, catalogue, django_assert_num_q
             response = client.get(url)
         assert response.status_code == 200
     assert client.get("/offres/").context["result_count"] == 1013
+
+
+def test_stay_links_carry_the_searched_dates_to_the_price_form(client, catalogue):
+    start = timezone.localdate() + dt.timedelta(days=4)
+    end = start + dt.timedelta(days=2)
+    response = client.get(f"/offres/?start={start}&end={end}")
+    html = response.content.decode()
+    stay_url = catalogue["stay"].url
+    assert f'href="{stay_url}?start={start}&amp;end={end}"' in html
+    assert f'href="{catalogue["product"].url}"' in html  # other kinds: plain links
+    offer_page = client.get(f"{stay_url}?start={start}&end={end}")
+    assert offer_page.context["quote"].quote.total == 2 * 6000
