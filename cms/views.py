@@ -234,7 +234,10 @@ def provider_index_context(*, request, page):
 
 def provider_page_context(*, request, page):
     provider = page.provider
-    offers = list(provider_offers(provider_page=page))
+    results = results_paginate(
+        queryset=provider_offers(provider_page=page), page=request.GET.get("page")
+    )
+    offers = list(results.page.object_list)
     currency = territory_settings(request).currency
     url = request.build_absolute_uri(page.get_url(request))
     image_url = ""
@@ -249,6 +252,8 @@ def provider_page_context(*, request, page):
     return {
         "provider": provider,
         "offers": offers,
+        "page_obj": results.page,
+        "page_message": results.message,
         "currency": currency,
         "map_data": map_config(request, [location] if location else []),
         "meta_description": meta_description(
