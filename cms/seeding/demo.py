@@ -336,6 +336,8 @@ def home_ensure(*, home: HomePage, featured: list[OfferPage], admin, report: See
         key="home-banner",
         collection=Collection.get_first_root_node(),
     )
+    home.title = home.draft_title = "Séjours, activités et produits du Val d'Arvière"
+    home.seo_title = "Comptoir du Val d'Arvière"
     home.intro = (
         "Réservez un séjour, une activité ou vos produits auprès des commerces et "
         "producteurs du Val d'Arvière, et payez une seule fois."
