@@ -605,6 +605,12 @@ def _run_orders(site, rule, orders):
             assert again.pk == refund.pk
             reversed_fraction += wanted
 
+        # A refund only ever takes back: each of its entries goes against the original's.
+        for account, amount in LedgerEntry.objects.filter(transaction__reverses=sale).values_list(
+            "account", "amount"
+        ):
+            assert amount * expected[account] < 0, (account, amount)
+
         # Per order, net of refunds: what the visitor paid = providers + beneficiaries + taxes.
         net = dict(
             LedgerEntry.objects.filter(transaction__order_ref=str(number))
