@@ -49,12 +49,26 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # The test database's initial contents (Wagtail's root page, collection, locale...),
+    # which pytest-django keeps on each connection object to restore them after a
+    # transactional test empties the tables.
+    initial_contents = {
+        connection.alias: connection._test_serialized_contents
+        for connection in connections.all()
+        if hasattr(connection, "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        # Playwright's sync API moves this thread onto a greenlet with its own context,
+        # where Django opens new connection objects: give them the initial contents too,
+        # or the tables stay empty (no root page) from the second browser test on.
+        for alias, contents in initial_contents.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
