@@ -7,12 +7,14 @@ approved providers. Unknown or malformed parameters give HTTP 400 with
 parameters are ignored (partners add cache-busters and tracking parameters).
 """
 
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
+from cms.cache import cache_seconds, results_cache_key
 from marketplace.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -77,21 +79,29 @@ def _page_link(request, number: int | None) -> str | None:
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
-def _response(request, page, results: list[dict]) -> JsonResponse:
-    response = JsonResponse(
-        {
-            "count": page.paginator.count,
-            "next": _page_link(request, page.next_page_number() if page.has_next() else None),
-            "previous": _page_link(
-                request, page.previous_page_number() if page.has_previous() else None
-            ),
-            "results": results,
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
+def _payload(request, page, results: list[dict]) -> dict:
+    return {
+        "count": page.paginator.count,
+        "next": _page_link(request, page.next_page_number() if page.has_next() else None),
+        "previous": _page_link(
+            request, page.previous_page_number() if page.has_previous() else None
+        ),
+        "results": results,
+    }
+
+
+def _json(payload: dict) -> JsonResponse:
+    response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
     # Open data: partner sites may read it from the browser.
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _cache_key(request, site, name: str) -> str:
+    # Links are absolute: the host is part of the answer.
+    if not cache_seconds():
+        return ""
+    return results_cache_key(request=request, site=site, name=f"{name}:{request.get_host()}")
 
 
 @require_GET
@@ -100,6 +110,9 @@ def offers_api(request):
     site = Site.find_for_request(request)
     search = offers_for_listing(site=site, params=request.GET, with_images=False)
     errors = {name: list(messages) for name, messages in search.errors.items()}
+    key = "" if errors else _cache_key(request, site, "api-offers")
+    if key and (payload := cache.get(key)) is not None:
+        return _json(payload)
     # One narrow query for the matching keys: count and page both come from it.
     page, page_errors = _paginate(request, list(search.ids))
     errors.update(page_errors)
@@ -121,13 +134,19 @@ def offers_api(request):
         }
         for offer in offers
     ]
-    return _response(request, page, results)
+    payload = _payload(request, page, results)
+    if key:
+        cache.set(key, payload, cache_seconds())
+    return _json(payload)
 
 
 @require_GET
 def providers_api(request):
     """Approved providers of the site with a live public page."""
     site = Site.find_for_request(request)
+    key = _cache_key(request, site, "api-providers")
+    if key and (payload := cache.get(key)) is not None:
+        return _json(payload)
     page, errors = _paginate(request, providers_for_site(site=site))
     if errors:
         return _error(errors)
@@ -142,4 +161,7 @@ def providers_api(request):
         }
         for provider in page.object_list
     ]
-    return _response(request, page, results)
+    payload = _payload(request, page, results)
+    if key:
+        cache.set(key, payload, cache_seconds())
+    return _json(payload)

@@ -6,12 +6,16 @@ labels, map markers, JSON-LD); no business rule and no query of their own.
 
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
+from cms.cache import cache_seconds, results_cache_key
 from commissions.money import format_cents
 from marketplace.filters import OfferFilterSet
 from marketplace.jsonld import provider_jsonld
@@ -189,8 +193,6 @@ def active_filter_chips(request, filterset: OfferFilterSet) -> list[dict]:
 def offer_index_context(*, request, page):
     site = _site(request)
     search = offers_for_listing(site=site, params=request.GET)
-    results = offer_results_page(search=search, page=request.GET.get("page"))
-    offers = results.page.object_list
     notices = list(search.error_messages)
     if search.errors:
         notices.insert(0, _("Some filters were not understood and were ignored:"))
@@ -199,20 +201,61 @@ def offer_index_context(*, request, page):
     stay_query = ""
     if cleaned.get("start") and cleaned.get("end"):
         stay_query = "?" + urlencode({"start": cleaned["start"], "end": cleaned["end"]})
-    return {
+    chips = active_filter_chips(request, search.filterset)
+    context = {
         "stay_query": stay_query,
         "filter_form": search.filterset.form,
-        "offers": offers,
-        "results": results,
-        "page_obj": results.page,
-        "result_count": results.paginator.count,
         "filter_errors": notices,
-        "page_message": results.message,
-        "chips": active_filter_chips(request, search.filterset),
+        "chips": chips,
         "clear_url": request.path,
-        "map_data": map_config(request, offer_markers(request, offers)),
         "meta_description": meta_description(page.search_description, page.intro),
+        # Only on a cache miss (the tests turn the cache off to read them).
+        "offers": None,
+        "page_obj": None,
     }
+
+    seconds = cache_seconds()
+    # Read (or create) the territory's settings before the key: creating them bumps the
+    # catalogue version.
+    territory_settings(request)
+    key = results_cache_key(request=request, site=site, name="offers") if seconds else ""
+    results_part = cache.get(key) if key else None
+    if results_part is None:
+        results = offer_results_page(search=search, page=request.GET.get("page"))
+        offers = results.page.object_list
+        map_data = map_config(request, offer_markers(request, offers))
+        html = render_to_string(
+            "cms/includes/offer_results.html",
+            {
+                "offers": offers,
+                "page_obj": results.page,
+                "map_data": map_data,
+                "stay_query": stay_query,
+                "chips": chips,
+                "clear_url": request.path,
+            },
+            request=request,
+        )
+        results_part = {
+            "html": html,
+            "count": results.paginator.count,
+            "page_number": results.page.number,
+            "page_message": results.message,
+            "has_map": bool(map_data["markers"]),
+        }
+        if key:
+            cache.set(key, results_part, seconds)
+        context.update({"offers": offers, "page_obj": results.page, "results": results})
+    context.update(
+        {
+            "results_html": mark_safe(results_part["html"]),  # noqa: S308 (rendered above)
+            "result_count": results_part["count"],
+            "page_number": results_part["page_number"],
+            "page_message": results_part["page_message"],
+            "has_map": results_part["has_map"],
+        }
+    )
+    return context
 
 
 def provider_index_context(*, request, page):

@@ -226,6 +226,10 @@ WAGTAIL_WORKFLOW_ENABLED = True
 # A workflow's approval publishes even when the submitter (a provider member) may not.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "marketplace.workflows.workflow_state_publish"
 
+# Seconds the storefront keeps a listing or API result (0: off). Saves and publications
+# invalidate it at once; the delay only bounds what no signal sees (bulk updates).
+STOREFRONT_CACHE_SECONDS = int(env_str("STOREFRONT_CACHE_SECONDS", "30"))
+
 # Map tiles for Leaflet (the library itself is served from static/).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")

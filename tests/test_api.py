@@ -10,6 +10,13 @@ from django.utils import timezone
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _no_results_cache(settings):
+    """These tests read the context and count queries: results are computed every time
+    (``test_results_cache_*`` turn the cache back on)."""
+    settings.STOREFRONT_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def catalogue(territory):
     camping = factories.category("camping", "Camping", "Campsite")
@@ -148,3 +155,14 @@ def test_api_query_budget_is_constant(client, catalogue, django_assert_num_queri
     for url in urls:
         with django_assert_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_results_cache_serves_repeats_and_forgets_on_changes(client, catalogue, settings):
+    settings.STOREFRONT_CACHE_SECONDS = 30
+    assert client.get("/api/offers/").json()["count"] == 2
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get("/api/offers/").json()["count"] == 2
+    assert len(warm.captured_queries) <= 8  # form checks only, no result query
+    factories.product(catalogue["campsite"], title="Confiture")
+    assert client.get("/api/offers/").json()["count"] == 3
+    assert client.get("/api/offers/?price_min=abc").status_code == 400

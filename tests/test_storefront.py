@@ -12,6 +12,13 @@ from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, StandardPage
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _no_results_cache(settings):
+    """These tests read the context and count queries: results are computed every time
+    (``test_results_cache_*`` turn the cache back on)."""
+    settings.STOREFRONT_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def catalogue(territory):
     """Two providers, one offer of each kind, in two communes."""
@@ -278,3 +285,28 @@ def test_stay_links_carry_the_searched_dates_to_the_price_form(client, catalogue
     assert f'href="{catalogue["product"].url}"' in html  # other kinds: plain links
     offer_page = client.get(f"{stay_url}?start={start}&end={end}")
     assert offer_page.context["quote"].quote.total == 2 * 6000
+
+
+def test_results_cache_serves_repeats_and_forgets_on_changes(client, catalogue, settings):
+    settings.STOREFRONT_CACHE_SECONDS = 30
+    url = "/offres/?kind=stay"
+    first = client.get(url)
+    assert first.context["offers"] is not None  # computed
+    with CaptureQueriesContext(connection) as cold:
+        client.get("/offres/?kind=stay&ordering=price")
+    with CaptureQueriesContext(connection) as warm:
+        second = client.get(url)
+    assert second.context["offers"] is None  # served from the cache
+    assert len(warm.captured_queries) < len(cold.captured_queries)
+    assert second.content.decode().count("offer-card") == first.content.decode().count("offer-card")
+    # A new offer is published: the next request sees it.
+    factories.stay(catalogue["outdoor"], title="Cabane perchée")
+    assert "Cabane perchée" in client.get(url).content.decode()
+    # Nights taken (a booking): the date search drops the stay at once.
+    start = timezone.localdate() + dt.timedelta(days=3)
+    dated = f"/offres/?kind=stay&start={start}&end={start + dt.timedelta(days=1)}"
+    assert "Chalet des Érables" in client.get(dated).content.decode()
+    factories.take_nights(catalogue["stay"], start, 1, 10)
+    assert "Chalet des Érables" not in client.get(dated).content.decode()
+    # Other languages are cached apart.
+    assert '<html lang="en">' in client.get("/en" + url).content.decode()
