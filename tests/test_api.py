@@ -5,9 +5,17 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _french_first():
+    """Requests leave their language active in the thread: start each test in French,
+    so ``page.url`` means the French URL."""
+    with translation.override("fr"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace.models import ActivitySlot
 from marketplace.selectors import offers_for_listing
@@ -15,6 +15,14 @@ TODAY = timezone.localdate
 
 def day(n: int) -> dt.date:
     return TODAY() + dt.timedelta(days=n)
+
+
+@pytest.fixture(autouse=True)
+def _french_first():
+    """Requests leave their language active in the thread: start each test in French,
+    so ``page.url`` means the French URL."""
+    with translation.override("fr"):
+        yield
 
 
 @pytest.fixture

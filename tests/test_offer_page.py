@@ -7,7 +7,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace.models import StayOfferPage
 from marketplace.pricing import activity_price, product_price, stay_price
@@ -17,6 +17,14 @@ from tests import factories
 
 def day(n: int) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=n)
+
+
+@pytest.fixture(autouse=True)
+def _french_first():
+    """Requests leave their language active in the thread: start each test in French,
+    so ``page.url`` means the French URL."""
+    with translation.override("fr"):
+        yield
 
 
 @pytest.fixture
