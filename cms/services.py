@@ -21,6 +21,7 @@ from marketplace.services import (
     offer_workflow_ensure,
     provider_approved,
 )
+from payments.services import ledger_permissions_ensure
 
 EDITORS_GROUP = "Éditeurs du territoire"
 FINANCE_GROUP = "Finances du territoire"
@@ -84,9 +85,9 @@ def territory_setup(
 
     groups_setup(home=home)
     offer_workflow_ensure(page=provider_index, approvers=Group.objects.get(name=EDITORS_GROUP))
-    commission_permissions_ensure(
-        finance=Group.objects.get(name=FINANCE_GROUP), council=Group.objects.get(name=COUNCIL_GROUP)
-    )
+    finance = Group.objects.get(name=FINANCE_GROUP)
+    commission_permissions_ensure(finance=finance, council=Group.objects.get(name=COUNCIL_GROUP))
+    ledger_permissions_ensure(finance=finance)
     return site
 
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        from commissions.transparency import register_distributed_source
+        from payments.selectors import beneficiary_earnings
+
+        # The public transparency page shows what the ledger says each beneficiary earned.
+        register_distributed_source(beneficiary_earnings)

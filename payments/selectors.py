@@ -14,7 +14,7 @@ from django.db.models import F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 
 from payments.ledger import account_kind
-from payments.models import LedgerEntry, LedgerTransaction
+from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
 
 
 def _prefix_q(prefix: str) -> Q:
@@ -109,3 +109,27 @@ def statement(
 
 def transactions_for_site(*, site) -> QuerySet[LedgerTransaction]:
     return LedgerTransaction.objects.filter(site=site).prefetch_related("entries")
+
+
+def beneficiary_earnings(*, site) -> dict[str, int]:
+    """What each beneficiary has earned from bookings, net of refunds: ``{key: cents}``.
+
+    Payouts move money the beneficiary already earned, so only confirmations, refunds
+    and their reversals count. One grouped query.
+    """
+    rows = (
+        entries_for_site(site=site)
+        .filter(
+            _prefix_q("beneficiary"),
+            transaction__kind__in=[
+                TransactionKind.ORDER_CONFIRMED,
+                TransactionKind.REFUND,
+                TransactionKind.REVERSAL,
+            ],
+        )
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values_list("account", "total")
+    )
+    # Credits are negative (see payments.models): earnings are the opposite of the sum.
+    return {account.split(":", 1)[1]: -total for account, total in rows}

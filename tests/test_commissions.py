@@ -374,3 +374,21 @@ def test_dashboard_panel_lists_live_rules_or_says_there_are_none(taxonomy, clien
     rules_import(site=taxonomy, data=RULES, publish=True)
     html = client.get("/admin/").content.decode()
     assert "Règle de base" in html and "Campings" in html
+
+
+def test_transparency_page_shows_what_the_ledger_credited(taxonomy, client):
+    from commissions.engine import Line
+    from commissions.selectors import line_quote
+    from payments.ledger import ledger_post, quote_entries
+
+    rules_import(site=taxonomy, data=RULES, publish=True)
+    quote = line_quote(site_id=taxonomy.pk, line=Line(subtotal=10_000, booked_on=dt.date.today()))
+    ledger_post(
+        site=taxonomy,
+        kind="order_confirmed",
+        idempotency_key="order-1",
+        entries=quote_entries(quote=quote, provider_account="provider:1"),
+    )
+    html = client.get("/transparence/").content.decode()
+    assert "4,00\u00a0€" in html  # 800 cents commission, half to each beneficiary
+    assert "8,00\u00a0€" in html  # total
