@@ -190,8 +190,8 @@ def active_filter_chips(request, filterset: OfferFilterSet) -> list[dict]:
     return chips
 
 
-def offer_index_context(*, request, page):
-    site = _site(request)
+def offer_listing_context(*, request, site) -> dict:
+    """Everything the filters and results of ``/offres/`` show, computed afresh."""
     search = offers_for_listing(site=site, params=request.GET)
     notices = list(search.error_messages)
     if search.errors:
@@ -201,58 +201,53 @@ def offer_index_context(*, request, page):
     stay_query = ""
     if cleaned.get("start") and cleaned.get("end"):
         stay_query = "?" + urlencode({"start": cleaned["start"], "end": cleaned["end"]})
-    chips = active_filter_chips(request, search.filterset)
-    context = {
+    results = offer_results_page(search=search, page=request.GET.get("page"))
+    offers = results.page.object_list
+    return {
         "stay_query": stay_query,
         "filter_form": search.filterset.form,
         "filter_errors": notices,
-        "chips": chips,
+        "chips": active_filter_chips(request, search.filterset),
         "clear_url": request.path,
-        "meta_description": meta_description(page.search_description, page.intro),
-        # Only on a cache miss (the tests turn the cache off to read them).
-        "offers": None,
-        "page_obj": None,
+        "offers": offers,
+        "results": results,
+        "page_obj": results.page,
+        "result_count": results.paginator.count,
+        "page_message": results.message,
+        "map_data": map_config(request, offer_markers(request, offers)),
     }
 
-    seconds = cache_seconds()
+
+def offer_index_context(*, request, page):
+    """The listing's body is rendered here and cached whole (``cms.cache``): a repeated
+    search costs no query for the filters or the results. The context keys of
+    ``offer_listing_context`` are there only when it was computed (cache off or miss).
+    """
+    site = _site(request)
     # Read (or create) the territory's settings before the key: creating them bumps the
     # catalogue version.
     territory_settings(request)
+    seconds = cache_seconds()
     key = results_cache_key(request=request, site=site, name="offers") if seconds else ""
-    results_part = cache.get(key) if key else None
-    if results_part is None:
-        results = offer_results_page(search=search, page=request.GET.get("page"))
-        offers = results.page.object_list
-        map_data = map_config(request, offer_markers(request, offers))
-        html = render_to_string(
-            "cms/includes/offer_results.html",
-            {
-                "offers": offers,
-                "page_obj": results.page,
-                "map_data": map_data,
-                "stay_query": stay_query,
-                "chips": chips,
-                "clear_url": request.path,
-            },
-            request=request,
-        )
-        results_part = {
-            "html": html,
-            "count": results.paginator.count,
-            "page_number": results.page.number,
-            "page_message": results.message,
-            "has_map": bool(map_data["markers"]),
+    body = cache.get(key) if key else None
+    context = {"meta_description": meta_description(page.search_description, page.intro)}
+    if body is None:
+        listing = offer_listing_context(request=request, site=site)
+        body = {
+            "html": render_to_string("cms/includes/offer_listing.html", listing, request=request),
+            "count": listing["result_count"],
+            "page_number": listing["page_obj"].number,
+            "has_map": bool(listing["map_data"]["markers"]),
         }
         if key:
-            cache.set(key, results_part, seconds)
-        context.update({"offers": offers, "page_obj": results.page, "results": results})
+            cache.set(key, body, seconds)
+        context.update(listing)
     context.update(
         {
-            "results_html": mark_safe(results_part["html"]),  # noqa: S308 (rendered above)
-            "result_count": results_part["count"],
-            "page_number": results_part["page_number"],
-            "page_message": results_part["page_message"],
-            "has_map": results_part["has_map"],
+            "listing_html": mark_safe(body["html"]),  # noqa: S308 (our own template)
+            "result_count": body["count"],
+            "page_number": body["page_number"],
+            "has_map": body["has_map"],
         }
     )
     return context
