@@ -296,3 +296,18 @@ def test_generated_sirets_are_valid():
 
     for key in ("a", "camping", "gen-00001", "x" * 40):
         validate_siret(siret_for(key))
+
+
+def test_demo_has_a_live_base_rule_and_a_council(seeded):
+    from wagtail.models import Site
+
+    from cms.services import COUNCIL_GROUP
+    from commissions.models import CommissionRule
+    from commissions.selectors import live_rule_specs
+
+    site = Site.objects.get(is_default_site=True)
+    assert [s.key for s in live_rule_specs(site_id=site.pk, use_cache=False)] == ["base"]
+    assert CommissionRule.objects.get(key="base").distribution.shares.count() == 3
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.filter(groups__name=COUNCIL_GROUP).exists()

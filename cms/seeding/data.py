@@ -902,7 +902,56 @@ ACCOUNTS = [
         "membre du Camping des Berges de l'Arvière",
     ),
     ("visitor", "visiteur@comptoir.localhost", "comptoir-visiteur", "visiteur"),
+    ("council", "conseil@comptoir.localhost", "comptoir-conseil", "conseil (approbations)"),
 ]
+
+# The territory's commission, in the format of `manage.py commission_rules import`.
+COMMISSION_RULES = {
+    "beneficiaries": [
+        {
+            "key": "fonds-local",
+            "name": "Fonds de revitalisation du Val d'Arvière",
+            "kind": "local_fund",
+            "stripe_account": "",
+        },
+        {
+            "key": "office-tourisme",
+            "name": "Office de tourisme du Val d'Arvière",
+            "kind": "tourism_office",
+            "stripe_account": "",
+        },
+        {
+            "key": "fonctionnement",
+            "name": "Fonctionnement de la plateforme",
+            "kind": "running_costs",
+            "stripe_account": "",
+        },
+    ],
+    "distribution_keys": [
+        {
+            "key": "cle-territoire",
+            "name": "Clé du territoire",
+            "shares": {
+                "fonds-local": "50.00",
+                "office-tourisme": "20.00",
+                "fonctionnement": "30.00",
+            },
+        },
+    ],
+    "rules": [
+        {
+            "key": "base",
+            "name": "Règle de base du territoire",
+            "explanation": "Une commission modeste, dont la moitié revient à un fonds local.",
+            "scope": {"categories": [], "kinds": [], "providers": [], "communes": [], "labels": []},
+            "valid_from": None,
+            "valid_until": None,
+            "provider": {"rate": "6.00", "fixed": 0, "min": 30, "max": None},
+            "visitor": {"rate": "2.00", "fixed": 0, "min": None, "max": 1500},
+            "distribution": "cle-territoire",
+        },
+    ],
+}
 PROVIDER_MEMBER_OF = "camping-des-berges-de-l-arviere"
 
 # Words for the generated catalogue (--offers / --providers).

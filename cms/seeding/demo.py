@@ -22,7 +22,9 @@ from cms.models import FeaturedOffer, HomePage, OfferIndexPage, ProviderPage, St
 from cms.seeding import data
 from cms.seeding.images import image_ensure
 from cms.seeding.indexing import indexing_deferred
-from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
+from cms.services import COUNCIL_GROUP, EDITORS_GROUP, FINANCE_GROUP, territory_setup
+from commissions.models import CommissionRule
+from commissions.services import rules_import
 from marketplace.models import (
     ActivityOfferPage,
     Closure,
@@ -128,7 +130,11 @@ def accounts_ensure(report: SeedReport) -> dict:
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        group_name = {"editor": EDITORS_GROUP, "finance": FINANCE_GROUP}.get(key)
+        group_name = {
+            "editor": EDITORS_GROUP,
+            "finance": FINANCE_GROUP,
+            "council": COUNCIL_GROUP,
+        }.get(key)
         if group_name and not user.groups.filter(name=group_name).exists():
             user.groups.add(Group.objects.get(name=group_name))
         users[key] = user
@@ -446,6 +452,14 @@ def standard_pages_ensure(*, home: HomePage, admin, report: SeedReport) -> None:
         report.add("standard pages")
 
 
+def commission_rules_ensure(*, site, admin, report: SeedReport) -> None:
+    """The demo's base rule and distribution key, published, unless rules exist already."""
+    if CommissionRule.objects.filter(site=site).exists():
+        return
+    counts = rules_import(site=site, data=data.COMMISSION_RULES, publish=True, user=admin)
+    report.add("commission rules", counts["rules"])
+
+
 # --- entry point -----------------------------------------------------------------------------
 
 
@@ -481,6 +495,7 @@ def _demo_build(*, today: dt.date) -> SeedReport:
             if offer_spec.featured:
                 featured.append(offer)
 
+    commission_rules_ensure(site=site, admin=users["admin"], report=report)
     home_ensure(home=home, featured=featured, admin=users["admin"], report=report)
     standard_pages_ensure(home=home, admin=users["admin"], report=report)
     return report
