@@ -7,8 +7,6 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import make_provider
-
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SERIOUS = {"serious", "critical"}
@@ -21,82 +19,54 @@ def storefront(live_server):
     from wagtail.models import Site
 
     from cms.services import territory_setup
-    from marketplace.models import (
-        ActivityOfferPage,
-        ProductOfferPage,
-        ProviderCategory,
-        StayOfferPage,
-    )
+    from tests import factories
 
     host, port = live_server.url.rsplit("//", 1)[1].split(":")
     site = territory_setup(hostname=host, port=int(port), site_name="Comptoir des Gorges")
     Site.objects.filter(pk=site.pk).update(is_default_site=True)
-    camping, _ = ProviderCategory.objects.get_or_create(
-        slug="camping", defaults={"name": "Camping", "name_en": "Campsite"}
+    saules = factories.provider(site, name="Camping des Saules", category_obj=factories.category())
+    canoe = factories.provider(
+        site,
+        name="Canoë Vallon",
+        category_obj=factories.category("loisirs", "Loisirs", "Leisure"),
     )
-    loisirs, _ = ProviderCategory.objects.get_or_create(
-        slug="loisirs", defaults={"name": "Loisirs", "name_en": "Leisure"}
+    ferme = factories.provider(
+        site,
+        name="Ferme du Serre",
+        category_obj=factories.category("epicerie", "Épicerie", "Grocery"),
     )
-    epicerie, _ = ProviderCategory.objects.get_or_create(
-        slug="epicerie", defaults={"name": "Épicerie", "name_en": "Grocery"}
-    )
-    coords = {"latitude": "44.403500", "longitude": "4.395000"}
-    saules = make_provider(site, name="Camping des Saules", category=camping, **coords)
-    canoe = make_provider(site, name="Canoë Vallon", category=loisirs, **coords)
-    ferme = make_provider(site, name="Ferme du Serre", category=epicerie, **coords)
-
     offers = {
-        "stay": add_offer(
+        "stay": factories.stay(
             saules,
-            StayOfferPage(
-                title="Emplacement au bord de l'eau",
-                summary="Un emplacement ombragé pour tente ou caravane.",
-                unit_name="emplacement",
-                units=40,
-                guests_per_unit=6,
-                min_nights=1,
-                price_per_night=2400,
-            ),
+            title="Emplacement au bord de l'eau",
+            summary="Un emplacement ombragé pour tente ou caravane.",
+            units=40,
+            guests_per_unit=6,
+            price_per_night=2400,
         ),
-        "activity": add_offer(
+        "activity": factories.activity(
             canoe,
-            ActivityOfferPage(
-                title="Descente des gorges en canoë",
-                summary="Huit kilomètres de rivière, accessibles aux familles.",
-                price_per_person=3500,
-                duration_minutes=180,
-                places_per_slot=12,
-            ),
+            title="Descente des gorges en canoë",
+            summary="Huit kilomètres de rivière, accessibles aux familles.",
+            price_per_person=3500,
+            places_per_slot=12,
         ),
-        "activity2": add_offer(
+        "activity2": factories.activity(
             canoe,
-            ActivityOfferPage(
-                title="Initiation au paddle",
-                summary="Une heure sur le plan d'eau avec un moniteur.",
-                price_per_person=2000,
-                duration_minutes=60,
-                places_per_slot=8,
-            ),
+            title="Initiation au paddle",
+            summary="Une heure sur le plan d'eau avec un moniteur.",
+            price_per_person=2000,
+            places_per_slot=8,
         ),
-        "product": add_offer(
+        "product": factories.product(
             ferme,
-            ProductOfferPage(
-                title="Miel de châtaignier",
-                summary="Récolté sur le plateau, pot de 500 g.",
-                price_per_item=950,
-                stock=30,
-                unit_label="pot de 500 g",
-            ),
+            title="Miel de châtaignier",
+            summary="Récolté sur le plateau, pot de 500 g.",
+            price_per_item=950,
+            stock=30,
         ),
     }
     return {"site": site, "offers": offers}
-
-
-def add_offer(provider, offer):
-    provider.page.add_child(instance=offer)
-    offer.save_revision().publish()
-    offer.refresh_from_db()
-    return offer
 
 
 def choose(page, name: str, value: str) -> None:
