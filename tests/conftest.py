@@ -22,10 +22,15 @@ def _media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache (locmem, or Redis when REDIS_URL is set)."""
+def _empty_cache(settings):
+    """Each test starts with an empty cache (locmem, or Redis when REDIS_URL is set).
+
+    Storefront caching is off unless a test turns it on: tests change data with bulk
+    updates that no signal sees, and read pages right after.
+    """
     from django.core.cache import cache
 
+    settings.STOREFRONT_CACHE_SECONDS = 0
     cache.clear()
     yield
 

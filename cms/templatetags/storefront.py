@@ -3,11 +3,12 @@
 import json
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from wagtail.models import Page, Site
 
 from commissions.money import format_cents
@@ -84,3 +85,28 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """The current page in each language, as plain links.
+
+    Links rather than a POST form: the language is in the URL (``/en/...``), the
+    switcher works without JavaScript, and the page carries no CSRF token, so it can be
+    cached for anonymous visitors.
+    """
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else "/"
+    current = get_language() or settings.LANGUAGE_CODE
+    links = []
+    for code, _name in settings.LANGUAGES:
+        info = get_language_info(code)
+        links.append(
+            {
+                "code": code,
+                "name": info["name_local"].capitalize(),
+                "url": translate_url(path, code),
+                "current": code == current,
+            }
+        )
+    return links
