@@ -113,6 +113,15 @@ def _noop(queryset, name, value):
     return queryset
 
 
+PRICE_ERRORS = {
+    "invalid": _("Enter a price in euros, for example 12.50."),
+    "max_decimal_places": _("Enter a price in euros, for example 12.50."),
+    "max_digits": _("This price is too large."),
+    "max_whole_digits": _("This price is too large."),
+    "min_value": _("A price cannot be negative."),
+}
+
+
 class OfferFilterSet(django_filters.FilterSet):
     """Filters of the offer catalogue.
 
@@ -170,26 +179,14 @@ class OfferFilterSet(django_filters.FilterSet):
         label=_("Minimum price (€)"),
         field_name="price_from",
         lookup_expr="gte",
-        error_messages={
-            "invalid": _("Enter a price in euros, for example 12.50."),
-            "max_decimal_places": _("Enter a price in euros, for example 12.50."),
-            "max_digits": _("This price is too large."),
-            "max_whole_digits": _("This price is too large."),
-            "min_value": _("A price cannot be negative."),
-        },
+        error_messages=PRICE_ERRORS,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
     )
     price_max = EuroFilter(
         label=_("Maximum price (€)"),
         field_name="price_from",
         lookup_expr="lte",
-        error_messages={
-            "invalid": _("Enter a price in euros, for example 12.50."),
-            "max_decimal_places": _("Enter a price in euros, for example 12.50."),
-            "max_digits": _("This price is too large."),
-            "max_whole_digits": _("This price is too large."),
-            "min_value": _("A price cannot be negative."),
-        },
+        error_messages=PRICE_ERRORS,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
     )
     start = django_filters.DateFilter(
