@@ -298,6 +298,7 @@ def test_generated_sirets_are_valid():
         validate_siret(siret_for(key))
 
 
+@pytest.mark.django_db
 def test_demo_has_a_live_base_rule_and_a_council(seeded):
     from wagtail.models import Site
 
