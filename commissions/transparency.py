@@ -53,16 +53,20 @@ def key_segments(key: DistributionKey) -> list[Segment]:
     return segments
 
 
-def scope_names() -> dict[str, dict[str, str]]:
-    """Display names for the slugs a rule's scope may hold."""
+def scope_names(specs) -> dict[str, dict[str, str]]:
+    """Display names for the slugs the rules' scopes hold (one query per dimension used)."""
     names = {}
     for dimension, label in (
         ("categories", "marketplace.ProviderCategory"),
         ("labels", "marketplace.Label"),
         ("providers", "marketplace.Provider"),
     ):
-        model = apps.get_model(*label.split("."))
-        names[dimension] = dict(model.objects.values_list("slug", "name"))
+        slugs = set().union(*(getattr(spec.scope, dimension) for spec in specs))
+        if slugs:
+            model = apps.get_model(*label.split("."))
+            names[dimension] = dict(
+                model.objects.filter(slug__in=slugs).values_list("slug", "name")
+            )
     kind_field = apps.get_model("marketplace", "OfferPage")._meta.get_field("kind")
     names["kinds"] = {value: str(text) for value, text in kind_field.choices}
     return names
@@ -70,7 +74,8 @@ def scope_names() -> dict[str, dict[str, str]]:
 
 def transparency_data(*, site) -> dict:
     rules = list(live_rules_queryset(site_id=site.pk))
-    names = scope_names() if rules else {}
+    specs = [rule.to_spec() for rule in rules]
+    names = scope_names(specs)
     keys = (
         DistributionKey.objects.filter(site=site, live=True)
         .prefetch_related("shares__beneficiary")
@@ -102,7 +107,8 @@ def transparency_data(*, site) -> dict:
     )
     return {
         "rules": [
-            {"rule": rule, "sentences": rule_sentences(rule.to_spec(), names)} for rule in rules
+            {"rule": rule, "sentences": rule_sentences(spec, names)}
+            for rule, spec in zip(rules, specs, strict=True)
         ],
         "keys": [{"key": key, "segments": key_segments(key)} for key in keys],
         "beneficiaries": beneficiaries,

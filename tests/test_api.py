@@ -18,13 +18,6 @@ def _french_first():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _no_results_cache(settings):
-    """These tests read the context and count queries: results are computed every time
-    (``test_results_cache_*`` turn the cache back on)."""
-    settings.STOREFRONT_CACHE_SECONDS = 0
-
-
 @pytest.fixture
 def catalogue(territory):
     camping = factories.category("camping", "Camping", "Campsite")
