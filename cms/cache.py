@@ -20,8 +20,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from wagtail.signals import page_published, page_unpublished
 
+from marketplace.bookings import capacity_changed
+
 VERSION_KEY = "storefront:catalogue-version"
 WATCHED_APPS = frozenset({"marketplace", "cms", "wagtailcore", "wagtailimages"})
+# Carts, orders and bookings are not what the storefront shows; the capacity they take
+# is, and marketplace.bookings says when it changed (``capacity_changed``).
+UNWATCHED_MODELS = frozenset({"cart", "cartline", "order", "booking", "refund", "productstock"})
 
 
 def cache_seconds() -> int:
@@ -66,9 +71,14 @@ def results_cache_key(*, request, site, name: str) -> str:
 @receiver(m2m_changed)
 def _model_changed(sender, **kwargs):
     meta = getattr(sender, "_meta", None)
-    if meta is not None and meta.app_label in WATCHED_APPS:
+    if (
+        meta is not None
+        and meta.app_label in WATCHED_APPS
+        and meta.model_name not in UNWATCHED_MODELS
+    ):
         catalogue_changed()
 
 
+capacity_changed.connect(catalogue_changed, dispatch_uid="storefront_cache_capacity")
 page_published.connect(catalogue_changed, dispatch_uid="storefront_cache_published")
 page_unpublished.connect(catalogue_changed, dispatch_uid="storefront_cache_unpublished")

@@ -7,7 +7,9 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import api as cms_api
+from cms import checkout as cms_checkout
 from marketplace import views as marketplace_views
+from payments import views as payments_views
 
 urlpatterns = [
     # The admin signs in through allauth too (verified e-mail, password or code).
@@ -38,6 +40,16 @@ if settings.BENCHMARK:
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("devenir-partenaire/", marketplace_views.provider_apply_view, name="provider_apply"),
+    path("panier/", cms_checkout.cart_view, name="cart"),
+    path("panier/ajouter/<int:offer_id>/", cms_checkout.cart_add_view, name="cart_add"),
+    path("panier/retirer/<int:line_id>/", cms_checkout.cart_remove_view, name="cart_remove"),
+    path("panier/commander/", cms_checkout.checkout_view, name="checkout"),
+    path("commandes/<str:reference>/", cms_checkout.order_view, name="order_detail"),
+    path(
+        "paiement/test/<str:reference>/",
+        payments_views.dev_pay_view,
+        name="dev_pay",
+    ),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

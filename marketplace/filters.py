@@ -11,6 +11,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -341,6 +342,8 @@ def availability_q(*, start: dt.date | None, end: dt.date | None, guests: int | 
         product = Q(pk__in=[])
     else:
         product = Q(kind=OfferKind.PRODUCT) & Exists(
-            ProductOfferPage.objects.filter(pk=OuterRef("pk"), stock__gt=0)
+            ProductOfferPage.objects.filter(pk=OuterRef("pk")).filter(
+                stock__gt=Coalesce(F("stock_state__taken"), 0)
+            )
         )
     return stay | activity | product

@@ -22,7 +22,7 @@ from marketplace.pricing import (
     product_price,
     stay_price,
 )
-from marketplace.selectors import OfferAvailability, stay_nights_status
+from marketplace.selectors import OfferAvailability, product_free, stay_nights_status
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,10 +48,22 @@ class StayQuoteForm(forms.Form):
             "min_value": _("Choose at least one."),
         },
     )
+    guests = forms.IntegerField(
+        label=_("Guests"),
+        min_value=1,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number."),
+            "min_value": _("Choose at least one guest."),
+        },
+    )
 
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
+        self.fields["guests"].widget.attrs.update(
+            {"min": 1, "max": max(offer.units * offer.guests_per_unit, 1)}
+        )
         if offer.unit_name:
             self.fields["units"].label = _("Units (%(unit)s)") % {"unit": offer.unit_name}
         self.fields["units"].max_value = offer.units
@@ -92,6 +104,16 @@ class StayQuoteForm(forms.Form):
             raise forms.ValidationError(
                 _("There are only %(count)d %(unit)s.")
                 % {"count": offer.units, "unit": offer.unit_name}
+            )
+        guests = cleaned.get("guests")
+        if guests and guests > units * offer.guests_per_unit:
+            raise forms.ValidationError(
+                ngettext(
+                    "At most %(count)d guest fits in what you chose.",
+                    "At most %(count)d guests fit in what you chose.",
+                    units * offer.guests_per_unit,
+                )
+                % {"count": units * offer.guests_per_unit}
             )
         self.nights = stay_nights_status(offer=offer, start=start, end=end)
         closed = [n.date for n in self.nights if n.closed]
@@ -188,20 +210,21 @@ class ProductQuoteForm(forms.Form):
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
-        self.fields["quantity"].widget.attrs.update({"min": 1, "max": max(offer.stock, 1)})
+        self.free = product_free(offer)
+        self.fields["quantity"].widget.attrs.update({"min": 1, "max": max(self.free, 1)})
 
     def clean_quantity(self):
         quantity = self.cleaned_data["quantity"]
-        if quantity > self.offer.stock:
-            if not self.offer.stock:
+        if quantity > self.free:
+            if not self.free:
                 raise forms.ValidationError(_("Out of stock."))
             raise forms.ValidationError(
                 ngettext(
                     "Only %(count)d left in stock.",
                     "Only %(count)d left in stock.",
-                    self.offer.stock,
+                    self.free,
                 )
-                % {"count": self.offer.stock}
+                % {"count": self.free}
             )
         return quantity
 
@@ -216,7 +239,7 @@ class QuoteResult:
     asked: bool = False
 
 
-QUOTE_FIELDS = {"start", "end", "units", "slot", "persons", "quantity"}
+QUOTE_FIELDS = {"start", "end", "units", "guests", "slot", "persons", "quantity"}
 
 
 def offer_quote(*, offer, params, availability: OfferAvailability) -> QuoteResult:

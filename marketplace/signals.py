@@ -1,5 +1,6 @@
 """Keep derived data in step: offers' denormalised provider data, activity slots."""
 
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -21,3 +22,18 @@ def activity_published(sender, instance: ActivityOfferPage, **kwargs):
     from marketplace.services import SLOT_HORIZON_DAYS, activity_slots_generate
 
     activity_slots_generate(offer=instance, start=timezone.localdate(), days=SLOT_HORIZON_DAYS)
+
+
+@receiver(user_logged_in)
+def cart_follows_login(sender, request, user, **kwargs):
+    """The cart filled before logging in becomes (or joins) the person's own cart."""
+    from wagtail.models import Site
+
+    from marketplace.cart import cart_adopt
+
+    meta = getattr(request, "META", {})
+    if not hasattr(request, "session") or not ("HTTP_HOST" in meta or "SERVER_NAME" in meta):
+        return  # a login made without a web request (tests' force_login, scripts)
+    site = Site.find_for_request(request)
+    if site is not None:
+        cart_adopt(request=request, user=user, site=site)

@@ -6,6 +6,30 @@ The ledger's writes live in :mod:`payments.ledger` (``ledger_post``, ``ledger_re
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from commissions.engine import Quote
+from marketplace import tasks
+from marketplace.bookings import (
+    ConfirmOutcome,
+    cancellation_fraction,
+    order_confirm,
+    order_release,
+)
+from marketplace.bookings import booking_cancel as marketplace_booking_cancel
+from marketplace.cart import cart_restore
+from marketplace.models import Booking, BookingStatus, Order, OrderStatus, Refund
+from payments.gateways import gateway_for
+from payments.ledger import (
+    VISITOR_ACCOUNT,
+    ledger_post,
+    ledger_reverse,
+    provider_account,
+    quote_entries,
+    reversal_entries,
+)
+from payments.models import LedgerTransaction, TransactionKind
 
 LEDGER_PERMISSION = "payments.view_ledger"
 
@@ -22,3 +46,146 @@ def ledger_permissions_ensure(*, finance) -> None:
     finance.permissions.add(
         Permission.objects.get(content_type__app_label=app_label, codename=codename)
     )
+
+
+# --- Orders: payment, abandonment, cancellation -------------------------------------------
+
+
+def booking_quote(booking: Booking) -> Quote:
+    """The commission quote frozen on a booking, as the engine's ``Quote``."""
+    return Quote(
+        subtotal=booking.subtotal,
+        visitor_fee=booking.visitor_fee,
+        provider_commission=booking.provider_commission,
+        allocations=dict(booking.allocations),
+        rule=booking.rule_key or None,
+        rule_revision_id=booking.rule_revision_id,
+    )
+
+
+def confirmed_key(booking: Booking) -> str:
+    return f"booking:{booking.pk}:confirmed"
+
+
+def booking_ledger_post(*, booking: Booking, order: Order, occurred_at=None):
+    """The booking's confirmation in the ledger: the visitor's payment, split."""
+    return ledger_post(
+        site=order.site,
+        kind=TransactionKind.ORDER_CONFIRMED,
+        idempotency_key=confirmed_key(booking),
+        entries=quote_entries(
+            quote=booking_quote(booking), provider_account=provider_account(booking.provider_id)
+        ),
+        currency=order.currency,
+        memo=f"{order.reference} {booking.reference}",
+        occurred_at=occurred_at,
+        order_ref=order.reference,
+        booking_ref=booking.reference,
+    )
+
+
+def order_paid(*, order_id: int, payment_ref: str = "", now=None) -> str:
+    """The payment of an order succeeded: confirm it, write the ledger, tell everyone.
+
+    Idempotent. A payment that arrives after the hold expired is confirmed when the
+    capacity is still free; otherwise it is refunded in full and the visitor told.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        order, outcome = order_confirm(order_id=order_id, payment_ref=payment_ref, now=now)
+        if outcome == ConfirmOutcome.CONFIRMED:
+            for booking in order.bookings.all():
+                booking_ledger_post(booking=booking, order=order, occurred_at=now)
+            transaction.on_commit(lambda: tasks.order_confirmed_notify(order.pk))
+        elif outcome == ConfirmOutcome.LATE_REFUSED:
+            gateway = gateway_for(order)
+            reference = gateway.refund(
+                order=order, amount=order.total, idempotency_key=f"order:{order.pk}:late"
+            )
+            for booking in order.bookings.all():
+                Refund.objects.create(
+                    booking=booking,
+                    amount=booking.visitor_total,
+                    fraction_numerator=1,
+                    fraction_denominator=1,
+                    reason="late payment, capacity gone",
+                    gateway_ref=reference,
+                )
+                Booking.objects.filter(pk=booking.pk).update(refunded=booking.visitor_total)
+            transaction.on_commit(lambda: tasks.order_late_refunded_notify(order.pk))
+    return outcome
+
+
+def order_abandon(*, order_id: int) -> bool:
+    """The visitor gave up paying: release the capacity and put the lines back in their cart."""
+    with transaction.atomic():
+        released = order_release(order_id=order_id, status=OrderStatus.ABANDONED)
+        if released:
+            order = Order.objects.get(pk=order_id)
+            cart_restore(order=order)
+    return released
+
+
+def _refund_key(booking: Booking) -> str:
+    return f"booking:{booking.pk}:refund:cancel"
+
+
+def refund_preview(*, booking: Booking, by_provider: bool = False, now=None) -> int:
+    """What cancelling now would give back to the visitor, in cents (nothing changes)."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return 0
+    fraction = cancellation_fraction(booking=booking, by_provider=by_provider, now=now)
+    if not fraction:
+        return 0
+    original = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+    if original is None:
+        return 0
+    entries = reversal_entries(
+        transaction=original, fraction=(fraction.numerator, fraction.denominator)
+    )
+    return -sum(amount for account, amount in entries if account == VISITOR_ACCOUNT)
+
+
+def booking_cancel(
+    *, booking_id: int, by_provider: bool, reason: str = "", by=None, now=None
+) -> Refund | None:
+    """Cancel a confirmed booking, refund the policy's share and reverse it in the ledger.
+
+    The refund reverses the same fraction of the provider's net, of the service fee and
+    of each beneficiary's share (:func:`payments.ledger.ledger_reverse`). Cancelling an
+    already cancelled booking does nothing and returns ``None``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking, fraction = marketplace_booking_cancel(
+            booking_id=booking_id, by_provider=by_provider, reason=reason, now=now
+        )
+        if fraction is None:
+            return None
+        refund = None
+        if fraction:
+            original = LedgerTransaction.objects.get(idempotency_key=confirmed_key(booking))
+            reversal = ledger_reverse(
+                transaction=original,
+                idempotency_key=_refund_key(booking),
+                fraction=(fraction.numerator, fraction.denominator),
+                by=by,
+                occurred_at=now,
+            )
+            amount = -sum(
+                entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
+            )
+            order = booking.order
+            refund = Refund.objects.create(
+                booking=booking,
+                amount=amount,
+                fraction_numerator=fraction.numerator,
+                fraction_denominator=fraction.denominator,
+                reason=reason[:300],
+                gateway_ref=gateway_for(order).refund(
+                    order=order, amount=amount, idempotency_key=_refund_key(booking)
+                ),
+            )
+            Booking.objects.filter(pk=booking.pk).update(refunded=F("refunded") + amount)
+        transaction.on_commit(lambda: tasks.booking_cancelled_notify(booking.pk))
+    return refund

@@ -12,12 +12,34 @@ from marketplace.models.offers import (
     Weekday,
     WeeklySlot,
 )
+from marketplace.models.orders import (
+    ACTIVE_STATUSES,
+    CANCELLED_STATUSES,
+    Booking,
+    BookingStatus,
+    Cart,
+    CartLine,
+    Order,
+    OrderStatus,
+    ProductStock,
+    Refund,
+)
 from marketplace.models.providers import Provider, ProviderMembership, ProviderStatus
 from marketplace.models.taxonomy import Label, ProviderCategory
 from marketplace.models.territory import CancellationPolicy, TerritorySettings
 from marketplace.models.workflow import OfferPublicationTask
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "Booking",
+    "BookingStatus",
+    "CANCELLED_STATUSES",
+    "Cart",
+    "CartLine",
+    "Order",
+    "OrderStatus",
+    "ProductStock",
+    "Refund",
     "ActivityOfferPage",
     "ActivitySlot",
     "CancellationPolicy",

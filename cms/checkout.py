@@ -1,0 +1,173 @@
+"""The cart and checkout pages: "Mon panier", add and remove a line, confirm and pay.
+
+Views only: the cart is :mod:`marketplace.cart`, holds and orders
+:mod:`marketplace.bookings`, payment :mod:`payments`. Every POST is CSRF-protected and
+acts only on the requester's own cart and orders; anything else is a 404 or a message,
+never a change.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from wagtail.models import Site
+
+from commissions.selectors import beneficiary_names
+from marketplace.bookings import BookingError, checkout_create
+from marketplace.cart import (
+    cart_for,
+    cart_line_add,
+    cart_line_remove,
+    cart_lines_priced,
+)
+from marketplace.models import OfferPage, Order
+from payments.gateways import gateway_for
+
+
+def _site(request) -> Site:
+    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+
+
+def email_verified(user) -> bool:
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def cart_groups(priced) -> list[dict]:
+    """Lines grouped by provider, in the order they were added."""
+    groups: dict[int, dict] = {}
+    for item in priced:
+        provider = item.line.offer.provider
+        group = groups.setdefault(provider.pk, {"provider": provider, "lines": []})
+        group["lines"].append(item)
+    return list(groups.values())
+
+
+def cart_context(*, request, site) -> dict:
+    cart = cart_for(request=request, site=site)
+    priced = cart_lines_priced(cart=cart)
+    ok = [item for item in priced if item.ok]
+    return {
+        "cart": cart,
+        "groups": cart_groups(priced),
+        "lines": priced,
+        "has_errors": any(not item.ok for item in priced),
+        "subtotal": sum(item.commission.subtotal for item in ok),
+        "visitor_fee": sum(item.commission.visitor_fee for item in ok),
+        "total": sum(item.commission.visitor_total for item in ok),
+        "checkout_key": cart.version if cart else "",
+    }
+
+
+@require_GET
+def cart_view(request):
+    site = _site(request)
+    context = cart_context(request=request, site=site)
+    if request.user.is_authenticated:
+        context["needs_verification"] = not email_verified(request.user)
+    response = TemplateResponse(request, "marketplace/cart.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def cart_add_view(request, offer_id: int):
+    site = _site(request)
+    offer = OfferPage.objects.live().filter(pk=offer_id).select_related("provider").first()
+    if offer is None or offer.provider is None or offer.provider.site_id != site.pk:
+        raise Http404(_("This offer does not exist."))
+    cart = cart_for(request=request, site=site, create=True)
+    try:
+        cart_line_add(cart=cart, offer=offer, params=request.POST)
+    except BookingError as error:
+        messages.error(request, error.message)
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
+        return redirect(offer.get_url(request) or "cart")
+    messages.success(request, _("Added to your cart: %(offer)s.") % {"offer": offer.title})
+    return redirect("cart")
+
+
+@require_POST
+def cart_remove_view(request, line_id: int):
+    cart = cart_for(request=request, site=_site(request))
+    if cart is None or not cart_line_remove(cart=cart, line_id=line_id):
+        messages.error(request, _("This line is not in your cart."))
+    else:
+        messages.success(request, _("The line was removed from your cart."))
+    return redirect("cart")
+
+
+@login_required
+@require_POST
+def checkout_view(request):
+    """Hold everything in the cart under one order, then go and pay."""
+    site = _site(request)
+    if not email_verified(request.user):
+        messages.error(request, _("Confirm your e-mail address before booking."))
+        return redirect("cart")
+    cart = cart_for(request=request, site=site)
+    try:
+        key = uuid.UUID(request.POST.get("checkout_key", ""))
+    except ValueError:
+        messages.error(request, _("This checkout form is not valid; open your cart again."))
+        return redirect("cart")
+    existing = Order.objects.filter(user=request.user, checkout_key=key).first()
+    if existing is None:
+        priced = cart_lines_priced(cart=cart)
+        if not priced:
+            messages.error(request, _("Your cart is empty."))
+            return redirect("cart")
+        if any(not item.ok for item in priced):
+            messages.error(
+                request, _("Some lines of your cart can no longer be booked as they are.")
+            )
+            return redirect("cart")
+        try:
+            existing = checkout_create(
+                cart=cart,
+                user=request.user,
+                checkout_key=key,
+                priced_lines=priced,
+                language=get_language() or "fr",
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            return redirect("cart")
+    return redirect("order_detail", reference=existing.reference)
+
+
+@login_required
+@require_GET
+def order_view(request, reference: str):
+    """An order of the signed-in person: pay it while it is held, or see how it ended."""
+    order = get_object_or_404(
+        Order.objects.select_related("site"), reference=reference, user=request.user
+    )
+    bookings = list(order.bookings.select_related("provider").order_by("pk"))
+    keys = {key for booking in bookings for key in booking.allocations}
+    pay_url = ""
+    if order.status == "pending" and order.hold_expires_at > timezone.now():
+        pay_url = gateway_for(order).checkout_url(order=order, request=request)
+    response = TemplateResponse(
+        request,
+        "marketplace/order.html",
+        {
+            "order": order,
+            "bookings": bookings,
+            "pay_url": pay_url,
+            "beneficiary_names": beneficiary_names(site_id=order.site_id, keys=keys),
+        },
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,237 @@
+"""The visitor's cart: lines from several providers, checked and priced like the offer page.
+
+An anonymous visitor's cart is found through the session; a signed-in person's through
+their account. When someone logs in, the session's cart is merged into theirs
+(:func:`cart_merge`, called on allauth's ``user_logged_in``). A line is checked with the
+same forms as the offer page's "your price" box (:mod:`marketplace.quotes`) when it is
+added and again, with today's availability and prices, every time the cart is shown or
+checked out; only checkout (:func:`marketplace.bookings.checkout_create`) reserves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commissions.engine import Quote
+from commissions.selectors import beneficiary_names, live_rule_specs
+from marketplace.bookings import BookingError
+from marketplace.commission import PriceBreakdown, offer_commission_quote, price_breakdown
+from marketplace.models import Cart, CartLine, OfferKind, OfferPage
+from marketplace.pricing import PriceQuote
+from marketplace.quotes import offer_quote
+from marketplace.selectors import offer_availability
+
+SESSION_KEY = "comptoir_cart:{site_id}"
+MAX_LINES = 20
+
+
+@dataclass
+class PricedLine:
+    line: CartLine
+    price: PriceQuote | None = None
+    breakdown: PriceBreakdown | None = None
+    error: str = ""
+
+    @property
+    def commission(self) -> Quote | None:
+        return self.breakdown.commission_quote if self.breakdown else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.commission is not None
+
+
+def _session_key(site) -> str:
+    return SESSION_KEY.format(site_id=site.pk)
+
+
+def cart_for(*, request, site, create: bool = False) -> Cart | None:
+    """The cart of whoever makes ``request`` in territory ``site`` (created if asked)."""
+    user = request.user
+    if user.is_authenticated:
+        cart = Cart.objects.filter(site=site, user=user).first()
+        if cart is None and create:
+            cart, _created = Cart.objects.get_or_create(site=site, user=user)
+        return cart
+    cart_id = request.session.get(_session_key(site))
+    cart = Cart.objects.filter(pk=cart_id, site=site, user=None).first() if cart_id else None
+    if cart is None and create:
+        cart = Cart.objects.create(site=site)
+        request.session[_session_key(site)] = cart.pk
+    return cart
+
+
+def _line_params(line: CartLine) -> dict:
+    if line.offer.kind == OfferKind.STAY:
+        params = {"start": line.start.isoformat(), "end": line.end.isoformat()}
+        params["units"] = str(line.quantity)
+        if line.guests:
+            params["guests"] = str(line.guests)
+        return params
+    if line.offer.kind == OfferKind.ACTIVITY:
+        return {"slot": str(line.slot_id or ""), "persons": str(line.quantity)}
+    return {"quantity": str(line.quantity)}
+
+
+def _checked(*, offer, params: dict):
+    """The offer page's form on ``params``: (form, price) or a BookingError."""
+    availability = offer_availability(offer=offer)
+    result = offer_quote(offer=offer, params=params, availability=availability)
+    if not result.asked:
+        raise BookingError(_("Choose dates, a time slot or a quantity first."))
+    if result.quote is None:
+        errors = [str(e) for errors in result.form.errors.values() for e in errors]
+        raise BookingError(" ".join(errors) or _("This choice cannot be booked."))
+    return result.form, result.quote
+
+
+def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
+    """Check the visitor's choice on ``offer`` and put it in the cart."""
+    offer = offer.specific
+    if not offer.live or offer.provider is None or offer.provider.site_id != cart.site_id:
+        raise BookingError(_("This offer cannot be booked."))
+    if cart.lines.count() >= MAX_LINES:
+        raise BookingError(_("A cart holds at most %(count)d lines.") % {"count": MAX_LINES})
+    form, _price = _checked(offer=offer, params=params)
+    data = form.cleaned_data
+    line = CartLine(cart=cart, offer=offer, quantity=1)
+    if offer.kind == OfferKind.STAY:
+        line.start, line.end = data["start"], data["end"]
+        line.quantity, line.guests = data["units"], data.get("guests")
+    elif offer.kind == OfferKind.ACTIVITY:
+        line.slot_id, line.quantity = data["slot"], data["persons"]
+    else:
+        line.quantity = data["quantity"]
+    with transaction.atomic():
+        line.save()
+        cart_touch(cart)
+    return line
+
+
+def cart_touch(cart: Cart) -> None:
+    """A new version: a checkout form shown before this change is now stale."""
+    cart.version = uuid.uuid4()
+    cart.save(update_fields=["version", "updated_at"])
+
+
+def cart_line_remove(*, cart: Cart, line_id) -> bool:
+    """Remove one of this cart's lines (another cart's line id changes nothing)."""
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        return False
+    with transaction.atomic():
+        deleted, _rows = CartLine.objects.filter(cart=cart, pk=line_id).delete()
+        if deleted:
+            cart_touch(cart)
+    return bool(deleted)
+
+
+def cart_lines(cart: Cart | None) -> list[CartLine]:
+    if cart is None:
+        return []
+    return list(
+        cart.lines.select_related(
+            "offer", "offer__provider", "offer__listing_category", "slot"
+        ).prefetch_related("offer__labels", "offer__provider__labels")
+    )
+
+
+def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> list[PricedLine]:
+    """Every line checked again against today's availability, priced, with its commission."""
+    today = today or timezone.localdate()
+    lines = cart_lines(cart)
+    if not lines:
+        return []
+    specs = live_rule_specs(site_id=cart.site_id)
+    priced = []
+    for line in lines:
+        offer = line.offer.specific
+        offer.provider = line.offer.provider
+        offer.listing_category = line.offer.listing_category
+        line.offer = offer
+        item = PricedLine(line=line)
+        if not offer.live:
+            item.error = _("This offer is no longer available.")
+            priced.append(item)
+            continue
+        try:
+            _form, item.price = _checked(offer=offer, params=_line_params(line))
+        except BookingError as error:
+            item.error = error.message
+        priced.append(item)
+    keys = {
+        key
+        for item in priced
+        if item.price is not None
+        for key in offer_commission_quote(
+            offer=item.line.offer, subtotal=item.price.total, booked_on=today, specs=specs
+        ).allocations
+    }
+    names = beneficiary_names(site_id=cart.site_id, keys=keys)
+    for item in priced:
+        if item.price is not None:
+            item.breakdown = price_breakdown(
+                offer=item.line.offer,
+                price_quote=item.price,
+                booked_on=today,
+                specs=specs,
+                names=names,
+            )
+    return priced
+
+
+def cart_merge(*, source: Cart, target: Cart) -> int:
+    """Move the lines of an anonymous cart into a person's cart; returns how many."""
+    if source.pk == target.pk:
+        return 0
+    with transaction.atomic():
+        room = max(MAX_LINES - target.lines.count(), 0)
+        ids = list(source.lines.values_list("pk", flat=True)[:room])
+        moved = CartLine.objects.filter(pk__in=ids).update(cart=target)
+        source.delete()
+        if moved:
+            cart_touch(target)
+    return moved
+
+
+def cart_adopt(*, request, user, site) -> None:
+    """On login: the session's cart becomes (or joins) the person's cart in this territory."""
+    cart_id = request.session.pop(_session_key(site), None)
+    anonymous = Cart.objects.filter(pk=cart_id, site=site, user=None).first() if cart_id else None
+    if anonymous is None:
+        return
+    own = Cart.objects.filter(site=site, user=user).first()
+    if own is None:
+        anonymous.user = user
+        anonymous.save(update_fields=["user", "updated_at"])
+    else:
+        cart_merge(source=anonymous, target=own)
+
+
+def cart_restore(*, order) -> int:
+    """Put an abandoned order's lines back in its owner's cart, to try again."""
+    if order.user_id is None:
+        return 0
+    cart, _created = Cart.objects.get_or_create(site=order.site, user_id=order.user_id)
+    lines = [
+        CartLine(
+            cart=cart,
+            offer_id=booking.offer_id,
+            start=booking.start if booking.kind == OfferKind.STAY else None,
+            end=booking.end,
+            slot_id=booking.slot_id,
+            quantity=booking.quantity,
+            guests=booking.guests,
+        )
+        for booking in order.bookings.all()[:MAX_LINES]
+    ]
+    CartLine.objects.bulk_create(lines)
+    cart_touch(cart)
+    return len(lines)
