@@ -3,7 +3,7 @@
 from django.core.cache import cache
 
 from commissions.engine import Line, Quote, RuleSpec, quote
-from commissions.models import CommissionRule
+from commissions.models import Beneficiary, CommissionRule
 
 CACHE_VERSION_KEY = "commissions:rules-version:{site_id}"
 CACHE_KEY = "commissions:rules:{site_id}:{version}"
@@ -45,3 +45,13 @@ def live_rule_specs(*, site_id: int, use_cache: bool = True) -> list[RuleSpec]:
 
 def line_quote(*, site_id: int, line: Line) -> Quote:
     return quote(line, live_rule_specs(site_id=site_id))
+
+
+def beneficiary_names(*, site_id: int, keys) -> dict[str, str]:
+    """Beneficiaries' names by key, for the keys a quote's allocations name (one query)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    return dict(
+        Beneficiary.objects.filter(site_id=site_id, key__in=keys).values_list("key", "name")
+    )

@@ -1,37 +1,149 @@
-"""An offer as the commission engine sees it, and the quote of a price for it.
+"""An offer as the commission engine sees it: its line, all-in prices, the price breakdown.
 
-The one place that turns an offer into the engine's ``Line``: the listing's all-in
-prices, the offer page, the cart, checkout and the simulation of draft rules all go
-through here, so they agree to the cent. No query when the offer's provider, listing
-category and labels are already loaded (``select_related``/``prefetch_related``).
+The one place that turns an offer into the engine's ``Line``: the listing's and the
+API's all-in prices, the offer page, the cart, checkout and the simulation of draft
+rules all go through here, so a rule's scope means the same everywhere and they agree
+to the cent. No query when the offer's provider (with its labels), listing category and
+labels are already loaded (``marketplace.selectors.offers_with_cards`` does it) and the
+live rules come from their cache.
 """
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commissions.engine import Line, Quote, RuleSpec, quote
-from commissions.selectors import live_rule_specs
+from commissions.selectors import beneficiary_names, live_rule_specs
+from marketplace.pricing import PriceQuote, QuoteLine
+
+# Where ``offers_with_cards`` puts an offer's labels (a ParentalManyToManyField's manager
+# ignores Django's prefetch cache, so the prefetch goes to an attribute of its own).
+PREFETCHED_LABELS = "prefetched_labels"
+# The engine's allocation key when a rule has no distribution: the operator keeps it.
+OPERATOR = "operator"
+
+
+def offer_label_slugs(offer) -> tuple[str, ...]:
+    """The offer's labels and its provider's, as the label filter of ``/offres/`` reads them."""
+    offer_labels = getattr(offer, PREFETCHED_LABELS, None)
+    if offer_labels is None:
+        offer_labels = offer.labels.all()
+    provider_labels = offer.provider.labels.all() if offer.provider_id else ()
+    return tuple(sorted({label.slug for label in chain(offer_labels, provider_labels)}))
 
 
 def offer_commission_line(*, offer, subtotal: int, booked_on: dt.date) -> Line:
-    category = offer.listing_category
+    """The engine's ``Line`` for ``subtotal`` cents of ``offer`` booked on ``booked_on``.
+
+    Scope as the rules read it: the provider's slug, the offer's listing category (its
+    own, else its provider's), its kind, commune, and its and its provider's labels.
+    """
+    provider = offer.provider if offer.provider_id else None
+    category = offer.listing_category if offer.listing_category_id else None
     return Line(
         subtotal=subtotal,
         booked_on=booked_on,
-        provider=offer.provider.slug if offer.provider_id else "",
-        categories=(category.slug,) if category is not None else (),
+        provider=provider.slug if provider else "",
+        categories=(category.slug,) if category else (),
         kind=offer.kind,
-        commune=offer.commune or "",
-        labels=tuple(sorted(label.slug for label in offer.labels.all())),
+        commune=offer.commune,
+        labels=offer_label_slugs(offer),
     )
 
 
-def offer_commission_quote(
-    *, offer, subtotal: int, booked_on: dt.date, specs: list[RuleSpec] | None = None
-) -> Quote:
-    """The commission quote of ``subtotal`` cents of ``offer`` sold on ``booked_on``.
+def offer_site_id(offer) -> int | None:
+    return offer.provider.site_id if offer.provider_id else None
 
-    ``specs`` are the territory's live rules; read from the cache when not given.
-    """
+
+def offer_commission_quote(
+    *, offer, subtotal: int, booked_on: dt.date, specs: Sequence[RuleSpec] | None = None
+) -> Quote:
+    """The commission quote for ``subtotal`` cents of ``offer`` (live rules by default)."""
     if specs is None:
-        specs = live_rule_specs(site_id=offer.provider.site_id)
+        site_id = offer_site_id(offer)
+        specs = live_rule_specs(site_id=site_id) if site_id else ()
     return quote(offer_commission_line(offer=offer, subtotal=subtotal, booked_on=booked_on), specs)
+
+
+def offers_all_in_prices(
+    *, offers: Iterable, site_id: int, booked_on: dt.date | None = None
+) -> list:
+    """Give each offer ``visitor_fee_from`` and ``price_from_all_in`` (cents, or None).
+
+    The service fee the live rules add to the offer's lowest price: what a card and the
+    API show as "from ... all in". One read of the rules' cache for all the offers.
+    """
+    offers = list(offers)
+    booked_on = booked_on or timezone.localdate()
+    specs = live_rule_specs(site_id=site_id)
+    for offer in offers:
+        if offer.price_from is None:
+            offer.visitor_fee_from = offer.price_from_all_in = None
+            continue
+        result = offer_commission_quote(
+            offer=offer, subtotal=offer.price_from, booked_on=booked_on, specs=specs
+        )
+        offer.visitor_fee_from = result.visitor_fee
+        offer.price_from_all_in = result.visitor_total
+    return offers
+
+
+@dataclass(frozen=True)
+class PriceBreakdown:
+    """What the visitor pays for a choice: the price, the service fee, the total, and
+    who gets the commission (``beneficiaries``: ``(name, cents)`` pairs, none at zero)."""
+
+    price_quote: PriceQuote
+    commission_quote: Quote
+    beneficiaries: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def lines(self) -> tuple[QuoteLine, ...]:
+        return self.price_quote.lines
+
+    @property
+    def price(self) -> int:
+        return self.price_quote.total
+
+    @property
+    def visitor_fee(self) -> int:
+        return self.commission_quote.visitor_fee
+
+    @property
+    def total(self) -> int:
+        return self.commission_quote.visitor_total
+
+
+def price_breakdown(
+    *,
+    offer,
+    price_quote: PriceQuote,
+    booked_on: dt.date,
+    specs: Sequence[RuleSpec] | None = None,
+    names: dict[str, str] | None = None,
+) -> PriceBreakdown:
+    """The breakdown of ``price_quote`` for ``offer`` booked on ``booked_on``.
+
+    Beneficiaries' names are looked up in one query unless ``names`` (key → name, as
+    ``commissions.selectors.beneficiary_names`` gives) is passed, e.g. by a cart that
+    looks them up once for all its lines.
+    """
+    commission = offer_commission_quote(
+        offer=offer, subtotal=price_quote.total, booked_on=booked_on, specs=specs
+    )
+    shares = [(key, cents) for key, cents in commission.allocations.items() if cents]
+    if names is None:
+        site_id = offer_site_id(offer)
+        keys = [key for key, _cents in shares if key != OPERATOR]
+        names = beneficiary_names(site_id=site_id, keys=keys) if site_id and keys else {}
+    beneficiaries = tuple(
+        (names.get(key) or (_("the operator") if key == OPERATOR else key), cents)
+        for key, cents in shares
+    )
+    return PriceBreakdown(
+        price_quote=price_quote, commission_quote=commission, beneficiaries=beneficiaries
+    )

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
+from marketplace.commission import PREFETCHED_LABELS
 from marketplace.filters import OfferFilterSet
 from marketplace.models import (
     ActivitySlot,
+    Label,
     OfferGalleryImage,
     OfferKind,
     OfferPage,
@@ -47,10 +49,19 @@ def offers_live(*, site) -> QuerySet[OfferPage]:
     )
 
 
+def offers_with_scope(queryset: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
+    """Provider, category and labels: what a card names and the commission rules scope on
+    (``marketplace.commission``), in two queries more whatever the number of offers."""
+    return queryset.select_related("provider", "listing_category").prefetch_related(
+        Prefetch("labels", queryset=Label.objects.order_by(), to_attr=PREFETCHED_LABELS),
+        Prefetch("provider__labels", queryset=Label.objects.order_by()),
+    )
+
+
 def offers_with_cards(queryset: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
     """What an offer card shows, fetched in a fixed number of queries."""
     image_model = get_image_model()
-    return queryset.select_related("provider", "listing_category").prefetch_related(
+    return offers_with_scope(queryset).prefetch_related(
         Prefetch(
             "cover_image",
             queryset=image_model.objects.prefetch_renditions(CARD_RENDITION),
@@ -92,7 +103,7 @@ class OfferSearch:
         queryset = self.filterset.qs
         if self.with_images:
             return offers_with_cards(queryset)
-        return queryset.select_related("provider", "listing_category")
+        return offers_with_scope(queryset)
 
     @property
     def errors(self) -> dict:
@@ -126,10 +137,7 @@ def offers_load(*, ids: list[int], with_images: bool = True) -> list[OfferPage]:
     if not ids:
         return []
     queryset = OfferPage.objects.filter(pk__in=ids)
-    if with_images:
-        queryset = offers_with_cards(queryset)
-    else:
-        queryset = queryset.select_related("provider", "listing_category")
+    queryset = offers_with_cards(queryset) if with_images else offers_with_scope(queryset)
     by_pk = {offer.pk: offer for offer in queryset}
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
