@@ -227,6 +227,9 @@ class Booking(models.Model):
         ]
         verbose_name = pgettext_lazy("noun", "booking")
         verbose_name_plural = pgettext_lazy("noun", "bookings")
+        # A provider's members cancel their bookings in the admin (full refund); nobody
+        # adds or edits a booking there.
+        permissions = [("cancel_booking", "Can cancel a booking")]
 
     def __str__(self):
         return f"{self.reference} · {self.offer_title}"
