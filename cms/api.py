@@ -5,6 +5,10 @@ answers ``{"count", "next", "previous", "results"}``; ``/api/providers/`` lists 
 approved providers. Unknown or malformed parameters give HTTP 400 with
 ``{"errors": {field: [messages]}}``; nothing here raises a 500 on bad input. Unknown
 parameters are ignored (partners add cache-busters and tracking parameters).
+
+Amounts are integer cents: an offer's ``price_from`` is its lowest price, and
+``price_from_all_in`` that price with the service fee (``visitor_fee_from``) the live
+commission rules add to it, what a visitor would pay.
 """
 
 from django.core.cache import cache
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
 from cms.cache import cache_seconds, results_cache_key
+from marketplace.commission import offers_all_in_prices
 from marketplace.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -118,7 +123,9 @@ def offers_api(request):
     errors.update(page_errors)
     if errors:
         return _error(errors)
-    offers = offers_load(ids=list(page.object_list), with_images=False)
+    offers = offers_all_in_prices(
+        offers=offers_load(ids=list(page.object_list), with_images=False), site_id=site.pk
+    )
     results = [
         {
             "id": offer.pk,
@@ -130,6 +137,8 @@ def offers_api(request):
             "commune": offer.commune,
             "coordinates": _coordinates(offer.latitude, offer.longitude),
             "price_from": offer.price_from,
+            "price_from_all_in": offer.price_from_all_in,
+            "visitor_fee_from": offer.visitor_fee_from,
             "summary": offer.summary,
         }
         for offer in offers

@@ -17,6 +17,7 @@ from wagtail.models import Site
 
 from cms.cache import cache_seconds, results_cache_key
 from commissions.money import format_cents
+from marketplace.commission import offers_all_in_prices
 from marketplace.filters import OfferFilterSet
 from marketplace.jsonld import provider_jsonld
 from marketplace.models import Label, OfferKind, ProviderCategory
@@ -98,7 +99,9 @@ def provider_markers(request, points: list[dict]) -> list[dict]:
 def home_context(*, request, page):
     site = _site(request)
     return {
-        "featured_offers": featured_offers(home=page, site=site),
+        "featured_offers": offers_all_in_prices(
+            offers=featured_offers(home=page, site=site), site_id=site.pk
+        ),
         "categories": categories_with_offer_counts(site=site),
         "map_data": map_config(request, provider_markers(request, provider_map_points(site=site))),
         "provider_count": providers_for_site(site=site).count(),
@@ -202,7 +205,7 @@ def offer_listing_context(*, request, site) -> dict:
     if cleaned.get("start") and cleaned.get("end"):
         stay_query = "?" + urlencode({"start": cleaned["start"], "end": cleaned["end"]})
     results = offer_results_page(search=search, page=request.GET.get("page"))
-    offers = results.page.object_list
+    offers = offers_all_in_prices(offers=results.page.object_list, site_id=site.pk)
     return {
         "stay_query": stay_query,
         "filter_form": search.filterset.form,
@@ -275,7 +278,7 @@ def provider_page_context(*, request, page):
     results = results_paginate(
         queryset=provider_offers(provider_page=page), page=request.GET.get("page")
     )
-    offers = list(results.page.object_list)
+    offers = offers_all_in_prices(offers=results.page.object_list, site_id=provider.site_id)
     currency = territory_settings(request).currency
     url = request.build_absolute_uri(page.get_url(request))
     image_url = ""

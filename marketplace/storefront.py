@@ -5,9 +5,11 @@ here (the ``cms`` app builds the other pages' context and may call these helpers
 """
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from marketplace.commission import price_breakdown
 from marketplace.jsonld import offer_jsonld
 from marketplace.models import CancellationPolicy, TerritorySettings
 from marketplace.quotes import offer_quote
@@ -68,6 +70,13 @@ def offer_page_context(*, request, page) -> dict:
     gallery = [item for item in offer_gallery(offer=page) if item.image_id != page.cover_image_id]
     availability = offer_availability(offer=page, days=AVAILABILITY_DAYS)
     quote = offer_quote(offer=page, params=request.GET, availability=availability)
+    # The price of the visitor's choice with the service fee and who gets the commission,
+    # quoted as if booked today, as the cart will.
+    breakdown = None
+    if quote.quote is not None:
+        breakdown = price_breakdown(
+            offer=page, price_quote=quote.quote, booked_on=timezone.localdate()
+        )
     url = request.build_absolute_uri(page.get_url(request))
     image_urls = []
     if page.cover_image_id:
@@ -95,6 +104,7 @@ def offer_page_context(*, request, page) -> dict:
         "category": page.listing_category,
         "availability": availability,
         "quote": quote,
+        "breakdown": breakdown,
         "currency": territory.currency,
         "cancellation_policy_label": cancellation_policy_label(page, territory),
         "map_data": map_config(request, [location] if location else []),

@@ -48,9 +48,21 @@ def storefront_links(context) -> dict:
     cached = getattr(request, "_storefront_links", None)
     if cached is not None:
         return cached
-    from cms.models import OfferIndexPage, ProviderIndexPage
+    from cms.models import OfferIndexPage, ProviderIndexPage, TransparencyPage
 
-    links = {"home": "/", "offers": "", "providers": "", "apply": "", "site_name": "Comptoir"}
+    links = {
+        "home": "/",
+        "offers": "",
+        "providers": "",
+        "transparency": "",
+        "apply": "",
+        "site_name": "Comptoir",
+    }
+    keys = {
+        OfferIndexPage: "offers",
+        ProviderIndexPage: "providers",
+        TransparencyPage: "transparency",
+    }
     site = Site.find_for_request(request)
     if site is not None:
         links["site_name"] = site.site_name or "Comptoir"
@@ -58,12 +70,12 @@ def storefront_links(context) -> dict:
         pages = (
             Page.objects.child_of(site.root_page)
             .live()
-            .type(OfferIndexPage, ProviderIndexPage)
+            .type(*keys)
             .only("pk", "url_path", "content_type_id")
         )
         for page in pages:
-            key = "offers" if page.specific_class is OfferIndexPage else "providers"
-            if not links[key]:
+            key = keys.get(page.specific_class)
+            if key and not links[key]:
                 links[key] = page.get_url(request)
     try:
         links["apply"] = reverse("provider_apply")
