@@ -102,13 +102,17 @@ def _short(date) -> str:
     return formats.date_format(date, "SHORT_DATE_FORMAT")
 
 
-def capacity_reserve(claims: Claims, *, titles: dict[int, str] | None = None) -> None:
+def capacity_reserve(
+    claims: Claims, *, titles: dict[int, str] | None = None, now: dt.datetime | None = None
+) -> None:
     """Take the capacity ``claims`` need, or raise :class:`BookingError` and take nothing.
 
     Must run inside ``transaction.atomic()``: the rows stay locked until it commits.
+    A slot that has started by ``now`` (the checkout's clock) is no longer open.
     """
     from marketplace.models import Closure, ProductOfferPage, StayOfferPage
 
+    now = now or timezone.now()
     titles = titles or {}
     if claims.nights:
         StayNight.objects.bulk_create(
@@ -161,7 +165,7 @@ def capacity_reserve(claims: Claims, *, titles: dict[int, str] | None = None) ->
         for slot in slots:
             wanted = claims.slots[slot.pk]
             title = titles.get(slot.offer_id, "")
-            if slot.cancelled or slot.starts_at <= timezone.now():
+            if slot.cancelled or slot.starts_at <= now:
                 raise BookingError(
                     _("%(offer)s: this time slot is no longer open.") % {"offer": title}
                 )
@@ -279,7 +283,9 @@ def checkout_create(
                     slot_id=line.slot_id,
                 )
             capacity_reserve(
-                claims, titles={p.line.offer_id: p.line.offer.title for p in priced_lines}
+                claims,
+                titles={p.line.offer_id: p.line.offer.title for p in priced_lines},
+                now=now,
             )
             order = Order.objects.create(
                 site=cart.site,
@@ -375,7 +381,9 @@ def order_confirm(*, order_id: int, payment_ref: str = "", now=None) -> tuple[Or
         try:
             with transaction.atomic():
                 capacity_reserve(
-                    Claims.of(bookings), titles={b.offer_id: b.offer_title for b in bookings}
+                    Claims.of(bookings),
+                    titles={b.offer_id: b.offer_title for b in bookings},
+                    now=now,
                 )
         except BookingError:
             order.status = OrderStatus.REFUNDED

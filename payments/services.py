@@ -84,11 +84,12 @@ def booking_ledger_post(*, booking: Booking, order: Order, occurred_at=None):
     )
 
 
-def order_paid(*, order_id: int, payment_ref: str = "", now=None) -> str:
+def order_paid(*, order_id: int, payment_ref: str = "", now=None, notify: bool = True) -> str:
     """The payment of an order succeeded: confirm it, write the ledger, tell everyone.
 
     Idempotent. A payment that arrives after the hold expired is confirmed when the
     capacity is still free; otherwise it is refunded in full and the visitor told.
+    ``notify=False`` sends no e-mail (the demo's past orders: nobody is told about history).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -96,7 +97,8 @@ def order_paid(*, order_id: int, payment_ref: str = "", now=None) -> str:
         if outcome == ConfirmOutcome.CONFIRMED:
             for booking in order.bookings.all():
                 booking_ledger_post(booking=booking, order=order, occurred_at=now)
-            transaction.on_commit(lambda: tasks.order_confirmed_notify(order.pk))
+            if notify:
+                transaction.on_commit(lambda: tasks.order_confirmed_notify(order.pk))
         elif outcome == ConfirmOutcome.LATE_REFUSED:
             gateway = gateway_for(order)
             reference = gateway.refund(
@@ -112,7 +114,8 @@ def order_paid(*, order_id: int, payment_ref: str = "", now=None) -> str:
                     gateway_ref=reference,
                 )
                 Booking.objects.filter(pk=booking.pk).update(refunded=booking.visitor_total)
-            transaction.on_commit(lambda: tasks.order_late_refunded_notify(order.pk))
+            if notify:
+                transaction.on_commit(lambda: tasks.order_late_refunded_notify(order.pk))
     return outcome
 
 
@@ -147,13 +150,20 @@ def refund_preview(*, booking: Booking, by_provider: bool = False, now=None) -> 
 
 
 def booking_cancel(
-    *, booking_id: int, by_provider: bool, reason: str = "", by=None, now=None
+    *,
+    booking_id: int,
+    by_provider: bool,
+    reason: str = "",
+    by=None,
+    now=None,
+    notify: bool = True,
 ) -> Refund | None:
     """Cancel a confirmed booking, refund the policy's share and reverse it in the ledger.
 
     The refund reverses the same fraction of the provider's net, of the service fee and
     of each beneficiary's share (:func:`payments.ledger.ledger_reverse`). Cancelling an
-    already cancelled booking does nothing and returns ``None``.
+    already cancelled booking does nothing and returns ``None``. ``notify=False`` sends
+    no e-mail.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -187,5 +197,6 @@ def booking_cancel(
                 ),
             )
             Booking.objects.filter(pk=booking.pk).update(refunded=F("refunded") + amount)
-        transaction.on_commit(lambda: tasks.booking_cancelled_notify(booking.pk))
+        if notify:
+            transaction.on_commit(lambda: tasks.booking_cancelled_notify(booking.pk))
     return refund
