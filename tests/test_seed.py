@@ -1,7 +1,8 @@
 """``seed_demo``: what the demo territory contains, idempotency, and the bulk catalogue.
 
 The demo is seeded once for this module (inside a transaction rolled back at the end),
-since building it takes a while; each test runs in its own savepoint on top of it.
+since building it takes a while; each test runs in its own savepoint on top of it. It
+makes fewer past orders than the default (``--past-orders``) to keep the module quick.
 """
 
 import datetime as dt
@@ -14,8 +15,9 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
+PAST_ORDERS = 80
 DENORMALISED = (
     "kind",
     "provider_id",
@@ -49,7 +51,7 @@ def seeded(django_db_setup, django_db_blocker, seed_media):
         with override_settings(MEDIA_ROOT=seed_media), django_db_blocker.unblock():
             with transaction.atomic():
                 out = io.StringIO()
-                call_command("seed_demo", stdout=out)
+                call_command("seed_demo", "--past-orders", str(PAST_ORDERS), stdout=out)
                 yield out.getvalue()
                 transaction.set_rollback(True)
     finally:
@@ -65,18 +67,33 @@ def snapshot() -> dict:
 
     from marketplace.models import (
         ActivitySlot,
+        Booking,
+        Cart,
         Closure,
         Label,
         OfferPage,
+        Order,
+        ProductStock,
         Provider,
         ProviderCategory,
         ProviderMembership,
+        Refund,
         SeasonalPrice,
+        StayNight,
         TerritorySettings,
         WeeklySlot,
     )
+    from payments.models import LedgerEntry, LedgerTransaction
 
     models = [
+        Order,
+        Booking,
+        Refund,
+        Cart,
+        StayNight,
+        ProductStock,
+        LedgerTransaction,
+        LedgerEntry,
         Page,
         Revision,
         OfferPage,
@@ -312,3 +329,77 @@ def test_demo_has_a_live_base_rule_and_a_council(seeded):
     from django.contrib.auth import get_user_model
 
     assert get_user_model().objects.filter(groups__name=COUNCIL_GROUP).exists()
+
+
+@pytest.mark.django_db
+def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
+    from django.db.models import Sum
+    from wagtail.models import Site
+
+    from cms.seeding.orders import PAYMENT_PREFIX
+    from marketplace.models import (
+        ActivitySlot,
+        Booking,
+        BookingStatus,
+        Cart,
+        Order,
+        OrderStatus,
+        ProductStock,
+        Provider,
+        Refund,
+    )
+    from payments.models import LedgerEntry, LedgerTransaction
+    from payments.selectors import beneficiary_earnings, statement
+
+    site = Site.objects.get(is_default_site=True)
+    orders = Order.objects.filter(site=site)
+    assert PAST_ORDERS * 0.7 <= orders.count() <= PAST_ORDERS
+    today = timezone.localdate()
+    dates = sorted(timezone.localdate(o.created_at) for o in orders)
+    assert dates[-1] < today and (today - dates[0]).days >= 120
+    statuses = set(orders.values_list("status", flat=True))
+    assert {OrderStatus.PAID, OrderStatus.ABANDONED, OrderStatus.EXPIRED} <= statuses
+    assert not orders.filter(status=OrderStatus.PENDING).exists()
+    assert (
+        not orders.filter(status=OrderStatus.PAID)
+        .exclude(payment_ref__startswith=PAYMENT_PREFIX)
+        .exists()
+    )
+    # Several demo visitors, several providers, every kind.
+    assert orders.values("user").distinct().count() >= 4
+    bookings = Booking.objects.filter(order__site=site)
+    assert bookings.values("provider").distinct().count() >= 8
+    assert set(bookings.values_list("kind", flat=True)) == {"stay", "activity", "product"}
+    assert bookings.filter(status=BookingStatus.COMPLETED).exists()
+    assert bookings.filter(status=BookingStatus.CANCELLED_BY_VISITOR).exists()
+    for booking in bookings.filter(status=BookingStatus.COMPLETED)[:20]:
+        assert booking.created_at == booking.order.created_at
+        assert booking.created_at < booking.confirmed_at < booking.starts_at
+    # Past activity slots exist for the past bookings; no slot is overbooked.
+    assert ActivitySlot.objects.filter(
+        starts_at__lt=timezone.now(), bookings__isnull=False
+    ).exists()
+    # Past orders never empty a shop: at most a quarter of a product's stock is sold.
+    for row in ProductStock.objects.select_related("offer"):
+        assert row.taken <= row.offer.stock // 4
+    assert not Cart.objects.filter(lines__isnull=False).exists()
+
+    # The ledger: one balanced transaction per confirmation and per refund, dated in the past.
+    assert LedgerTransaction.objects.filter(occurred_at__gte=timezone.now()).count() == 0
+    assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == 0
+    assert Refund.objects.exists()
+    for refund in Refund.objects.select_related("booking")[:20]:
+        assert refund.created_at == refund.booking.cancelled_at
+
+    # The transparency page and the providers' statements now have figures.
+    earnings = beneficiary_earnings(site=site)
+    assert set(earnings) == {"fonds-local", "office-tourisme", "fonctionnement"}
+    assert all(cents > 0 for cents in earnings.values())
+    html = client.get("/transparence/").content.decode()
+    from commissions.templatetags.comptoir_money import cents as cents_filter
+
+    with translation.override("fr"):
+        assert all(cents_filter(cents) in html for cents in earnings.values())
+    camping = Provider.objects.get(slug="camping-des-berges-de-l-arviere")
+    camping_statement = statement(account=f"provider:{camping.pk}", site=site)
+    assert camping_statement.lines and camping_statement.closing < 0

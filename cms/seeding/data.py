@@ -903,7 +903,15 @@ ACCOUNTS = [
     ),
     ("visitor", "visiteur@comptoir.localhost", "comptoir-visiteur", "visiteur"),
     ("council", "conseil@comptoir.localhost", "comptoir-conseil", "conseil (approbations)"),
+    # Visitors whose past orders make the demo's six months of history (cms.seeding.orders).
+    ("visitor-lea", "lea.girard@comptoir.localhost", "comptoir-visiteur", "visiteuse"),
+    ("visitor-marc", "marc.fabre@comptoir.localhost", "comptoir-visiteur", "visiteur"),
+    ("visitor-sophie", "sophie.bonnet@comptoir.localhost", "comptoir-visiteur", "visiteuse"),
+    ("visitor-ines", "ines.roux@comptoir.localhost", "comptoir-visiteur", "visiteuse"),
+    ("visitor-tom", "tom.harris@comptoir.localhost", "comptoir-visiteur", "visiteur (anglais)"),
 ]
+# Accounts whose keys start with "visitor" place the past orders; in their language.
+VISITOR_LANGUAGES = {"visitor-tom": "en"}
 
 # The territory's commission, in the format of `manage.py commission_rules import`.
 COMMISSION_RULES = {

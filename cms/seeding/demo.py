@@ -22,6 +22,7 @@ from cms.models import FeaturedOffer, HomePage, OfferIndexPage, ProviderPage, St
 from cms.seeding import data
 from cms.seeding.images import image_ensure
 from cms.seeding.indexing import indexing_deferred
+from cms.seeding.orders import HISTORY_ORDERS, orders_history_ensure
 from cms.services import COUNCIL_GROUP, EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.models import CommissionRule
 from commissions.services import rules_import
@@ -460,17 +461,33 @@ def commission_rules_ensure(*, site, admin, report: SeedReport) -> None:
     report.add("commission rules", counts["rules"])
 
 
+def past_orders_ensure(*, site, users: dict, today: dt.date, count: int, report: SeedReport):
+    """Six months of orders by the demo's visitors, unless the territory has them already."""
+    visitors = [
+        (user, data.VISITOR_LANGUAGES.get(key, "fr"))
+        for key, user in users.items()
+        if key.startswith("visitor")
+    ]
+    history = orders_history_ensure(site=site, visitors=visitors, today=today, count=count)
+    if history.orders:
+        report.add("past orders", history.orders)
+
+
 # --- entry point -----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def demo_seed(*, today: dt.date | None = None) -> SeedReport:
-    """Build (or complete) the demo territory. Idempotent."""
+def demo_seed(*, today: dt.date | None = None, past_orders: int = HISTORY_ORDERS) -> SeedReport:
+    """Build (or complete) the demo territory. Idempotent.
+
+    ``past_orders``: about how many orders of the last six months to make when the
+    territory has no history yet (:mod:`cms.seeding.orders`); 0 for none.
+    """
     with indexing_deferred():
-        return _demo_build(today=today or timezone.localdate())
+        return _demo_build(today=today or timezone.localdate(), past_orders=past_orders)
 
 
-def _demo_build(*, today: dt.date) -> SeedReport:
+def _demo_build(*, today: dt.date, past_orders: int) -> SeedReport:
     report = SeedReport()
     site = territory_setup(hostname="localhost", port=80, site_name=data.SITE_NAME)
     home = site.root_page.specific
@@ -496,6 +513,7 @@ def _demo_build(*, today: dt.date) -> SeedReport:
                 featured.append(offer)
 
     commission_rules_ensure(site=site, admin=users["admin"], report=report)
+    past_orders_ensure(site=site, users=users, today=today, count=past_orders, report=report)
     home_ensure(home=home, featured=featured, admin=users["admin"], report=report)
     standard_pages_ensure(home=home, admin=users["admin"], report=report)
     return report

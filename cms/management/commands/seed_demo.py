@@ -4,13 +4,18 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cms.seeding.orders import HISTORY_ORDERS
+
 HELP = """Load the demo territory of the Val d'Arvière (idempotent: a second run changes nothing).
 
 It creates the site and its page tree, the territory settings (offer approval on),
 categories and labels, 16 providers approved through the normal service (a campsite with
 40 pitches and 6 mobile homes, gîtes, 9 shops and producers, 4 activity providers), 46
 published offers with locally drawn cover images, activity slots for the next 90 days,
-the home page, editorial pages and five demo accounts, printed at the end.
+the home page, editorial pages and the demo accounts, printed at the end; then about
+six months of past orders by the demo visitors, placed, paid, cancelled or abandoned
+through the booking services (--past-orders, default 300; made once: a later run adds
+none).
 
 Large catalogue for benchmarks: --offers N --providers P add generated providers and
 offers until the territory has at least P approved providers and N published offers
@@ -41,17 +46,23 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--past-orders",
+            type=int,
+            default=HISTORY_ORDERS,
+            help="About how many past orders to make on the first run (0 for none).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=2026, help="Random seed of the generated catalogue."
         )
 
-    def handle(self, *args, offers: int, providers: int, seed: int, **options):
+    def handle(self, *args, offers: int, providers: int, seed: int, past_orders: int, **options):
         from cms.seeding.bulk import catalogue_extend
         from cms.seeding.demo import demo_seed
 
-        if offers < 0 or providers < 0:
-            raise CommandError("--offers and --providers must be positive.")
+        if offers < 0 or providers < 0 or past_orders < 0:
+            raise CommandError("--offers, --providers and --past-orders must be positive.")
         started = time.monotonic()
-        report = demo_seed()
+        report = demo_seed(past_orders=past_orders)
         self.stdout.write(
             f"Demo territory ready in {time.monotonic() - started:.1f} s"
             + (
