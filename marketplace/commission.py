@@ -135,15 +135,62 @@ def price_breakdown(
     commission = offer_commission_quote(
         offer=offer, subtotal=price_quote.total, booked_on=booked_on, specs=specs
     )
-    shares = [(key, cents) for key, cents in commission.allocations.items() if cents]
-    if names is None:
-        site_id = offer_site_id(offer)
-        keys = [key for key, _cents in shares if key != OPERATOR]
-        names = beneficiary_names(site_id=site_id, keys=keys) if site_id and keys else {}
-    beneficiaries = tuple(
-        (names.get(key) or (_("the operator") if key == OPERATOR else key), cents)
-        for key, cents in shares
+    beneficiaries = beneficiary_shares(
+        allocations=commission.allocations, site_id=offer_site_id(offer), names=names
     )
     return PriceBreakdown(
         price_quote=price_quote, commission_quote=commission, beneficiaries=beneficiaries
+    )
+
+
+def beneficiary_shares(
+    *, allocations: dict[str, int], site_id: int | None, names: dict[str, str] | None = None
+) -> tuple[tuple[str, int], ...]:
+    """``(name, cents)`` for each beneficiary of ``allocations`` with a share above zero.
+
+    Names are looked up in one query unless ``names`` is passed; the operator's key
+    reads "the operator", and a key without a beneficiary any more keeps its key.
+    """
+    shares = [(key, cents) for key, cents in allocations.items() if cents]
+    if names is None:
+        keys = [key for key, _cents in shares if key != OPERATOR]
+        names = beneficiary_names(site_id=site_id, keys=keys) if site_id and keys else {}
+    return tuple(
+        (names.get(key) or (_("the operator") if key == OPERATOR else key), cents)
+        for key, cents in shares
+    )
+
+
+def booking_breakdown(booking, *, names: dict[str, str] | None = None) -> PriceBreakdown:
+    """The breakdown frozen on ``booking`` when it was sold, as the offer page showed it.
+
+    Read from the booking's own fields (price lines, fee, commission, shares): later
+    price or rule changes never show here. ``names`` as for :func:`price_breakdown`;
+    without it the beneficiaries' names cost one query (the order's site).
+    """
+    lines = tuple(
+        QuoteLine(
+            label=line.get("label", ""),
+            quantity=line.get("quantity", 1),
+            unit_price=line.get("unit_price", 0),
+            total=line.get("total", 0),
+        )
+        for line in booking.price_lines
+    )
+    commission = Quote(
+        subtotal=booking.subtotal,
+        visitor_fee=booking.visitor_fee,
+        provider_commission=booking.provider_commission,
+        allocations=dict(booking.allocations),
+        rule=booking.rule_key or None,
+        rule_revision_id=booking.rule_revision_id,
+    )
+    return PriceBreakdown(
+        price_quote=PriceQuote(total=booking.subtotal, lines=lines),
+        commission_quote=commission,
+        beneficiaries=beneficiary_shares(
+            allocations=commission.allocations,
+            site_id=booking.order.site_id if names is None else None,
+            names=names,
+        ),
     )
