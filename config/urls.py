@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import account as cms_account
 from cms import api as cms_api
 from cms import checkout as cms_checkout
 from marketplace import views as marketplace_views
@@ -50,6 +51,15 @@ urlpatterns += i18n_patterns(
         payments_views.dev_pay_view,
         name="dev_pay",
     ),
+    path("mes-reservations/", cms_account.my_bookings_view, name="my_bookings"),
+    path("mes-reservations/<str:reference>/", cms_account.my_booking_view, name="my_booking"),
+    path(
+        "mes-reservations/<str:reference>/annuler/",
+        cms_account.my_booking_cancel_view,
+        name="my_booking_cancel",
+    ),
+    path("compte/export/", cms_account.my_data_export_view, name="my_data_export"),
+    path("compte/supprimer/", cms_account.account_delete_view, name="account_delete"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -1,0 +1,346 @@
+"""A visitor's own side: their bookings by section, the export of their data, its erasure.
+
+Reads (:func:`bookings_sections`, :func:`booking_cancel_refusal`,
+:func:`account_data_export`, :func:`account_erase_refusal`) and one write
+(:func:`account_erase`). The pages are in :mod:`cms.account`.
+
+**Erasure** (what "delete my account" does, decided here):
+
+- It is refused while the person has something still to happen: an order awaiting
+  payment, or a confirmed stay or activity that is not over. They cancel it (under its
+  policy, from "Mes réservations") or wait until it is over, then delete. Refusing is
+  simpler and safer than cancelling on their behalf: nobody loses money by surprise,
+  and a provider never expects someone whose contact is gone. Click-and-collect goods
+  have no date (and no "collected" state yet), so they do not hold the deletion back;
+  the shop keeps the booking under its reference.
+- Personal data go: the orders' e-mail is blanked and the orders marked ``anonymised``
+  and detached from the account, reasons the visitor typed when cancelling are
+  blanked (bookings and refunds), carts and allauth e-mail addresses are deleted.
+- Amounts, orders, bookings, refunds and the ledger stay (the territory's accounts
+  need them; they hold no personal data). Ledger rows are never changed; only their
+  ``created_by`` link becomes empty when the account row goes (``SET_NULL``, which the
+  ledger's triggers allow for that column alone).
+- The account row is deleted. A member of a provider is deactivated and scrubbed
+  instead (no e-mail, no name, no password, no group, no membership): the row stays
+  because the provider's page revisions and the admin's history point to it.
+  Staff and superusers delete their account through another administrator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commissions.selectors import beneficiary_names
+from marketplace.commission import booking_breakdown
+from marketplace.models import (
+    Booking,
+    BookingStatus,
+    Cart,
+    Order,
+    OrderStatus,
+    ProviderMembership,
+    Refund,
+)
+
+# --- Mes réservations --------------------------------------------------------------------
+
+
+@dataclass
+class BookingsSections:
+    """A person's bookings: still to come, over, cancelled, and never paid."""
+
+    upcoming: list[Booking] = field(default_factory=list)
+    past: list[Booking] = field(default_factory=list)
+    cancelled: list[Booking] = field(default_factory=list)
+    # Held while awaiting payment, expired, or paid too late and refunded.
+    unpaid: list[Booking] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.upcoming or self.past or self.cancelled or self.unpaid)
+
+
+def booking_is_over(booking: Booking, *, today: dt.date) -> bool:
+    """A stay after its last night, an activity after its day (as ``bookings_complete``)."""
+    if booking.kind == "stay":
+        return booking.end is not None and booking.end < today
+    if booking.kind == "activity":
+        return booking.start is not None and booking.start < today
+    return False
+
+
+def bookings_of(*, user):
+    """The person's bookings, with their order and provider (one query)."""
+    return Booking.objects.filter(order__user=user).select_related("order", "provider")
+
+
+def bookings_sections(*, user, now: dt.datetime | None = None) -> BookingsSections:
+    """The person's bookings sorted into the sections of "Mes réservations" (one query)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sections = BookingsSections()
+    for booking in bookings_of(user=user):
+        if booking.is_cancelled:
+            sections.cancelled.append(booking)
+        elif booking.status == BookingStatus.COMPLETED:
+            sections.past.append(booking)
+        elif booking.status == BookingStatus.CONFIRMED:
+            if booking_is_over(booking, today=today):
+                sections.past.append(booking)
+            else:
+                sections.upcoming.append(booking)
+        else:
+            sections.unpaid.append(booking)
+    far = dt.date.max
+    sections.upcoming.sort(key=lambda b: (b.start or far, b.starts_at or now, b.pk))
+    sections.past.sort(key=lambda b: (b.start or dt.date.min, b.pk), reverse=True)
+    sections.cancelled.sort(key=lambda b: (b.cancelled_at or now, b.pk), reverse=True)
+    sections.unpaid.sort(key=lambda b: (b.created_at, b.pk), reverse=True)
+    return sections
+
+
+def booking_cancel_refusal(booking: Booking, *, now: dt.datetime | None = None) -> str:
+    """Why the visitor cannot cancel ``booking`` now, or ``""`` when they can.
+
+    The same conditions as :func:`marketplace.bookings.booking_cancel`, checked before
+    showing the confirmation page.
+    """
+    now = now or timezone.now()
+    if booking.is_cancelled:
+        return _("This booking is already cancelled.")
+    if booking.status != BookingStatus.CONFIRMED:
+        return _("Only a confirmed booking that has not taken place can be cancelled.")
+    if booking.starts_at is not None and booking.starts_at <= now:
+        return _("This booking has already started; contact the provider.")
+    return ""
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def account_data_export(*, user) -> dict:
+    """Everything the marketplace keeps about ``user``, as JSON-ready data.
+
+    Their account, e-mail addresses, provider memberships, carts, orders with their
+    bookings (price lines, service fee, total, who got the commission) and refunds.
+    Amounts are integer cents in the order's currency. Nobody else's data.
+    """
+    from allauth.account.models import EmailAddress
+
+    orders = list(Order.objects.filter(user=user).select_related("site").order_by("created_at"))
+    bookings = list(
+        Booking.objects.filter(order__in=orders)
+        .select_related("provider")
+        .prefetch_related("refunds")
+        .order_by("pk")
+    )
+    # Beneficiaries' names: one query per territory the person ordered in.
+    site_of = {order.pk: order.site_id for order in orders}
+    keys_by_site: dict[int, set[str]] = {}
+    for booking in bookings:
+        keys_by_site.setdefault(site_of[booking.order_id], set()).update(booking.allocations)
+    names = {
+        site_id: beneficiary_names(site_id=site_id, keys=keys)
+        for site_id, keys in keys_by_site.items()
+    }
+    by_order: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_order.setdefault(booking.order_id, []).append(booking)
+    carts = Cart.objects.filter(user=user).select_related("site").prefetch_related("lines__offer")
+    return {
+        "format": "comptoir-personal-data/1",
+        "exported_at": timezone.now().isoformat(),
+        "amounts": "integer cents, in the order's currency",
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("pk")
+        ],
+        "provider_memberships": [
+            {"provider": membership.provider.name, "role": membership.role}
+            for membership in ProviderMembership.objects.filter(user=user).select_related(
+                "provider"
+            )
+        ],
+        "carts": [
+            {
+                "territory": cart.site.site_name,
+                "lines": [
+                    {
+                        "offer": line.offer.title,
+                        "start": _iso(line.start),
+                        "end": _iso(line.end),
+                        "slot": line.slot_id,
+                        "quantity": line.quantity,
+                        "guests": line.guests,
+                    }
+                    for line in cart.lines.all()
+                ],
+            }
+            for cart in carts
+        ],
+        "orders": [
+            _order_data(order, by_order.get(order.pk, []), names=names.get(order.site_id, {}))
+            for order in orders
+        ],
+    }
+
+
+def _order_data(order: Order, bookings: list[Booking], *, names: dict[str, str]) -> dict:
+    return {
+        "reference": order.reference,
+        "territory": order.site.site_name,
+        "email": order.email,
+        "language": order.language,
+        "currency": order.currency,
+        "status": order.status,
+        "created_at": _iso(order.created_at),
+        "paid_at": _iso(order.paid_at),
+        "subtotal": order.subtotal,
+        "service_fee": order.visitor_fee,
+        "total": order.total,
+        "bookings": [_booking_data(booking, names=names) for booking in bookings],
+    }
+
+
+def _booking_data(booking: Booking, *, names: dict[str, str]) -> dict:
+    breakdown = booking_breakdown(booking, names=names)
+    return {
+        "reference": booking.reference,
+        "offer": booking.offer_title,
+        "provider": booking.provider.name,
+        "kind": booking.kind,
+        "status": booking.status,
+        "start": _iso(booking.start),
+        "end": _iso(booking.end),
+        "starts_at": _iso(booking.starts_at),
+        "quantity": booking.quantity,
+        "guests": booking.guests,
+        "price_lines": [
+            {
+                "label": line.label,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "total": line.total,
+            }
+            for line in breakdown.lines
+        ],
+        "price": booking.subtotal,
+        "service_fee": booking.visitor_fee,
+        "tourist_tax": booking.tax,
+        "total": booking.visitor_total,
+        "commission_shares": [
+            {"beneficiary": name, "amount": cents} for name, cents in breakdown.beneficiaries
+        ],
+        "cancellation_policy": booking.cancellation_policy,
+        "confirmed_at": _iso(booking.confirmed_at),
+        "cancelled_at": _iso(booking.cancelled_at),
+        "cancel_reason": booking.cancel_reason,
+        "refunded": booking.refunded,
+        "refunds": [
+            {"amount": refund.amount, "date": _iso(refund.created_at), "reason": refund.reason}
+            for refund in booking.refunds.all()
+        ],
+    }
+
+
+# --- Erasure ---------------------------------------------------------------------------------
+
+
+class AccountEraseError(Exception):
+    """The account cannot be erased now; ``message`` says why, for its owner."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def account_erase_refusal(*, user, now: dt.datetime | None = None) -> str:
+    """Why ``user``'s account cannot be erased now, or ``""`` (see the module doc)."""
+    now = now or timezone.now()
+    if user.is_staff or user.is_superuser:
+        return _(
+            "Your account is a staff account of the territory: ask an administrator to delete it."
+        )
+    if Order.objects.filter(
+        user=user, status=OrderStatus.PENDING, hold_expires_at__gt=now
+    ).exists():
+        return _(
+            "An order of yours is awaiting payment: pay or abandon it before deleting your account."
+        )
+    confirmed = Booking.objects.filter(order__user=user, status=BookingStatus.CONFIRMED)
+    today = timezone.localdate(now)
+    if any(
+        not booking_is_over(booking, today=today)
+        for booking in confirmed.exclude(kind="product").only("kind", "start", "end")
+    ):
+        return _(
+            "You have bookings still to come: cancel them or wait until they are over "
+            "before deleting your account."
+        )
+    return ""
+
+
+@transaction.atomic
+def account_erase(*, user, now: dt.datetime | None = None) -> bool:
+    """Erase ``user``'s personal data and their account; keep amounts and the ledger.
+
+    Returns ``True`` when the account row was deleted, ``False`` when it was
+    deactivated and scrubbed (a provider member). Raises :class:`AccountEraseError`
+    when :func:`account_erase_refusal` says no. See the module doc for what goes.
+    """
+    from allauth.account.models import EmailAddress
+
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    refusal = account_erase_refusal(user=user, now=now)
+    if refusal:
+        raise AccountEraseError(refusal)
+    orders = Order.objects.filter(user=user)
+    Booking.objects.filter(order__in=orders, status=BookingStatus.CANCELLED_BY_VISITOR).update(
+        cancel_reason=""
+    )
+    Refund.objects.filter(
+        booking__order__in=orders, booking__status=BookingStatus.CANCELLED_BY_VISITOR
+    ).update(reason="")
+    orders.update(email="", anonymised=True, user=None)
+    Cart.objects.filter(user=user).delete()
+    EmailAddress.objects.filter(user=user).delete()
+    if not ProviderMembership.objects.filter(user=user).exists():
+        user.delete()
+        return True
+    _scrub(user)
+    return False
+
+
+def _scrub(user) -> None:
+    """A provider member's row stays for the history that points to it, emptied."""
+    from wagtail.users.models import UserProfile
+
+    ProviderMembership.objects.filter(user=user).delete()
+    UserProfile.objects.filter(user=user).delete()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.username = f"deleted-{user.pk}"
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()

@@ -1,0 +1,89 @@
+"""Paid bookings made through the real services, for the visitor's pages and e-mails tests.
+
+``shared_rules`` publishes one rule for the whole territory (provider 5 %, visitor 2 %)
+whose commission goes 60 % to "Fonds local" and 40 % to "Office de tourisme".
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from commissions.services import rules_import
+from marketplace.bookings import checkout_create
+from marketplace.cart import cart_line_add, cart_lines_priced
+from marketplace.models import Cart, Order
+from payments.services import order_paid
+from tests import factories
+
+NO_SCOPE = {"categories": [], "kinds": [], "providers": [], "communes": [], "labels": []}
+
+
+def shared_rules(site) -> None:
+    rules_import(
+        site=site,
+        publish=True,
+        data={
+            "beneficiaries": [
+                {"key": "fonds", "name": "Fonds local", "kind": "local_fund", "stripe_account": ""},
+                {
+                    "key": "ot",
+                    "name": "Office de tourisme",
+                    "kind": "tourism_office",
+                    "stripe_account": "",
+                },
+            ],
+            "distribution_keys": [
+                {"key": "partage", "name": "Partage", "shares": {"fonds": "60.00", "ot": "40.00"}}
+            ],
+            "rules": [
+                {
+                    "key": "base",
+                    "name": "Base",
+                    "explanation": "",
+                    "scope": NO_SCOPE,
+                    "valid_from": None,
+                    "valid_until": None,
+                    "provider": {"rate": "5.00", "fixed": 0, "min": None, "max": None},
+                    "visitor": {"rate": "2.00", "fixed": 0, "min": None, "max": None},
+                    "distribution": "partage",
+                }
+            ],
+        },
+    )
+
+
+def activity_in(provider, *, ahead: dt.timedelta, policy: str, price: int = 3333, **fields):
+    """A published activity with one slot starting ``ahead`` from now."""
+    offer = factories.activity(
+        provider,
+        title=fields.pop("title", f"Sortie {policy}"),
+        price_per_person=price,
+        cancellation_policy=policy,
+        slots=[(timezone.now() + ahead, 8, 0)],
+        **fields,
+    )
+    return offer
+
+
+def book(user, offer, *, language: str = "fr", pay: bool = True, **params) -> Order:
+    """Put ``offer`` in ``user``'s cart with ``params``, check out and (by default) pay."""
+    site = offer.provider.site
+    if not params:
+        if offer.kind == "activity":
+            params = {"slot": str(offer.slots.order_by("starts_at").first().pk), "persons": "1"}
+        elif offer.kind == "product":
+            params = {"quantity": "1"}
+    cart, _created = Cart.objects.get_or_create(site=site, user=user)
+    cart_line_add(cart=cart, offer=offer, params={k: str(v) for k, v in params.items()})
+    cart.refresh_from_db()
+    order = checkout_create(
+        cart=cart,
+        user=user,
+        checkout_key=cart.version,
+        priced_lines=cart_lines_priced(cart=cart),
+        language=language,
+    )
+    if pay:
+        order_paid(order_id=order.pk, payment_ref=f"test:{order.reference}")
+        order.refresh_from_db()
+    return order
