@@ -1,7 +1,19 @@
-"""What booking e-mails show: the order, its bookings grouped by provider, the breakdown."""
+"""What booking e-mails show: the order, its bookings grouped by provider, the breakdown.
+
+Each booking comes with its frozen breakdown (:func:`marketplace.commission.booking_breakdown`:
+price lines, service fee, total, "of which X to <beneficiary>") and its cancellation
+policy in words. Links are absolute: ``base_url`` is the territory's own address (its
+Wagtail site's root URL); templates add the path with ``{% url %}``, which they render
+in the person's language (the tasks render inside ``translation.override``).
+"""
+
+from django.conf import settings
+from django.urls import reverse
 
 from commissions.selectors import beneficiary_names
+from marketplace.commission import booking_breakdown
 from marketplace.models import Booking, Order
+from marketplace.policies import policy_for
 
 
 def _names(site_id: int, bookings) -> dict[str, str]:
@@ -9,27 +21,67 @@ def _names(site_id: int, bookings) -> dict[str, str]:
     return beneficiary_names(site_id=site_id, keys=keys)
 
 
+def site_base_url(order: Order) -> str:
+    """The territory's address for links in e-mails (no trailing slash)."""
+    root_url = order.site.root_url if order.site_id else ""
+    return (root_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+
+
+def admin_url() -> str:
+    """The admin's home, where a provider sees its bookings."""
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("wagtailadmin_home")
+
+
+def booking_item(booking: Booking, *, names: dict[str, str]) -> dict:
+    return {
+        "booking": booking,
+        "breakdown": booking_breakdown(booking, names=names),
+        "policy": policy_for(booking.cancellation_policy),
+    }
+
+
 def order_email_context(order: Order) -> dict:
     bookings = list(order.bookings.select_related("provider").order_by("pk"))
+    names = _names(order.site_id, bookings)
+    items = [booking_item(booking, names=names) for booking in bookings]
     groups: dict[int, dict] = {}
-    for booking in bookings:
+    for item in items:
+        booking = item["booking"]
         group = groups.setdefault(
-            booking.provider_id, {"provider": booking.provider, "bookings": []}
+            booking.provider_id, {"provider": booking.provider, "items": [], "net": 0}
         )
-        group["bookings"].append(booking)
+        group["items"].append(item)
+        group["net"] += booking.provider_net
     return {
         "order": order,
         "bookings": bookings,
+        "items": items,
         "providers": list(groups.values()),
-        "beneficiary_names": _names(order.site_id, bookings),
+        "beneficiary_names": names,
+        "currency": order.currency,
+        "base_url": site_base_url(order),
+        "admin_url": admin_url(),
     }
 
 
 def booking_email_context(booking: Booking) -> dict:
+    order = booking.order
     refunds = list(booking.refunds.all())
+    refund = refunds[-1] if refunds else None
+    names = _names(order.site_id, [booking])
     return {
-        "order": booking.order,
+        "order": order,
         "booking": booking,
-        "refund": refunds[-1] if refunds else None,
-        "beneficiary_names": _names(booking.order.site_id, [booking]),
+        "item": booking_item(booking, names=names),
+        "refund": refund,
+        "refund_percent": (
+            round(100 * refund.fraction_numerator / refund.fraction_denominator)
+            if refund and refund.fraction_denominator
+            else 0
+        ),
+        "refunds": refunds,
+        "beneficiary_names": names,
+        "currency": order.currency,
+        "base_url": site_base_url(order),
+        "admin_url": admin_url(),
     }
