@@ -10,7 +10,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -24,6 +24,7 @@ from marketplace.models import (
     OfferKind,
     OfferPage,
     ProductOfferPage,
+    ProductStock,
     Provider,
     ProviderCategory,
     StayNight,
@@ -343,7 +344,12 @@ def availability_q(*, start: dt.date | None, end: dt.date | None, guests: int | 
     else:
         product = Q(kind=OfferKind.PRODUCT) & Exists(
             ProductOfferPage.objects.filter(pk=OuterRef("pk")).filter(
-                stock__gt=Coalesce(F("stock_state__taken"), 0)
+                stock__gt=Coalesce(
+                    Subquery(
+                        ProductStock.objects.filter(offer_id=OuterRef("pk")).values("taken")[:1]
+                    ),
+                    0,
+                )
             )
         )
     return stay | activity | product

@@ -22,6 +22,7 @@ from marketplace.models import (
     OfferGalleryImage,
     OfferKind,
     OfferPage,
+    ProductStock,
     Provider,
     ProviderCategory,
     ProviderStatus,
@@ -353,6 +354,12 @@ def activity_slots_open(
     ]
 
 
+def product_free(offer) -> int:
+    """Items of a product free to book now: its stock minus what is held or sold."""
+    taken = ProductStock.objects.filter(offer_id=offer.pk).values_list("taken", flat=True).first()
+    return max(offer.stock - (taken or 0), 0)
+
+
 def offer_availability(*, offer, days: int = 60, today: dt.date | None = None) -> OfferAvailability:
     """Availability of a (specific) offer for the next ``days`` days, from today.
 
@@ -368,7 +375,7 @@ def offer_availability(*, offer, days: int = 60, today: dt.date | None = None) -
         end_dt = timezone.make_aware(dt.datetime.combine(end, dt.time.min))
         availability.slots = activity_slots_open(offer=offer, end=end_dt)
     elif offer.kind == OfferKind.PRODUCT:
-        availability.stock = offer.stock
+        availability.stock = product_free(offer)
     return availability
 
 
