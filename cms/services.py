@@ -20,6 +20,7 @@ from marketplace.services import (
     IMAGE_PERMISSIONS,
     offer_workflow_ensure,
     provider_approved,
+    provider_permissions_ensure,
 )
 from payments.services import ledger_permissions_ensure
 
@@ -88,7 +89,27 @@ def territory_setup(
     finance = Group.objects.get(name=FINANCE_GROUP)
     commission_permissions_ensure(finance=finance, council=Group.objects.get(name=COUNCIL_GROUP))
     ledger_permissions_ensure(finance=finance)
+    booking_permissions_ensure(editors=Group.objects.get(name=EDITORS_GROUP), finance=finance)
+    for provider in Provider.objects.filter(site=site, group__isnull=False).select_related("group"):
+        provider_permissions_ensure(provider=provider)
     return site
+
+
+# Territory staff read every order and booking of their territory (see
+# marketplace.booking_access); only a provider's members cancel a booking.
+STAFF_BOOKING_PERMISSIONS = ("view_order", "view_booking")
+
+
+def booking_permissions_ensure(*, editors: Group, finance: Group) -> None:
+    """Let the editors (visitor and provider support) and finance search orders and bookings.
+
+    Idempotent.
+    """
+    permissions = Permission.objects.filter(
+        content_type__app_label="marketplace", codename__in=STAFF_BOOKING_PERMISSIONS
+    )
+    editors.permissions.add(*permissions)
+    finance.permissions.add(*permissions)
 
 
 def groups_setup(*, home: Page) -> None:

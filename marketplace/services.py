@@ -152,6 +152,26 @@ def provider_group_name(provider: Provider) -> str:
     return f"Prestataire #{provider.pk}: {provider.name}"[:150]
 
 
+# Scoped to the provider's own bookings by marketplace.booking_access.
+PROVIDER_BOOKING_PERMISSIONS = ("view_booking", "cancel_booking")
+
+
+def provider_permissions_ensure(*, provider: Provider) -> None:
+    """Give the provider's group its model permissions: the admin, its bookings.
+
+    Idempotent. Called on approval, and by the territory's setup for providers approved
+    before a permission existed.
+    """
+    if provider.group_id is None:
+        return
+    provider.group.permissions.add(
+        Permission.objects.get(codename="access_admin", content_type__app_label="wagtailadmin"),
+        *Permission.objects.filter(
+            content_type__app_label="marketplace", codename__in=PROVIDER_BOOKING_PERMISSIONS
+        ),
+    )
+
+
 @transaction.atomic
 def provider_approve(*, provider: Provider, by=None, notify: bool = True) -> Provider:
     """Approve an application: admin group, image collection, public page.
@@ -172,9 +192,7 @@ def provider_approve(*, provider: Provider, by=None, notify: bool = True) -> Pro
     if provider.group_id is None:
         provider.group = Group.objects.create(name=provider_group_name(provider))
     group = provider.group
-    group.permissions.add(
-        Permission.objects.get(codename="access_admin", content_type__app_label="wagtailadmin")
-    )
+    provider_permissions_ensure(provider=provider)
 
     if provider.collection_id is None:
         root = Collection.get_first_root_node()

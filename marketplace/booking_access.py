@@ -1,0 +1,82 @@
+"""Who sees which orders and bookings in the admin (reads only).
+
+- **Territory staff** hold ``marketplace.view_order`` (the editors' and the finance
+  groups, see :func:`cms.services.groups_setup`; superusers hold every permission). They
+  see every order and booking of the territory the admin is served for, held and expired
+  checkouts included, to answer a visitor or a provider. They cancel nothing.
+- **A provider's members** hold ``marketplace.view_booking`` and
+  ``marketplace.cancel_booking`` through their provider's group (see
+  :func:`marketplace.services.provider_permissions_ensure`). They see the bookings of
+  the providers they are members of, once paid (confirmed, completed or cancelled), and
+  no order: an order may hold other providers' bookings.
+- Anyone else sees nothing.
+
+Every function here runs a fixed number of queries.
+"""
+
+from django.db.models import QuerySet
+
+from marketplace.models import Booking, BookingStatus, OfferPage, Order, Provider
+
+BOOKING_VIEW_PERMISSION = "marketplace.view_booking"
+BOOKING_CANCEL_PERMISSION = "marketplace.cancel_booking"
+ORDER_VIEW_PERMISSION = "marketplace.view_order"
+
+# A checkout that was never paid is no booking for the provider.
+MEMBER_VISIBLE_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+    BookingStatus.CANCELLED_BY_VISITOR,
+    BookingStatus.CANCELLED_BY_PROVIDER,
+)
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_territory_staff(user) -> bool:
+    """Sees every order and booking of the territory (``marketplace.view_order``)."""
+    return _active(user) and user.has_perm(ORDER_VIEW_PERMISSION)
+
+
+def member_provider_ids(*, user) -> list[int]:
+    """The providers ``user`` is a member of (one query, then cached on the user object)."""
+    if not _active(user):
+        return []
+    cached = getattr(user, "_member_provider_ids", None)
+    if cached is None:
+        providers = Provider.objects.filter(memberships__user=user).order_by("pk")
+        cached = list(providers.values_list("pk", flat=True))
+        user._member_provider_ids = cached
+    return cached
+
+
+def bookings_for_admin(*, user, site) -> QuerySet[Booking]:
+    """The bookings ``user`` may see in the admin of ``site``."""
+    if is_territory_staff(user):
+        return Booking.objects.filter(order__site=site)
+    if _active(user) and user.has_perm(BOOKING_VIEW_PERMISSION):
+        return Booking.objects.filter(
+            provider_id__in=member_provider_ids(user=user), status__in=MEMBER_VISIBLE_STATUSES
+        )
+    return Booking.objects.none()
+
+
+def orders_for_admin(*, user, site) -> QuerySet[Order]:
+    """The orders ``user`` may see in the admin of ``site``: all of them for staff, else none."""
+    if is_territory_staff(user):
+        return Order.objects.filter(site=site)
+    return Order.objects.none()
+
+
+def providers_for_admin(*, user, site) -> QuerySet[Provider]:
+    """The providers whose bookings ``user`` may see (for the list's filter)."""
+    if is_territory_staff(user):
+        return Provider.objects.filter(site=site)
+    return Provider.objects.filter(pk__in=member_provider_ids(user=user))
+
+
+def booked_offers(*, bookings: QuerySet[Booking]) -> QuerySet[OfferPage]:
+    """The offers that appear in ``bookings`` (for the list's filter), by title."""
+    return OfferPage.objects.filter(pk__in=bookings.values("offer_id")).order_by("title", "pk")
