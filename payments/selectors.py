@@ -35,6 +35,12 @@ def account_balance(*, account: str, site=None) -> int:
     return entries.aggregate(balance=Coalesce(Sum("amount"), 0))["balance"]
 
 
+def booking_account_total(*, booking_ref: str, account: str) -> int:
+    """What a booking's transactions (confirmation, refunds) put on ``account`` (one query)."""
+    entries = LedgerEntry.objects.filter(account=account, transaction__booking_ref=booking_ref)
+    return entries.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+
+
 def balances(*, site, prefix: str | None = None) -> dict[str, int]:
     """Every account's balance in a territory, ``{account: cents}``, sorted by account.
 

@@ -5,11 +5,16 @@ Only users with ``payments.view_ledger`` (the "Finances du territoire" group, se
 a superuser, adds, edits or deletes ledger rows here: those URLs do not exist.
 """
 
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
-from django.urls import path
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -22,16 +27,18 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from commissions.models import Beneficiary
 from commissions.money import format_cents
-from marketplace.models import Provider
+from marketplace.booking_access import member_provider_ids
+from marketplace.models import Provider, TerritorySettings
 from payments.ledger import beneficiary_account, provider_account
 from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
-from payments.selectors import balances_by_kind
+from payments.selectors import account_balance, balances_by_kind, statement
 from payments.services import LEDGER_PERMISSION
 
 
@@ -247,6 +254,7 @@ class BalancesView(WagtailAdminTemplateMixin, TemplateView):
                         "name": names.get(account, ""),
                         "balance": balance,
                         "display": money(balance),
+                        "statement_url": _statement_url(account),
                     }
                     for account, balance in by_kind[kind].items()
                 ]
@@ -291,6 +299,13 @@ def account_names(*, site) -> dict[str, str]:
     return names
 
 
+def _statement_url(account: str) -> str:
+    kind, _sep, detail = account.partition(":")
+    if kind != "provider" or not detail.isdigit():
+        return ""
+    return reverse("provider_statement:index") + f"?provider={detail}"
+
+
 class BalancesMenuItem(MenuItem):
     def is_shown(self, request):
         return can_view_ledger(request.user)
@@ -306,6 +321,133 @@ class BalancesViewSet(ViewSet):
         return [path("", BalancesView.as_view(), name="index")]
 
 
+# --- A provider's own statement ("Mon relevé") ---------------------------------------------
+
+
+class StatementPeriodForm(forms.Form):
+    since = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
+    until = forms.DateField(label=_("To (included)"), required=False, widget=AdminDateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            raise forms.ValidationError(_("The end of the period is before its start."))
+        return cleaned
+
+
+STATEMENT_DEFAULT_DAYS = 90
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class ProviderStatementView(WagtailAdminTemplateMixin, TemplateView):
+    """A provider's ledger statement and what the territory owes it.
+
+    A provider's members see the statement of the providers they are members of; finance
+    (``payments.view_ledger``) that of any provider of the territory. Another provider's
+    id is a 404. Amounts are shown from the provider's side: positive is owed to it.
+    """
+
+    template_name = "payments/admin/provider_statement.html"
+    page_title = _("My statement")
+    header_icon = "table"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.providers:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+    def get_page_subtitle(self):
+        return self.provider.name
+
+    @cached_property
+    def providers(self) -> list[Provider]:
+        user = self.request.user
+        condition = Q(pk__in=member_provider_ids(user=user))
+        if can_view_ledger(user):
+            condition |= Q(site=Site.find_for_request(self.request))
+        return list(Provider.objects.filter(condition).select_related("site").order_by("name"))
+
+    @cached_property
+    def provider(self) -> Provider:
+        wanted = self.request.GET.get("provider")
+        if not wanted:
+            return self.providers[0]
+        for provider in self.providers:
+            if str(provider.pk) == wanted:
+                return provider
+        raise Http404
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        provider = self.provider
+        account = provider_account(provider.pk)
+        form = StatementPeriodForm(self.request.GET or None)
+        since = timezone.localdate() - dt.timedelta(days=STATEMENT_DEFAULT_DAYS)
+        until = None
+        if form.is_bound and form.is_valid():
+            since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        elif not form.is_bound:
+            form = StatementPeriodForm(initial={"since": since})
+        result = statement(
+            account=account,
+            site=provider.site,
+            since=_day_start(since) if since else None,
+            until=_day_start(until + dt.timedelta(days=1)) if until else None,
+        )
+        # The ledger's credits (what is owed to the provider) are negative: flip them.
+        lines = [
+            {
+                "date": line.transaction.occurred_at,
+                "kind": line.transaction.get_kind_display(),
+                "order_ref": line.transaction.order_ref,
+                "booking_ref": line.transaction.booking_ref,
+                "memo": line.transaction.memo,
+                "amount": -line.amount,
+                "balance": -line.balance,
+            }
+            for line in result.lines
+        ]
+        context.update(
+            provider=provider,
+            providers=self.providers,
+            form=form,
+            lines=lines,
+            opening=-result.opening,
+            closing=-result.closing,
+            owed_now=-account_balance(account=account, site=provider.site),
+            currency=_currency(provider.site),
+        )
+        return context
+
+
+def _currency(site) -> str:
+    return TerritorySettings.for_site(site).currency
+
+
+class ProviderStatementMenuItem(MenuItem):
+    def is_shown(self, request):
+        return bool(member_provider_ids(user=request.user))
+
+
+class ProviderStatementViewSet(ViewSet):
+    name = "provider_statement"
+    icon = "table"
+    menu_label = _("My statement")
+    menu_order = 160
+    add_to_admin_menu = True
+    menu_item_class = ProviderStatementMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", ProviderStatementView.as_view(), name="index")]
+
+
 class LedgerGroup(ViewSetGroup):
     menu_label = _("Ledger")
     menu_icon = "list-ul"
@@ -315,4 +457,4 @@ class LedgerGroup(ViewSetGroup):
 
 @hooks.register("register_admin_viewset")
 def register_ledger_viewsets():
-    return LedgerGroup()
+    return [LedgerGroup(), ProviderStatementViewSet()]

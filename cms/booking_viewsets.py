@@ -1,0 +1,684 @@
+"""Orders and bookings in the admin: "Réservations" and "Commandes".
+
+**Réservations** (:class:`BookingViewSet`) lists the bookings a user may see (see
+:mod:`marketplace.booking_access`): a provider's members their own providers', territory
+staff every booking of the territory. Filters (status, start dates, offer, provider for
+staff), search (booking or order reference, e-mail, offer), an export of the filtered
+list (CSV or XLSX, amounts in currency units), a detail page with the frozen breakdown,
+the refunds and the visitor's contact, and, for a provider's members, a cancel form: a
+reason is required and the visitor gets a full refund
+(:func:`payments.services.booking_cancel` with ``by_provider=True``).
+
+**Commandes** (:class:`OrderViewSet`) is the territory staff's search of orders, by
+reference, e-mail, offer title or provider name, with each order's bookings.
+
+Nobody adds, edits or deletes an order or a booking here (those URLs do not exist), and
+an id outside what the user may see is a 404, whatever the method.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.db import OperationalError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
+from wagtail.models import Site
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from commissions.money import format_cents
+from commissions.selectors import beneficiary_names
+from marketplace.booking_access import (
+    BOOKING_CANCEL_PERMISSION,
+    BOOKING_VIEW_PERMISSION,
+    MEMBER_VISIBLE_STATUSES,
+    ORDER_VIEW_PERMISSION,
+    booked_offers,
+    bookings_for_admin,
+    is_territory_staff,
+    orders_for_admin,
+    providers_for_admin,
+)
+from marketplace.bookings import BookingError
+from marketplace.models import (
+    Booking,
+    BookingStatus,
+    OfferPage,
+    Order,
+    OrderStatus,
+    Provider,
+    TerritorySettings,
+)
+from marketplace.policies import policy_for
+from payments.ledger import provider_account
+from payments.selectors import booking_account_total
+from payments.services import booking_cancel, refund_preview
+
+
+def admin_site(request) -> Site:
+    """The territory the admin is served for (the default one on an unknown host)."""
+    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+
+
+def money(cents: int | None, currency: str) -> str:
+    return format_cents(cents, currency=currency, language=get_language() or "fr")
+
+
+def booking_when(booking: Booking) -> str:
+    """A booking's dates as people read them: a stay's nights, an activity's time."""
+    if booking.kind == "activity" and booking.starts_at is not None:
+        return date_format(timezone.localtime(booking.starts_at), "SHORT_DATETIME_FORMAT")
+    if booking.start and booking.end:
+        return _("%(start)s to %(end)s") % {
+            "start": date_format(booking.start, "SHORT_DATE_FORMAT"),
+            "end": date_format(booking.end, "SHORT_DATE_FORMAT"),
+        }
+    if booking.start:
+        return date_format(booking.start, "SHORT_DATE_FORMAT")
+    return ""
+
+
+def _euros(cents: int) -> Decimal:
+    """Cents as a decimal amount in currency units, for spreadsheets (``1250`` → ``12.50``)."""
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+class _ReadOnlyPolicy(ModelPermissionPolicy):
+    """Only the actions in ``allowed`` exist; add, change and delete are refused to all."""
+
+    allowed: dict[str, tuple[str, ...]] = {}
+
+    def user_has_permission(self, user, action):
+        if not (user and user.is_active) or action not in self.allowed:
+            return False
+        return any(user.has_perm(permission) for permission in self.allowed[action])
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        return super().users_with_any_permission([a for a in actions if a in self.allowed])
+
+
+class BookingPermissionPolicy(_ReadOnlyPolicy):
+    """Seeing bookings (members or staff) and cancelling them (members).
+
+    Which bookings is :func:`marketplace.booking_access.bookings_for_admin`'s business;
+    this policy only says who reaches the views.
+    """
+
+    allowed = {
+        "view": (BOOKING_VIEW_PERMISSION, ORDER_VIEW_PERMISSION),
+        "cancel": (BOOKING_CANCEL_PERMISSION,),
+    }
+
+
+class OrderPermissionPolicy(_ReadOnlyPolicy):
+    """Territory staff see the orders; nobody changes one here."""
+
+    allowed = {"view": (ORDER_VIEW_PERMISSION,)}
+
+
+class MoneyColumn(Column):
+    """Cents shown as money in the row's currency (``currency`` is a dotted path)."""
+
+    def __init__(self, name, *, currency: str, **kwargs):
+        super().__init__(name, **kwargs)
+        self.currency = currency
+
+    def get_value(self, instance):
+        cents = super().get_value(instance)
+        currency = instance
+        for part in self.currency.split("."):
+            currency = getattr(currency, part)
+        return money(cents, currency)
+
+
+class ScopedMixin:
+    """What every view here knows about its request: the territory, who is asking."""
+
+    @cached_property
+    def site(self) -> Site:
+        return admin_site(self.request)
+
+    @cached_property
+    def is_staff(self) -> bool:
+        return is_territory_staff(self.request.user)
+
+    @cached_property
+    def currency(self) -> str:
+        return TerritorySettings.for_request(self.request).currency
+
+    def scoped_bookings(self):
+        return bookings_for_admin(user=self.request.user, site=self.site)
+
+    def can_cancel(self, booking: Booking) -> bool:
+        return (
+            booking.status == BookingStatus.CONFIRMED
+            and self.request.user.has_perm(BOOKING_CANCEL_PERMISSION)
+            and bool(self.cancel_url_name)
+        )
+
+
+# --- Bookings ---------------------------------------------------------------------------
+
+
+class BookingFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status"),
+        choices=BookingStatus.choices,
+        empty_label=gettext_lazy("All"),
+        widget=forms.RadioSelect,
+    )
+    start = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Starts between"), widget=DateRangePickerWidget
+    )
+    offer = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Offer"), queryset=OfferPage.objects.none()
+    )
+    provider = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Provider"), queryset=Provider.objects.none()
+    )
+
+    class Meta:
+        model = Booking
+        fields = ["status", "start", "offer", "provider"]
+
+    def __init__(self, *args, bookings=None, providers=None, is_staff=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices come from what the user may see: another provider's offer is no choice.
+        self.filters["offer"].queryset = booked_offers(
+            bookings=bookings if bookings is not None else Booking.objects.none()
+        )
+        if is_staff and providers is not None:
+            self.filters["provider"].queryset = providers.order_by("name")
+        else:
+            del self.filters["provider"]
+            self.filters["status"].extra["choices"] = [
+                (value, label)
+                for value, label in BookingStatus.choices
+                if value in MEMBER_VISIBLE_STATUSES
+            ]
+
+
+BOOKING_EXPORT = {
+    # field: (heading, value of a booking, is an amount)
+    "reference": (gettext_lazy("Booking"), lambda b: b.reference, False),
+    "order": (gettext_lazy("Order"), lambda b: b.order.reference, False),
+    "provider": (gettext_lazy("Provider"), lambda b: b.provider.name, False),
+    "offer": (gettext_lazy("Offer"), lambda b: b.offer_title, False),
+    "kind": (gettext_lazy("Kind"), lambda b: b.kind, False),
+    "start": (gettext_lazy("Start"), lambda b: b.start, False),
+    "end": (gettext_lazy("End"), lambda b: b.end, False),
+    "starts_at": (
+        gettext_lazy("Starts at"),
+        lambda b: timezone.localtime(b.starts_at).replace(tzinfo=None) if b.starts_at else None,
+        False,
+    ),
+    "quantity": (gettext_lazy("Quantity"), lambda b: b.quantity, False),
+    "guests": (gettext_lazy("Guests"), lambda b: b.guests, False),
+    "email": (gettext_lazy("Visitor's e-mail"), lambda b: b.order.email, False),
+    "status": (gettext_lazy("Status"), lambda b: b.get_status_display(), False),
+    "subtotal": (gettext_lazy("Price"), lambda b: b.subtotal, True),
+    "visitor_fee": (gettext_lazy("Service fee"), lambda b: b.visitor_fee, True),
+    "tax": (gettext_lazy("Tourist tax"), lambda b: b.tax, True),
+    "visitor_total": (gettext_lazy("Paid by the visitor"), lambda b: b.visitor_total, True),
+    "provider_commission": (
+        gettext_lazy("Commission on the provider"),
+        lambda b: b.provider_commission,
+        True,
+    ),
+    "provider_net": (gettext_lazy("Provider net"), lambda b: b.provider_net, True),
+    "refunded": (gettext_lazy("Refunded"), lambda b: b.refunded, True),
+    "created_at": (
+        gettext_lazy("Booked on"),
+        lambda b: timezone.localtime(b.created_at).replace(tzinfo=None),
+        False,
+    ),
+    "cancel_reason": (gettext_lazy("Reason for cancelling"), lambda b: b.cancel_reason, False),
+}
+
+# What a spreadsheet would run as a formula (OWASP's list): such text gets a quote first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class BookingIndexView(ScopedMixin, IndexView):
+    cancel_url_name = None
+
+    def get_base_queryset(self):
+        return self.scoped_bookings().select_related("order", "provider")
+
+    def get_filterset_kwargs(self):
+        kwargs = super().get_filterset_kwargs()
+        kwargs.update(
+            bookings=self.scoped_bookings(),
+            providers=providers_for_admin(user=self.request.user, site=self.site),
+            is_staff=self.is_staff,
+        )
+        return kwargs
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        if not self.is_staff:
+            columns = [column for column in columns if column.name != "provider"]
+        return columns
+
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        if self.can_cancel(instance):
+            buttons.append(
+                Button(
+                    _("Cancel the booking"),
+                    url=reverse(self.cancel_url_name, args=[instance.pk]),
+                    icon_name="cross",
+                    priority=50,
+                )
+            )
+        return buttons
+
+    # The export: every field of BOOKING_EXPORT, amounts in currency units (the
+    # heading names the currency), text that a spreadsheet would run made inert.
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not self.is_staff:
+            # A member's export is about their own providers: no provider column.
+            self.list_export = [field for field in self.list_export if field != "provider"]
+
+    def get_filename(self):
+        return "reservations-" + timezone.localdate().isoformat()
+
+    def get_heading(self, queryset, field):
+        heading, _value, is_amount = BOOKING_EXPORT[field]
+        if is_amount:
+            return f"{heading} ({self.currency})"
+        return str(heading)
+
+    def to_row_dict(self, item):
+        row = {}
+        for field in self.list_export:
+            _heading, value, is_amount = BOOKING_EXPORT[field]
+            row[field] = _euros(value(item)) if is_amount else value(item)
+        return row
+
+    def preprocess_field_value(self, field, value, export_format):
+        if export_format == self.FORMAT_CSV and isinstance(value, str):
+            return _csv_text(value)
+        if isinstance(value, dt.date) and export_format == self.FORMAT_CSV:
+            return value.isoformat()
+        return super().preprocess_field_value(field, value, export_format)
+
+
+class BookingInspectView(ScopedMixin, InspectView):
+    template_name = "cms/admin/booking_inspect.html"
+    cancel_url_name = None
+    order_url_name = None
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            self.scoped_bookings().select_related("order", "order__user", "provider"),
+            pk=self.pk,
+        )
+
+    def get_page_subtitle(self):
+        return self.object.reference
+
+    def get_fields_context(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.object
+        names = beneficiary_names(site_id=booking.order.site_id, keys=booking.allocations)
+        context.update(
+            booking=booking,
+            order=booking.order,
+            currency=booking.order.currency,
+            when=booking_when(booking),
+            shares=[
+                (names.get(key, key), cents) for key, cents in booking.allocations.items() if cents
+            ],
+            refunds=list(booking.refunds.all()),
+            net_after_refunds=-booking_account_total(
+                booking_ref=booking.reference, account=provider_account(booking.provider_id)
+            ),
+            policy=policy_for(booking.cancellation_policy),
+            can_cancel=self.can_cancel(booking),
+            cancel_url=reverse(self.cancel_url_name, args=[booking.pk])
+            if self.cancel_url_name
+            else "",
+            order_url=reverse(self.order_url_name, args=[booking.order_id])
+            if self.is_staff and self.order_url_name
+            else "",
+            is_staff=self.is_staff,
+        )
+        return context
+
+
+class BookingCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (sent to the visitor)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": gettext_lazy("Say why you cancel this booking.")},
+    )
+
+
+class BookingCancelView(
+    ScopedMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
+):
+    """The provider cancels a confirmed booking: full refund, reason required."""
+
+    model = Booking
+    permission_required = "cancel"
+    template_name = "cms/admin/booking_cancel.html"
+    page_title = gettext_lazy("Cancel a booking")
+    header_icon = "cross"
+    index_url_name = None
+    inspect_url_name = None
+    cancel_url_name = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Another provider's booking (or no booking) is a 404, for GET and POST alike.
+        self.object = get_object_or_404(
+            self.scoped_bookings().select_related("order", "provider"), pk=kwargs["pk"]
+        )
+
+    def get_page_subtitle(self):
+        return self.object.reference
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {
+                "url": reverse(self.index_url_name),
+                "label": capfirst(Booking._meta.verbose_name_plural),
+            },
+            {
+                "url": reverse(self.inspect_url_name, args=[self.object.pk]),
+                "label": self.object.reference,
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.object
+        context.setdefault("form", BookingCancelForm())
+        context.update(
+            booking=booking,
+            currency=booking.order.currency,
+            when=booking_when(booking),
+            can_cancel=booking.status == BookingStatus.CONFIRMED,
+            refund=refund_preview(booking=booking, by_provider=True),
+            inspect_url=reverse(self.inspect_url_name, args=[booking.pk]),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        booking = self.object
+        inspect_url = reverse(self.inspect_url_name, args=[booking.pk])
+        form = BookingCancelForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The booking was not cancelled."))
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            refund = booking_cancel(
+                booking_id=booking.pk,
+                by_provider=True,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            return redirect(inspect_url)
+        except OperationalError:
+            # A lock that could not be taken in time: nothing was changed.
+            messages.error(request, _("This booking is busy; try again in a moment."))
+            return redirect(inspect_url)
+        if refund is None:
+            messages.warning(request, _("This booking was already cancelled."))
+        else:
+            messages.success(
+                request,
+                _("Booking %(reference)s is cancelled; %(amount)s are refunded to the visitor.")
+                % {
+                    "reference": booking.reference,
+                    "amount": money(refund.amount, booking.order.currency),
+                },
+            )
+        return redirect(inspect_url)
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """No add, edit, delete, copy, history or usage view; an inspect view."""
+
+    add_to_reference_index = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    search_backend_name = None
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in (
+            "add_url_name",
+            "edit_url_name",
+            "delete_url_name",
+            "history_url_name",
+            "usage_url_name",
+        ):
+            view_kwargs[name] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def register_admin_url_finder(self):
+        # There is no edit view to link other admin pages to.
+        pass
+
+
+class BookingViewSet(ReadOnlyViewSet):
+    model = Booking
+    name = "bookings"
+    icon = "date"
+    menu_label = gettext_lazy("Bookings")
+    menu_order = 150
+    add_to_admin_menu = True
+    index_view_class = BookingIndexView
+    inspect_view_class = BookingInspectView
+    filterset_class = BookingFilterSet
+    search_fields = ["reference", "order__reference", "order__email", "offer_title"]
+    list_display = [
+        "reference",
+        Column("offer_title", label=gettext_lazy("Offer"), sort_key="offer_title"),
+        Column("provider", label=gettext_lazy("Provider"), accessor="provider.name"),
+        Column("dates", label=gettext_lazy("Dates"), accessor=booking_when, sort_key="start"),
+        Column("quantity", label=gettext_lazy("Quantity")),
+        Column("guests", label=gettext_lazy("Guests")),
+        Column("email", label=gettext_lazy("Visitor"), accessor="order.email"),
+        StatusTagColumn(
+            "status",
+            label=gettext_lazy("Status"),
+            accessor="get_status_display",
+            primary=lambda booking: booking.status == BookingStatus.CONFIRMED,
+            sort_key="status",
+        ),
+        MoneyColumn(
+            "subtotal", label=gettext_lazy("Price"), currency="order.currency", sort_key="subtotal"
+        ),
+        MoneyColumn("provider_net", label=gettext_lazy("Provider net"), currency="order.currency"),
+    ]
+    ordering = ["-created_at", "-pk"]
+    list_per_page = 50
+    # Fields of the export (BOOKING_EXPORT); BookingIndexView.setup drops some per user.
+    list_export = list(BOOKING_EXPORT)
+    order_url_name = "orders:inspect"
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(cancel_url_name=self.get_url_name("cancel"), **kwargs)
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(
+            cancel_url_name=self.get_url_name("cancel"),
+            order_url_name=self.order_url_name,
+            **kwargs,
+        )
+
+    @property
+    def cancel_view(self):
+        return self.construct_view(
+            BookingCancelView,
+            index_url_name=self.get_url_name("index"),
+            inspect_url_name=self.get_url_name("inspect"),
+            cancel_url_name=self.get_url_name("cancel"),
+        )
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("cancel/<int:pk>/", self.cancel_view, name="cancel"),
+        ]
+
+    def get_permissions_to_register(self):
+        return (
+            super()
+            .get_permissions_to_register()
+            .filter(codename__in=["view_booking", "cancel_booking"])
+        )
+
+
+# --- Orders -----------------------------------------------------------------------------
+
+
+class OrderFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status"),
+        choices=OrderStatus.choices,
+        empty_label=gettext_lazy("All"),
+        widget=forms.RadioSelect,
+    )
+    created_at = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Ordered between"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Order
+        fields = ["status", "created_at"]
+
+
+class OrderIndexView(ScopedMixin, IndexView):
+    def get_base_queryset(self):
+        return orders_for_admin(user=self.request.user, site=self.site).annotate(
+            booking_count=Count("bookings")
+        )
+
+    def search_queryset(self, queryset):
+        """Reference or e-mail of the order, or reference, offer or provider of a booking."""
+        if not self.is_searching:
+            return queryset
+        text = self.search_query.strip()
+        bookings = Booking.objects.filter(
+            Q(reference__icontains=text)
+            | Q(offer_title__icontains=text)
+            | Q(provider__name__icontains=text)
+        )
+        return queryset.filter(
+            Q(reference__icontains=text)
+            | Q(email__icontains=text)
+            | Q(pk__in=bookings.values("order_id"))
+        )
+
+
+class OrderInspectView(ScopedMixin, InspectView):
+    template_name = "cms/admin/order_inspect.html"
+    booking_url_name = None
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            orders_for_admin(user=self.request.user, site=self.site).select_related("user"),
+            pk=self.pk,
+        )
+
+    def get_page_subtitle(self):
+        return self.object.reference
+
+    def get_fields_context(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.object
+        bookings = list(order.bookings.select_related("provider").order_by("pk"))
+        for booking in bookings:
+            booking.when = booking_when(booking)
+        context.update(
+            order=order,
+            bookings=bookings,
+            currency=order.currency,
+            refunded=sum(b.refunded for b in bookings),
+            booking_url_name=self.booking_url_name,
+        )
+        return context
+
+
+class OrderViewSet(ReadOnlyViewSet):
+    model = Order
+    name = "orders"
+    icon = "clipboard-list"
+    menu_label = gettext_lazy("Orders")
+    menu_order = 155
+    add_to_admin_menu = True
+    index_view_class = OrderIndexView
+    inspect_view_class = OrderInspectView
+    filterset_class = OrderFilterSet
+    # The search itself is OrderIndexView.search_queryset (across the bookings too).
+    search_fields = ["reference", "email"]
+    list_display = [
+        "reference",
+        DateColumn("created_at", label=gettext_lazy("Ordered on"), sort_key="created_at"),
+        Column("email", label=gettext_lazy("E-mail"), sort_key="email"),
+        StatusTagColumn(
+            "status",
+            label=gettext_lazy("Status"),
+            accessor="get_status_display",
+            primary=lambda order: order.status == OrderStatus.PAID,
+            sort_key="status",
+        ),
+        Column("booking_count", label=gettext_lazy("Bookings")),
+        MoneyColumn("total", label=gettext_lazy("Total"), currency="currency", sort_key="total"),
+    ]
+    ordering = ["-created_at", "-pk"]
+    list_per_page = 50
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(booking_url_name="bookings:inspect", **kwargs)
+
+    def get_permissions_to_register(self):
+        return super().get_permissions_to_register().filter(codename="view_order")
