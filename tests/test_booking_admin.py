@@ -267,6 +267,14 @@ def test_csv_export_of_the_filtered_list(client, world):
     assert [line[0] for line in filtered[1:]] == [world["chalet_booking"].reference]
 
 
+def test_xlsx_export_too(client, world):
+    client.force_login(world["alice"])
+    response = client.get(BOOKINGS, {"export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+
+
 def test_csv_export_defuses_spreadsheet_formulas(client, world):
     Booking.objects.filter(pk=world["mine"].pk).update(offer_title="=HYPERLINK(1)")
     client.force_login(world["alice"])
