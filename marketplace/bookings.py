@@ -47,6 +47,14 @@ LOCK_ROWS = True
 CHECK_IN = dt.time(15, 0)
 
 
+def _between_read_and_write() -> None:
+    """Called after the capacity rows are read and before they are written: a no-op.
+
+    The concurrency tests put a pause here so that every thread reads before any
+    writes, which makes the race without :data:`LOCK_ROWS` show on every run.
+    """
+
+
 class BookingError(Exception):
     """A request that cannot be carried out; ``message`` is for the person who asked."""
 
@@ -156,6 +164,7 @@ def capacity_reserve(
                 )
             row.units_taken = row.units_taken + wanted
             changed.append(row)
+        _between_read_and_write()
         for row in changed:
             row.save(update_fields=["units_taken"])
     if claims.slots:
@@ -175,6 +184,7 @@ def capacity_reserve(
                     % {"offer": title, "free": max(slot.places - slot.places_taken, 0)}
                 )
             slot.places_taken = slot.places_taken + wanted
+        _between_read_and_write()
         for slot in slots:
             slot.save(update_fields=["places_taken"])
     if claims.items:
@@ -197,6 +207,7 @@ def capacity_reserve(
                     % {"offer": titles.get(row.offer_id, ""), "free": max(free, 0)}
                 )
             row.taken = row.taken + wanted
+        _between_read_and_write()
         for row in rows:
             row.save(update_fields=["taken"])
     _capacity_changed()
