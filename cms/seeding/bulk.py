@@ -58,6 +58,7 @@ from marketplace.models.offers import normalise_text
 from marketplace.services import (
     DOCUMENT_PERMISSIONS,
     IMAGE_PERMISSIONS,
+    PROVIDER_BOOKING_PERMISSIONS,
     provider_group_name,
 )
 
@@ -235,11 +236,19 @@ def providers_generate(*, site: Site, count: int, start: int, seed: int, by, now
 
     groups = [Group(name=provider_group_name(p)) for p in providers]
     Group.objects.bulk_create(groups)
-    access_admin = Permission.objects.get(
-        codename="access_admin", content_type__app_label="wagtailadmin"
-    )
+    # What provider_permissions_ensure gives: the admin, and the provider's own bookings.
+    group_permissions = [
+        Permission.objects.get(codename="access_admin", content_type__app_label="wagtailadmin"),
+        *Permission.objects.filter(
+            content_type__app_label="marketplace", codename__in=PROVIDER_BOOKING_PERMISSIONS
+        ),
+    ]
     Group.permissions.through.objects.bulk_create(
-        [Group.permissions.through(group_id=g.pk, permission_id=access_admin.pk) for g in groups]
+        [
+            Group.permissions.through(group_id=g.pk, permission_id=permission.pk)
+            for g in groups
+            for permission in group_permissions
+        ]
     )
 
     # Collections are kept sorted by name among siblings (treebeard ``node_order_by``):
