@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ACCOUNT_KINDS = ("visitor", "provider", "beneficiary", "tax", "platform")
 
@@ -96,7 +97,9 @@ class LedgerTransaction(AppendOnlyModel):
     memo = models.CharField(_("memo"), max_length=255, blank=True)
     # Plain references to what the money was for: the orders, bookings and PSP objects
     # live in other apps (or outside), and the ledger must outlive them.
-    order_ref = models.CharField(_("order"), max_length=64, blank=True, db_index=True)
+    order_ref = models.CharField(
+        pgettext_lazy("purchase", "order"), max_length=64, blank=True, db_index=True
+    )
     booking_ref = models.CharField(_("booking"), max_length=64, blank=True, db_index=True)
     external_ref = models.CharField(_("payment provider reference"), max_length=255, blank=True)
     reverses = models.ForeignKey(

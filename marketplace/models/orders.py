@@ -146,7 +146,7 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "hold_expires_at"], name="order_status_hold"),
         ]
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("purchase", "order")
         verbose_name_plural = _("orders")
 
     def __str__(self):
