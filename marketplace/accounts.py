@@ -20,10 +20,11 @@ Reads (:func:`bookings_sections`, :func:`booking_cancel_refusal`,
   need them; they hold no personal data). Ledger rows are never changed; only their
   ``created_by`` link becomes empty when the account row goes (``SET_NULL``, which the
   ledger's triggers allow for that column alone).
-- The account row is deleted. A member of a provider is deactivated and scrubbed
-  instead (no e-mail, no name, no password, no group, no membership): the row stays
-  because the provider's page revisions and the admin's history point to it.
-  Staff and superusers delete their account through another administrator.
+- The account row is deleted. A member of a provider or of a group of the territory's
+  staff (editors, finance, council) is deactivated and scrubbed instead (no e-mail, no
+  name, no password, no group, no membership): the row stays because page revisions,
+  workflow approvals and the admin's history point to it. Django staff and superusers
+  delete their account through another administrator.
 """
 
 from __future__ import annotations
@@ -303,8 +304,9 @@ def account_erase(*, user, now: dt.datetime | None = None) -> bool:
     """Erase ``user``'s personal data and their account; keep amounts and the ledger.
 
     Returns ``True`` when the account row was deleted, ``False`` when it was
-    deactivated and scrubbed (a provider member). Raises :class:`AccountEraseError`
-    when :func:`account_erase_refusal` says no. See the module doc for what goes.
+    deactivated and scrubbed (a provider's or the territory's team member). Raises
+    :class:`AccountEraseError` when :func:`account_erase_refusal` says no. See the
+    module doc for what goes.
     """
     from allauth.account.models import EmailAddress
 
@@ -322,7 +324,7 @@ def account_erase(*, user, now: dt.datetime | None = None) -> bool:
     orders.update(email="", anonymised=True, user=None)
     Cart.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
-    if not ProviderMembership.objects.filter(user=user).exists():
+    if not (ProviderMembership.objects.filter(user=user).exists() or user.groups.exists()):
         user.delete()
         return True
     _scrub(user)
@@ -330,7 +332,7 @@ def account_erase(*, user, now: dt.datetime | None = None) -> bool:
 
 
 def _scrub(user) -> None:
-    """A provider member's row stays for the history that points to it, emptied."""
+    """A team member's row stays for the history that points to it, emptied."""
     from wagtail.users.models import UserProfile
 
     ProviderMembership.objects.filter(user=user).delete()

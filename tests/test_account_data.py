@@ -220,3 +220,9 @@ def test_a_provider_member_is_deactivated_and_scrubbed(club, territory):
     assert order.email == "" and order.anonymised and order.user is None
     assert ledger_snapshot() == ledger
     assert LedgerTransaction.objects.count() == 1
+
+
+def test_a_territory_team_member_is_scrubbed_not_deleted(editor):
+    assert account_erase(user=editor) is False
+    editor.refresh_from_db()
+    assert not editor.is_active and editor.email == "" and not editor.groups.exists()

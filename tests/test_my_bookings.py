@@ -250,3 +250,18 @@ def test_offer_page_shows_the_policy_in_words(client, club):
     html = text_of(client.get(offer.url))
     assert "Stricte" in html
     assert "50 % remboursés jusqu'à 7 jours avant le début" in html
+
+
+def test_my_bookings_runs_the_same_queries_for_one_booking_or_many(client, club, visitor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(visitor)
+    counts = []
+    for n in range(4):
+        book(visitor, activity_in(club, ahead=(10 + n) * DAY, policy="moderate", title=f"O{n}"))
+        client.get(reverse("my_bookings"))  # warm the per-site caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("my_bookings")).status_code == 200
+        counts.append(len(queries))
+    assert len(set(counts)) == 1, counts
