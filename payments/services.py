@@ -68,14 +68,20 @@ def confirmed_key(booking: Booking) -> str:
 
 
 def booking_ledger_post(*, booking: Booking, order: Order, occurred_at=None):
-    """The booking's confirmation in the ledger: the visitor's payment, split."""
+    """The booking's confirmation in the ledger: the visitor's payment, split.
+
+    A free booking (a 0 € line) moves no money: nothing is recorded, ``None`` returned.
+    """
+    entries = quote_entries(
+        quote=booking_quote(booking), provider_account=provider_account(booking.provider_id)
+    )
+    if not entries:
+        return None
     return ledger_post(
         site=order.site,
         kind=TransactionKind.ORDER_CONFIRMED,
         idempotency_key=confirmed_key(booking),
-        entries=quote_entries(
-            quote=booking_quote(booking), provider_account=provider_account(booking.provider_id)
-        ),
+        entries=entries,
         currency=order.currency,
         memo=f"{order.reference} {booking.reference}",
         occurred_at=occurred_at,
@@ -173,8 +179,9 @@ def booking_cancel(
         if fraction is None:
             return None
         refund = None
-        if fraction:
-            original = LedgerTransaction.objects.get(idempotency_key=confirmed_key(booking))
+        # A free booking has no confirmation in the ledger: nothing to give back.
+        original = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+        if fraction and original is not None:
             reversal = ledger_reverse(
                 transaction=original,
                 idempotency_key=_refund_key(booking),
