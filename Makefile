@@ -26,7 +26,7 @@ help:
 	@echo "make run      install, migrate, load the demo and serve http://127.0.0.1:$(PORT)"
 	@echo "make test     the whole test suite on SQLite (browser tests if $(CHROMIUM) exists)"
 	@echo "make lint     ruff, migrations up to date, Django system checks"
-	@echo "make bench    storefront benchmark (tests/bench/storefront.py)"
+	@echo "make bench    storefront and booking benchmarks (tests/bench/storefront.py, booking.py)"
 	@echo "make vendor   front-end assets from the npm registry into static/"
 	@echo "make messages update the .po catalogues from the code (needs gettext)"
 
@@ -99,6 +99,7 @@ format: $(STAMP)
 
 bench: install
 	$(PY) tests/bench/storefront.py
+	$(PY) tests/bench/booking.py
 
 vendor:
 	@if [ -f package.json ]; then npm ci; else echo "No package.json: nothing to install."; fi

@@ -1,6 +1,8 @@
-"""The benchmark's floor: a plain Django view serving a static page, no database.
+"""The benchmarks' floors: plain Django views that do the least a request can do.
 
-Routed only when ``settings.BENCHMARK`` is true (``COMPTOIR_BENCHMARK=1``). It goes
+``floor_view`` serves a static page, no database (tests/bench/storefront.py);
+``write_floor_view`` commits one minimal database write (tests/bench/booking.py).
+Routed only when ``settings.BENCHMARK`` is true (``COMPTOIR_BENCHMARK=1``). They go
 through the same middleware as the storefront, so ``rps(page) / rps(floor)`` says how
 much of the server's capacity a page's own work takes.
 """
@@ -8,6 +10,9 @@ much of the server's capacity a page's own work takes.
 from functools import lru_cache
 
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.views.decorators.csrf import csrf_exempt
 
 DEFAULT_BYTES = 30_000
 MAX_BYTES = 1_000_000
@@ -33,3 +38,18 @@ def floor_view(request):
         size = DEFAULT_BYTES
     size = max(200, min(size, MAX_BYTES))
     return HttpResponse(_page(size), content_type="text/html; charset=utf-8")
+
+
+@csrf_exempt
+def write_floor_view(request):
+    """Commit one row, in one INSERT: an empty session that has already expired.
+
+    The session table exists in every installation and ``clearsessions`` sweeps these
+    rows away; the booking benchmark deletes them after its run.
+    """
+    from django.contrib.sessions.models import Session
+
+    Session.objects.create(
+        session_key=f"bench{get_random_string(35)}", session_data="", expire_date=timezone.now()
+    )
+    return HttpResponse(b"ok", content_type="text/plain; charset=utf-8")

@@ -33,10 +33,11 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 if settings.BENCHMARK:
-    # The benchmark's floor (tests/bench/storefront.py); before Wagtail's catch-all.
-    from config.benchmark import floor_view
+    # The benchmarks' floors (tests/bench/); before Wagtail's catch-all.
+    from config.benchmark import floor_view, write_floor_view
 
     urlpatterns.append(path("__bench__/floor/", floor_view, name="bench_floor"))
+    urlpatterns.append(path("__bench__/write/", write_floor_view, name="bench_write"))
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),

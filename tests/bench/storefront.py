@@ -28,23 +28,33 @@ them; it exits non-zero only with ``--strict``.
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "tests" / "bench" / "results" / "storefront.json"
-BENCH_VAR = ROOT / "var" / "bench"
-HOST = "127.0.0.1"  # the only address this script ever talks to
+# Run as a script: the project's root on the path, for ``tests.bench.common``.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench.common import (  # noqa: E402
+    BENCH_VAR,
+    RESULTS_DIR,
+    ROOT,
+    bench_env,
+    catalogue_build,
+    django_setup,
+    load,
+    percentile,
+    postgres_database_ensure,
+    server_start,
+    server_stop,
+)
+
+RESULTS = RESULTS_DIR / "storefront.json"
 TARGET_RATIO, TARGET_P95_MS = 0.30, 100.0
 FILTERED = "listing_filtered"
 
@@ -69,56 +79,12 @@ def parse_args(argv=None):
 
 
 def bench_database_url() -> str:
+    """SQLite under var/bench, or ``<DATABASE_URL's database>_bench`` on PostgreSQL."""
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
         return f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}"
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "comptoir"
-    bench_name = name if name.endswith("_bench") else f"{name}_bench"
-    import psycopg
-    from psycopg import sql
-
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_name)))
-    return urlunsplit(parts._replace(path=f"/{bench_name}"))
-
-
-def bench_env() -> dict[str, str]:
-    (BENCH_VAR / "staticfiles").mkdir(parents=True, exist_ok=True)  # WhiteNoise's root
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_ENV": "benchmark",  # never production: no secrets needed, no HTTPS
-            "DEBUG": "0",
-            "COMPTOIR_BENCHMARK": "1",
-            "COMPTOIR_VAR_DIR": str(BENCH_VAR),
-            "MEDIA_ROOT": str(BENCH_VAR / "media"),
-            "DATABASE_URL": bench_database_url(),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-        }
-    )
-    return env
-
-
-def catalogue_build(env: dict, *, offers: int, providers: int) -> float:
-    started = time.monotonic()
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run(
-        [*manage, "seed_demo", "--offers", str(offers), "--providers", str(providers)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.monotonic() - started
+    name = urlsplit(url).path.lstrip("/") or "comptoir"
+    return postgres_database_ensure(url, name if name.endswith("_bench") else f"{name}_bench")
 
 
 # --- endpoints and their queries (in-process) --------------------------------------------------
@@ -186,115 +152,6 @@ def queries_count(paths: dict[str, str]) -> dict[str, dict]:
     return measured
 
 
-# --- server and load ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def server_start(env: dict, *, workers: int) -> tuple[subprocess.Popen, int, Path]:
-    port = free_port()
-    log = BENCH_VAR / "gunicorn.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"{HOST}:{port}",
-        "--chdir",
-        str(ROOT),
-        "--timeout",
-        "60",
-        "--log-level",
-        "warning",
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log}")
-        try:
-            if fetch(port, "/__bench__/floor/")[0] == 200:
-                return process, port, log
-        except OSError:
-            pass
-        time.sleep(0.25)
-    server_stop(process)
-    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
-
-
-def server_stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def fetch(port: int, path: str) -> tuple[int, int]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Accept-Language": "fr"})
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, len(body)
-    finally:
-        conn.close()
-
-
-def load(port: int, path: str, *, seconds: float, concurrency: int, max_requests: int) -> dict:
-    """``concurrency`` threads request ``path`` until ``seconds`` pass or the cap is hit."""
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = [0]
-    issued = [0]
-    deadline = time.monotonic() + seconds
-
-    def worker():
-        while time.monotonic() < deadline:
-            with lock:
-                if issued[0] >= max_requests:
-                    return
-                issued[0] += 1
-            began = time.perf_counter()
-            try:
-                status, _size = fetch(port, path)
-            except OSError:
-                status = 0
-            elapsed = time.perf_counter() - began
-            with lock:
-                if status == 200:
-                    latencies.append(elapsed)
-                else:
-                    errors[0] += 1
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    wall = time.monotonic() - started
-    return {"latencies": latencies, "errors": errors[0], "rps": len(latencies) / wall}
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -314,16 +171,12 @@ def table(results: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    env = bench_env()
+    env = bench_env(database_url=bench_database_url())
     print(f"Catalogue: {args.offers} offers, {args.providers} providers ({env['DATABASE_URL']})")
     seed_seconds = catalogue_build(env, offers=args.offers, providers=args.providers)
     print(f"  ready in {seed_seconds:.1f} s")
 
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.db import connection
 
     from marketplace.models import OfferPage, Provider
