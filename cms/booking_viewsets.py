@@ -1,6 +1,6 @@
-"""Orders and bookings in the admin: "Réservations" and "Commandes".
+"""Bookings in the admin: "Réservations" (the orders' "Commandes" are in cms.order_viewsets).
 
-**Réservations** (:class:`BookingViewSet`) lists the bookings a user may see (see
+:class:`BookingViewSet` lists the bookings a user may see (see
 :mod:`marketplace.booking_access`): a provider's members their own providers', territory
 staff every booking of the territory. Filters (status, start dates, offer, provider for
 staff), search (booking or order reference, e-mail, offer), an export of the filtered
@@ -9,11 +9,8 @@ the refunds and the visitor's contact, and, for a provider's members, a cancel f
 reason is required and the visitor gets a full refund
 (:func:`payments.services.booking_cancel` with ``by_provider=True``).
 
-**Commandes** (:class:`OrderViewSet`) is the territory staff's search of orders, by
-reference, e-mail, offer title or provider name, with each order's bookings.
-
-Nobody adds, edits or deletes an order or a booking here (those URLs do not exist), and
-an id outside what the user may see is a 404, whatever the method.
+Nobody adds, edits or deletes a booking here (those URLs do not exist), and an id
+outside what the user may see is a 404, whatever the method.
 """
 
 import datetime as dt
@@ -23,27 +20,29 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.db import OperationalError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
-from wagtail.models import Site
-from wagtail.permission_policies import ModelPermissionPolicy
 
-from commissions.money import format_cents
+from cms.booking_admin_base import (
+    MoneyColumn,
+    ReadOnlyPolicy,
+    ReadOnlyViewSet,
+    ScopedMixin,
+    booking_when,
+    money,
+)
 from commissions.selectors import beneficiary_names
 from marketplace.booking_access import (
     BOOKING_CANCEL_PERMISSION,
@@ -51,48 +50,14 @@ from marketplace.booking_access import (
     MEMBER_VISIBLE_STATUSES,
     ORDER_VIEW_PERMISSION,
     booked_offers,
-    bookings_for_admin,
-    is_territory_staff,
-    orders_for_admin,
     providers_for_admin,
 )
 from marketplace.bookings import BookingError
-from marketplace.models import (
-    Booking,
-    BookingStatus,
-    OfferPage,
-    Order,
-    OrderStatus,
-    Provider,
-    TerritorySettings,
-)
+from marketplace.models import Booking, BookingStatus, OfferPage, Provider
 from marketplace.policies import policy_for
 from payments.ledger import provider_account
 from payments.selectors import booking_account_total
 from payments.services import booking_cancel, refund_preview
-
-
-def admin_site(request) -> Site:
-    """The territory the admin is served for (the default one on an unknown host)."""
-    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-
-
-def money(cents: int | None, currency: str) -> str:
-    return format_cents(cents, currency=currency, language=get_language() or "fr")
-
-
-def booking_when(booking: Booking) -> str:
-    """A booking's dates as people read them: a stay's nights, an activity's time."""
-    if booking.kind == "activity" and booking.starts_at is not None:
-        return date_format(timezone.localtime(booking.starts_at), "SHORT_DATETIME_FORMAT")
-    if booking.start and booking.end:
-        return _("%(start)s to %(end)s") % {
-            "start": date_format(booking.start, "SHORT_DATE_FORMAT"),
-            "end": date_format(booking.end, "SHORT_DATE_FORMAT"),
-        }
-    if booking.start:
-        return date_format(booking.start, "SHORT_DATE_FORMAT")
-    return ""
 
 
 def _euros(cents: int) -> Decimal:
@@ -100,24 +65,7 @@ def _euros(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-class _ReadOnlyPolicy(ModelPermissionPolicy):
-    """Only the actions in ``allowed`` exist; add, change and delete are refused to all."""
-
-    allowed: dict[str, tuple[str, ...]] = {}
-
-    def user_has_permission(self, user, action):
-        if not (user and user.is_active) or action not in self.allowed:
-            return False
-        return any(user.has_perm(permission) for permission in self.allowed[action])
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a in self.allowed])
-
-
-class BookingPermissionPolicy(_ReadOnlyPolicy):
+class BookingPermissionPolicy(ReadOnlyPolicy):
     """Seeing bookings (members or staff) and cancelling them (members).
 
     Which bookings is :func:`marketplace.booking_access.bookings_for_admin`'s business;
@@ -128,56 +76,6 @@ class BookingPermissionPolicy(_ReadOnlyPolicy):
         "view": (BOOKING_VIEW_PERMISSION, ORDER_VIEW_PERMISSION),
         "cancel": (BOOKING_CANCEL_PERMISSION,),
     }
-
-
-class OrderPermissionPolicy(_ReadOnlyPolicy):
-    """Territory staff see the orders; nobody changes one here."""
-
-    allowed = {"view": (ORDER_VIEW_PERMISSION,)}
-
-
-class MoneyColumn(Column):
-    """Cents shown as money in the row's currency (``currency`` is a dotted path)."""
-
-    def __init__(self, name, *, currency: str, **kwargs):
-        super().__init__(name, **kwargs)
-        self.currency = currency
-
-    def get_value(self, instance):
-        cents = super().get_value(instance)
-        currency = instance
-        for part in self.currency.split("."):
-            currency = getattr(currency, part)
-        return money(cents, currency)
-
-
-class ScopedMixin:
-    """What every view here knows about its request: the territory, who is asking."""
-
-    @cached_property
-    def site(self) -> Site:
-        return admin_site(self.request)
-
-    @cached_property
-    def is_staff(self) -> bool:
-        return is_territory_staff(self.request.user)
-
-    @cached_property
-    def currency(self) -> str:
-        return TerritorySettings.for_request(self.request).currency
-
-    def scoped_bookings(self):
-        return bookings_for_admin(user=self.request.user, site=self.site)
-
-    def can_cancel(self, booking: Booking) -> bool:
-        return (
-            booking.status == BookingStatus.CONFIRMED
-            and self.request.user.has_perm(BOOKING_CANCEL_PERMISSION)
-            and bool(self.cancel_url_name)
-        )
-
-
-# --- Bookings ---------------------------------------------------------------------------
 
 
 class BookingFilterSet(WagtailFilterSet):
@@ -473,38 +371,6 @@ class BookingCancelView(
         return redirect(inspect_url)
 
 
-class ReadOnlyViewSet(ModelViewSet):
-    """No add, edit, delete, copy, history or usage view; an inspect view."""
-
-    add_to_reference_index = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    search_backend_name = None
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        for name in (
-            "add_url_name",
-            "edit_url_name",
-            "delete_url_name",
-            "history_url_name",
-            "usage_url_name",
-        ):
-            view_kwargs[name] = None
-        return view_kwargs
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]
-
-    def register_admin_url_finder(self):
-        # There is no edit view to link other admin pages to.
-        pass
-
-
 class BookingViewSet(ReadOnlyViewSet):
     model = Booking
     name = "bookings"
@@ -572,113 +438,3 @@ class BookingViewSet(ReadOnlyViewSet):
             .get_permissions_to_register()
             .filter(codename__in=["view_booking", "cancel_booking"])
         )
-
-
-# --- Orders -----------------------------------------------------------------------------
-
-
-class OrderFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"),
-        choices=OrderStatus.choices,
-        empty_label=gettext_lazy("All"),
-        widget=forms.RadioSelect,
-    )
-    created_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Ordered between"), widget=DateRangePickerWidget
-    )
-
-    class Meta:
-        model = Order
-        fields = ["status", "created_at"]
-
-
-class OrderIndexView(ScopedMixin, IndexView):
-    def get_base_queryset(self):
-        return orders_for_admin(user=self.request.user, site=self.site).annotate(
-            booking_count=Count("bookings")
-        )
-
-    def search_queryset(self, queryset):
-        """Reference or e-mail of the order, or reference, offer or provider of a booking."""
-        if not self.is_searching:
-            return queryset
-        text = self.search_query.strip()
-        bookings = Booking.objects.filter(
-            Q(reference__icontains=text)
-            | Q(offer_title__icontains=text)
-            | Q(provider__name__icontains=text)
-        )
-        return queryset.filter(
-            Q(reference__icontains=text)
-            | Q(email__icontains=text)
-            | Q(pk__in=bookings.values("order_id"))
-        )
-
-
-class OrderInspectView(ScopedMixin, InspectView):
-    template_name = "cms/admin/order_inspect.html"
-    booking_url_name = None
-
-    def get_object(self, queryset=None):
-        return get_object_or_404(
-            orders_for_admin(user=self.request.user, site=self.site).select_related("user"),
-            pk=self.pk,
-        )
-
-    def get_page_subtitle(self):
-        return self.object.reference
-
-    def get_fields_context(self):
-        return []
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        order = self.object
-        bookings = list(order.bookings.select_related("provider").order_by("pk"))
-        for booking in bookings:
-            booking.when = booking_when(booking)
-        context.update(
-            order=order,
-            bookings=bookings,
-            currency=order.currency,
-            refunded=sum(b.refunded for b in bookings),
-            booking_url_name=self.booking_url_name,
-        )
-        return context
-
-
-class OrderViewSet(ReadOnlyViewSet):
-    model = Order
-    name = "orders"
-    icon = "clipboard-list"
-    menu_label = gettext_lazy("Orders")
-    menu_order = 155
-    add_to_admin_menu = True
-    index_view_class = OrderIndexView
-    inspect_view_class = OrderInspectView
-    filterset_class = OrderFilterSet
-    # The search itself is OrderIndexView.search_queryset (across the bookings too).
-    search_fields = ["reference", "email"]
-    list_display = [
-        "reference",
-        DateColumn("created_at", label=gettext_lazy("Ordered on"), sort_key="created_at"),
-        Column("email", label=gettext_lazy("E-mail"), sort_key="email"),
-        StatusTagColumn(
-            "status",
-            label=gettext_lazy("Status"),
-            accessor="get_status_display",
-            primary=lambda order: order.status == OrderStatus.PAID,
-            sort_key="status",
-        ),
-        Column("booking_count", label=gettext_lazy("Bookings")),
-        MoneyColumn("total", label=gettext_lazy("Total"), currency="currency", sort_key="total"),
-    ]
-    ordering = ["-created_at", "-pk"]
-    list_per_page = 50
-
-    def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(booking_url_name="bookings:inspect", **kwargs)
-
-    def get_permissions_to_register(self):
-        return super().get_permissions_to_register().filter(codename="view_order")

@@ -1,14 +1,13 @@
-"""Admin registrations of the storefront app: orders and bookings (see cms.booking_viewsets)."""
+"""Admin registrations of the storefront app: bookings and orders.
+
+The viewsets are in cms.booking_viewsets and cms.order_viewsets.
+"""
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from cms.booking_viewsets import (
-    BookingPermissionPolicy,
-    BookingViewSet,
-    OrderPermissionPolicy,
-    OrderViewSet,
-)
+from cms.booking_viewsets import BookingPermissionPolicy, BookingViewSet
+from cms.order_viewsets import OrderPermissionPolicy, OrderViewSet
 from marketplace.models import Booking, Order
 
 # Registered before any view asks for a policy (see wagtail.permissions).

@@ -1,0 +1,136 @@
+"""What the admin's "Réservations" and "Commandes" share (cms.booking_viewsets,
+cms.order_viewsets): the territory and the user's scope of a request, money columns,
+read-only permission policies and viewsets.
+"""
+
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Site
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from commissions.money import format_cents
+from marketplace.booking_access import (
+    BOOKING_CANCEL_PERMISSION,
+    bookings_for_admin,
+    is_territory_staff,
+)
+from marketplace.models import Booking, BookingStatus, TerritorySettings
+
+
+def admin_site(request) -> Site:
+    """The territory the admin is served for (the default one on an unknown host)."""
+    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+
+
+def money(cents: int | None, currency: str) -> str:
+    return format_cents(cents, currency=currency, language=get_language() or "fr")
+
+
+def booking_when(booking: Booking) -> str:
+    """A booking's dates as people read them: a stay's nights, an activity's time."""
+    if booking.kind == "activity" and booking.starts_at is not None:
+        return date_format(timezone.localtime(booking.starts_at), "SHORT_DATETIME_FORMAT")
+    if booking.start and booking.end:
+        return _("%(start)s to %(end)s") % {
+            "start": date_format(booking.start, "SHORT_DATE_FORMAT"),
+            "end": date_format(booking.end, "SHORT_DATE_FORMAT"),
+        }
+    if booking.start:
+        return date_format(booking.start, "SHORT_DATE_FORMAT")
+    return ""
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Only the actions in ``allowed`` exist; add, change and delete are refused to all."""
+
+    allowed: dict[str, tuple[str, ...]] = {}
+
+    def user_has_permission(self, user, action):
+        if not (user and user.is_active) or action not in self.allowed:
+            return False
+        return any(user.has_perm(permission) for permission in self.allowed[action])
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        return super().users_with_any_permission([a for a in actions if a in self.allowed])
+
+
+class MoneyColumn(Column):
+    """Cents shown as money in the row's currency (``currency`` is a dotted path)."""
+
+    def __init__(self, name, *, currency: str, **kwargs):
+        super().__init__(name, **kwargs)
+        self.currency = currency
+
+    def get_value(self, instance):
+        cents = super().get_value(instance)
+        currency = instance
+        for part in self.currency.split("."):
+            currency = getattr(currency, part)
+        return money(cents, currency)
+
+
+class ScopedMixin:
+    """What every view here knows about its request: the territory, who is asking."""
+
+    @cached_property
+    def site(self) -> Site:
+        return admin_site(self.request)
+
+    @cached_property
+    def is_staff(self) -> bool:
+        return is_territory_staff(self.request.user)
+
+    @cached_property
+    def currency(self) -> str:
+        return TerritorySettings.for_request(self.request).currency
+
+    def scoped_bookings(self):
+        return bookings_for_admin(user=self.request.user, site=self.site)
+
+    def can_cancel(self, booking: Booking) -> bool:
+        return (
+            booking.status == BookingStatus.CONFIRMED
+            and self.request.user.has_perm(BOOKING_CANCEL_PERMISSION)
+            and bool(self.cancel_url_name)
+        )
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """No add, edit, delete, copy, history or usage view; an inspect view."""
+
+    add_to_reference_index = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    search_backend_name = None
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        for name in (
+            "add_url_name",
+            "edit_url_name",
+            "delete_url_name",
+            "history_url_name",
+            "usage_url_name",
+        ):
+            view_kwargs[name] = None
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def register_admin_url_finder(self):
+        # There is no edit view to link other admin pages to.
+        pass
