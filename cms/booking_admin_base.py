@@ -1,20 +1,22 @@
 """What the admin's "Réservations" and "Commandes" share (cms.booking_viewsets,
 cms.order_viewsets): the territory and the user's scope of a request, money columns,
-read-only permission policies and viewsets.
+read-only permission policies, inspect view and viewsets.
 """
 
-from django.urls import path
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from commissions.money import format_cents
+from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.booking_access import (
     BOOKING_CANCEL_PERMISSION,
     bookings_for_admin,
@@ -104,32 +106,27 @@ class ScopedMixin:
         )
 
 
-class ReadOnlyViewSet(ModelViewSet):
+class ScopedInspectView(ScopedMixin, InspectView):
+    """An order's or a booking's page: one of ``scoped_queryset`` (else a 404), titled by
+    its reference; its template lays out everything, so no generic list of fields."""
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.scoped_queryset(), pk=self.pk)
+
+    def get_page_subtitle(self):
+        return self.object.reference
+
+    def get_fields_context(self):
+        return []
+
+
+class ReadOnlyViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """No add, edit, delete, copy, history or usage view; an inspect view."""
 
-    add_to_reference_index = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
     search_backend_name = None
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        for name in (
-            "add_url_name",
-            "edit_url_name",
-            "delete_url_name",
-            "history_url_name",
-            "usage_url_name",
-        ):
-            view_kwargs[name] = None
-        return view_kwargs
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]
 
     def register_admin_url_finder(self):
         # There is no edit view to link other admin pages to.

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
@@ -39,6 +39,7 @@ from cms.booking_admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
+    ScopedInspectView,
     ScopedMixin,
     booking_when,
     money,
@@ -230,22 +231,13 @@ class BookingIndexView(ScopedMixin, IndexView):
         return super().preprocess_field_value(field, value, export_format)
 
 
-class BookingInspectView(ScopedMixin, InspectView):
+class BookingInspectView(ScopedInspectView):
     template_name = "cms/admin/booking_inspect.html"
     cancel_url_name = None
     order_url_name = None
 
-    def get_object(self, queryset=None):
-        return get_object_or_404(
-            self.scoped_bookings().select_related("order", "order__user", "provider"),
-            pk=self.pk,
-        )
-
-    def get_page_subtitle(self):
-        return self.object.reference
-
-    def get_fields_context(self):
-        return []
+    def scoped_queryset(self):
+        return self.scoped_bookings().select_related("order", "order__user", "provider")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

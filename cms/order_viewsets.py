@@ -9,16 +9,16 @@ outside the user's territory is a 404.
 import django_filters
 from django import forms
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import IndexView
 
 from cms.booking_admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
+    ScopedInspectView,
     ScopedMixin,
     booking_when,
 )
@@ -71,21 +71,12 @@ class OrderIndexView(ScopedMixin, IndexView):
         )
 
 
-class OrderInspectView(ScopedMixin, InspectView):
+class OrderInspectView(ScopedInspectView):
     template_name = "cms/admin/order_inspect.html"
     booking_url_name = None
 
-    def get_object(self, queryset=None):
-        return get_object_or_404(
-            orders_for_admin(user=self.request.user, site=self.site).select_related("user"),
-            pk=self.pk,
-        )
-
-    def get_page_subtitle(self):
-        return self.object.reference
-
-    def get_fields_context(self):
-        return []
+    def scoped_queryset(self):
+        return orders_for_admin(user=self.request.user, site=self.site).select_related("user")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -34,6 +34,7 @@ from wagtail.permissions import register_permission_policy
 
 from commissions.models import Beneficiary
 from commissions.money import format_cents
+from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider, TerritorySettings
 from payments.ledger import beneficiary_account, provider_account
@@ -151,16 +152,15 @@ class LedgerInspectView(InspectView):
         return context
 
 
-class LedgerTransactionViewSet(ModelViewSet):
+class LedgerTransactionViewSet(ReadOnlyViewSetMixin, ModelViewSet):
+    """Transactions, read-only: the ledger is written by payments.services alone."""
+
     model = LedgerTransaction
     name = "ledger"
     icon = "list-ul"
     menu_label = _("Transactions")
     index_view_class = LedgerIndexView
     inspect_view_class = LedgerInspectView
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
     filterset_class = LedgerTransactionFilterSet
     search_fields = None
     list_display = [
@@ -187,26 +187,6 @@ class LedgerTransactionViewSet(ModelViewSet):
         "external_ref",
         "reverses",
     ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        # No add, edit, delete, copy, history or usage view: the ledger is read-only.
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        for name in (
-            "add_url_name",
-            "edit_url_name",
-            "delete_url_name",
-            "history_url_name",
-            "usage_url_name",
-        ):
-            view_kwargs[name] = None
-        return view_kwargs
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]
 
     def get_permissions_to_register(self):
         return super().get_permissions_to_register().filter(codename="view_ledger")
