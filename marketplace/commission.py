@@ -161,6 +161,18 @@ def beneficiary_shares(
     )
 
 
+def booking_quote(booking) -> Quote:
+    """The commission quote frozen on a booking, as the engine's ``Quote``."""
+    return Quote(
+        subtotal=booking.subtotal,
+        visitor_fee=booking.visitor_fee,
+        provider_commission=booking.provider_commission,
+        allocations=dict(booking.allocations),
+        rule=booking.rule_key or None,
+        rule_revision_id=booking.rule_revision_id,
+    )
+
+
 def booking_breakdown(booking, *, names: dict[str, str] | None = None) -> PriceBreakdown:
     """The breakdown frozen on ``booking`` when it was sold, as the offer page showed it.
 
@@ -177,14 +189,7 @@ def booking_breakdown(booking, *, names: dict[str, str] | None = None) -> PriceB
         )
         for line in booking.price_lines
     )
-    commission = Quote(
-        subtotal=booking.subtotal,
-        visitor_fee=booking.visitor_fee,
-        provider_commission=booking.provider_commission,
-        allocations=dict(booking.allocations),
-        rule=booking.rule_key or None,
-        rule_revision_id=booking.rule_revision_id,
-    )
+    commission = booking_quote(booking)
     return PriceBreakdown(
         price_quote=PriceQuote(total=booking.subtotal, lines=lines),
         commission_quote=commission,

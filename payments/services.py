@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from commissions.engine import Quote
 from marketplace import tasks
 from marketplace.bookings import (
     ConfirmOutcome,
@@ -19,6 +18,7 @@ from marketplace.bookings import (
 )
 from marketplace.bookings import booking_cancel as marketplace_booking_cancel
 from marketplace.cart import cart_restore
+from marketplace.commission import booking_quote
 from marketplace.models import Booking, BookingStatus, Order, OrderStatus, Refund
 from payments.gateways import gateway_for
 from payments.ledger import (
@@ -49,18 +49,6 @@ def ledger_permissions_ensure(*, finance) -> None:
 
 
 # --- Orders: payment, abandonment, cancellation -------------------------------------------
-
-
-def booking_quote(booking: Booking) -> Quote:
-    """The commission quote frozen on a booking, as the engine's ``Quote``."""
-    return Quote(
-        subtotal=booking.subtotal,
-        visitor_fee=booking.visitor_fee,
-        provider_commission=booking.provider_commission,
-        allocations=dict(booking.allocations),
-        rule=booking.rule_key or None,
-        rule_revision_id=booking.rule_revision_id,
-    )
 
 
 def confirmed_key(booking: Booking) -> str:

@@ -1,7 +1,8 @@
 """Paid bookings made through the real services, for the visitor's pages and e-mails tests.
 
-``shared_rules`` publishes one rule for the whole territory (provider 5 %, visitor 2 %)
-whose commission goes 60 % to "Fonds local" and 40 % to "Office de tourisme".
+``shared_rules`` publishes rules (by default one for the whole territory: provider 5 %,
+visitor 2 %) whose commission goes 60 % to "Fonds local" and 40 % to "Office de
+tourisme"; ``rule`` and ``side`` write others in ``rules_import``'s format.
 """
 
 import datetime as dt
@@ -18,7 +19,35 @@ from tests import factories
 NO_SCOPE = {"categories": [], "kinds": [], "providers": [], "communes": [], "labels": []}
 
 
-def shared_rules(site) -> None:
+def scope(**values) -> dict:
+    return {**NO_SCOPE, **values}
+
+
+def side(rate: str = "0.00", fixed: int = 0) -> dict:
+    """One side (provider or visitor) of a rule in ``rules_import``'s format."""
+    return {"rate": rate, "fixed": fixed, "min": None, "max": None}
+
+
+def rule(key: str, name: str, *, provider: dict, visitor: dict, **scope_values) -> dict:
+    """A rule in ``rules_import``'s format, shared by ``shared_rules``' distribution key."""
+    return {
+        "key": key,
+        "name": name,
+        "explanation": "",
+        "scope": scope(**scope_values),
+        "valid_from": None,
+        "valid_until": None,
+        "provider": provider,
+        "visitor": visitor,
+        "distribution": "partage",
+    }
+
+
+def shared_rules(site, *, rules: list[dict] | None = None) -> None:
+    """Publish ``rules`` (by default one base rule, provider 5 %, visitor 2 %), each
+    sharing its commission 60 % to "Fonds local" and 40 % to "Office de tourisme"."""
+    if rules is None:
+        rules = [rule("base", "Base", provider=side("5.00"), visitor=side("2.00"))]
     rules_import(
         site=site,
         publish=True,
@@ -35,19 +64,7 @@ def shared_rules(site) -> None:
             "distribution_keys": [
                 {"key": "partage", "name": "Partage", "shares": {"fonds": "60.00", "ot": "40.00"}}
             ],
-            "rules": [
-                {
-                    "key": "base",
-                    "name": "Base",
-                    "explanation": "",
-                    "scope": NO_SCOPE,
-                    "valid_from": None,
-                    "valid_until": None,
-                    "provider": {"rate": "5.00", "fixed": 0, "min": None, "max": None},
-                    "visitor": {"rate": "2.00", "fixed": 0, "min": None, "max": None},
-                    "distribution": "partage",
-                }
-            ],
+            "rules": rules,
         },
     )
 

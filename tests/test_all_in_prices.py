@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 
 from commissions.engine import RuleSpec, Side
 from commissions.money import format_cents
-from commissions.services import rules_import
 from marketplace.commission import (
     offer_commission_line,
     offer_commission_quote,
@@ -21,30 +20,7 @@ from marketplace.commission import (
 from marketplace.pricing import stay_price
 from marketplace.selectors import offers_load
 from tests import factories
-
-NO_SCOPE = {"categories": [], "kinds": [], "providers": [], "communes": [], "labels": []}
-
-
-def scope(**values) -> dict:
-    return {**NO_SCOPE, **values}
-
-
-def side(rate: str = "0.00", fixed: int = 0) -> dict:
-    return {"rate": rate, "fixed": fixed, "min": None, "max": None}
-
-
-def rule(key: str, name: str, *, provider: dict, visitor: dict, **scope_values) -> dict:
-    return {
-        "key": key,
-        "name": name,
-        "explanation": "",
-        "scope": scope(**scope_values),
-        "valid_from": None,
-        "valid_until": None,
-        "provider": provider,
-        "visitor": visitor,
-        "distribution": "partage",
-    }
+from tests.booking_helpers import rule, shared_rules, side
 
 
 def day(n: int) -> dt.date:
@@ -97,45 +73,26 @@ def catalogue(territory):
         "jam": factories.product(farm, title="Confiture", price_per_item=600, labels=[bio]),
         "soap": factories.product(shop, title="Savon au lait", price_per_item=400),
     }  # fmt: skip
-    rules_import(
-        site=territory,
-        publish=True,
-        data={
-            "beneficiaries": [
-                {"key": "fonds", "name": "Fonds local", "kind": "local_fund", "stripe_account": ""},
-                {
-                    "key": "ot",
-                    "name": "Office de tourisme",
-                    "kind": "tourism_office",
-                    "stripe_account": "",
-                },
-            ],
-            "distribution_keys": [
-                {
-                    "key": "partage",
-                    "name": "Partage",
-                    "shares": {"fonds": "60.00", "ot": "40.00"},
-                }
-            ],
-            "rules": [
-                rule("base", "Base", provider=side("5.00"), visitor=side("1.50", 50)),
-                rule(
-                    "campings",
-                    "Campings",
-                    provider=side("3.00"),
-                    visitor=side("2.00"),
-                    categories=["camping"],
-                ),
-                rule(
-                    "canoes",
-                    "Canoës",
-                    provider=side("10.00"),
-                    visitor=side("1.00"),
-                    providers=[canoes.slug],
-                ),
-                rule("bio", "Bio", provider=side(), visitor=side(fixed=25), labels=["bio"]),
-            ],
-        },
+    shared_rules(
+        territory,
+        rules=[
+            rule("base", "Base", provider=side("5.00"), visitor=side("1.50", 50)),
+            rule(
+                "campings",
+                "Campings",
+                provider=side("3.00"),
+                visitor=side("2.00"),
+                categories=["camping"],
+            ),
+            rule(
+                "canoes",
+                "Canoës",
+                provider=side("10.00"),
+                visitor=side("1.00"),
+                providers=[canoes.slug],
+            ),
+            rule("bio", "Bio", provider=side(), visitor=side(fixed=25), labels=["bio"]),
+        ],
     )
     return {"site": territory, "campsite": campsite, "canoes": canoes, "farm": farm, **offers}
 
