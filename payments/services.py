@@ -28,6 +28,7 @@ from payments.ledger import (
     provider_account,
     quote_entries,
     reversal_entries,
+    tourist_tax_account,
 )
 from payments.models import LedgerTransaction, TransactionKind
 
@@ -61,7 +62,12 @@ def booking_ledger_post(*, booking: Booking, order: Order, occurred_at=None):
     A free booking (a 0 € line) moves no money: nothing is recorded, ``None`` returned.
     """
     entries = quote_entries(
-        quote=booking_quote(booking), provider_account=provider_account(booking.provider_id)
+        quote=booking_quote(booking),
+        provider_account=provider_account(booking.provider_id),
+        # The tourist tax (never commissioned) goes to its commune's account, so the ledger
+        # holds all the visitor paid (``Booking.visitor_total``) and refunds stay exact.
+        tax_cents=booking.tax,
+        tax_account=tourist_tax_account(booking.provider.commune) if booking.tax else None,
     )
     if not entries:
         return None

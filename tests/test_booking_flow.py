@@ -91,3 +91,23 @@ def test_abandon_releases_and_restores_the_cart(client, pitch, visitor):
     assert order.status == OrderStatus.ABANDONED
     assert not StayNight.objects.filter(units_taken__gt=0).exists()
     assert Cart.objects.get(user=visitor).lines.count() == 1
+
+
+def test_a_tourist_tax_is_in_the_ledger_with_what_the_visitor_paid(
+    client, pitch, visitor, territory
+):
+    """Tax is never commissioned, but the ledger holds it, so refunds match what was paid."""
+    from payments.services import booking_cancel, order_paid
+
+    client.force_login(visitor)
+    client.post(reverse("cart_add", args=[pitch.pk]), _stay_params(days_ahead=30))
+    _checkout(client)
+    booking = Booking.objects.get()
+    Booking.objects.filter(pk=booking.pk).update(tax=330)
+    order_paid(order_id=booking.order_id, payment_ref="test")
+    booking.refresh_from_db()
+    assert account_balance(account="tax:tourist:saint-martin") == -330
+    assert account_balance(account="visitor") == booking.visitor_total
+    refund = booking_cancel(booking_id=booking.pk, by_provider=True, reason="Fermeture")
+    assert refund.amount == booking.visitor_total
+    assert account_balance(account="tax:tourist:saint-martin") == 0
