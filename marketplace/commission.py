@@ -146,7 +146,8 @@ def price_breakdown(
 def beneficiary_shares(
     *, allocations: dict[str, int], site_id: int | None, names: dict[str, str] | None = None
 ) -> tuple[tuple[str, int], ...]:
-    """``(name, cents)`` for each beneficiary of ``allocations`` with a share above zero.
+    """``(name, cents)`` for each beneficiary of ``allocations`` with a share above zero,
+    the largest first.
 
     Names are looked up in one query unless ``names`` is passed; the operator's key
     reads "the operator", and a key without a beneficiary any more keeps its key.
@@ -155,10 +156,13 @@ def beneficiary_shares(
     if names is None:
         keys = [key for key, _cents in shares if key != OPERATOR]
         names = beneficiary_names(site_id=site_id, keys=keys) if site_id and keys else {}
-    return tuple(
+    named = [
         (names.get(key) or (_("the operator") if key == OPERATOR else key), cents)
         for key, cents in shares
-    )
+    ]
+    # Largest share first, then by name: a stored booking's allocations come back from a
+    # JSON column whose key order the database may change (PostgreSQL's jsonb does).
+    return tuple(sorted(named, key=lambda item: (-item[1], str(item[0]))))
 
 
 def booking_quote(booking) -> Quote:

@@ -111,3 +111,19 @@ def test_a_tourist_tax_is_in_the_ledger_with_what_the_visitor_paid(
     refund = booking_cancel(booking_id=booking.pk, by_provider=True, reason="Fermeture")
     assert refund.amount == booking.visitor_total
     assert account_balance(account="tax:tourist:saint-martin") == 0
+
+
+def test_beneficiary_shares_do_not_depend_on_the_stored_key_order():
+    """A booking's allocations come back from a JSON column (jsonb reorders keys)."""
+    from marketplace.commission import beneficiary_shares
+
+    names = {"fonds": "Fonds local", "ot": "Office de tourisme", "frais": "Frais"}
+    for allocations in (
+        {"ot": 186, "fonds": 280, "frais": 186},
+        {"fonds": 280, "frais": 186, "ot": 186},
+    ):
+        assert beneficiary_shares(allocations=allocations, site_id=None, names=names) == (
+            ("Fonds local", 280),
+            ("Frais", 186),
+            ("Office de tourisme", 186),
+        )
