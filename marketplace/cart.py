@@ -235,3 +235,31 @@ def cart_restore(*, order) -> int:
     CartLine.objects.bulk_create(lines)
     cart_touch(cart)
     return len(lines)
+
+
+def cart_unrestore(*, order) -> int:
+    """Take back out of its owner's cart the lines an abandoned order put back there.
+
+    Called when a payment for that order arrives after all and confirms it, so the
+    visitor is not offered to book the same thing twice. Returns how many went.
+    """
+    if order.user_id is None:
+        return 0
+    cart = Cart.objects.filter(site=order.site, user_id=order.user_id).first()
+    if cart is None:
+        return 0
+    removed = 0
+    for booking in order.bookings.all():
+        line = cart.lines.filter(
+            offer_id=booking.offer_id,
+            start=booking.start if booking.kind == OfferKind.STAY else None,
+            end=booking.end,
+            slot_id=booking.slot_id,
+            quantity=booking.quantity,
+        ).first()
+        if line is not None:
+            line.delete()
+            removed += 1
+    if removed:
+        cart_touch(cart)
+    return removed

@@ -17,7 +17,7 @@ from marketplace.bookings import (
     order_release,
 )
 from marketplace.bookings import booking_cancel as marketplace_booking_cancel
-from marketplace.cart import cart_restore
+from marketplace.cart import cart_restore, cart_unrestore
 from marketplace.commission import booking_quote
 from marketplace.models import Booking, BookingStatus, Order, OrderStatus, Refund
 from payments.gateways import gateway_for
@@ -93,8 +93,12 @@ def order_paid(*, order_id: int, payment_ref: str = "", now=None, notify: bool =
     """
     now = now or timezone.now()
     with transaction.atomic():
+        abandoned = Order.objects.filter(pk=order_id, status=OrderStatus.ABANDONED).exists()
         order, outcome = order_confirm(order_id=order_id, payment_ref=payment_ref, now=now)
         if outcome == ConfirmOutcome.CONFIRMED:
+            if abandoned:
+                # Paid after all: the lines put back in the cart on abandon are booked now.
+                cart_unrestore(order=order)
             for booking in order.bookings.all():
                 booking_ledger_post(booking=booking, order=order, occurred_at=now)
             if notify:

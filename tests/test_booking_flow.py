@@ -127,3 +127,18 @@ def test_beneficiary_shares_do_not_depend_on_the_stored_key_order():
             ("Frais", 186),
             ("Office de tourisme", 186),
         )
+
+
+def test_a_payment_after_abandoning_takes_the_lines_back_out_of_the_cart(client, pitch, visitor):
+    """Otherwise the visitor would be offered to book the same nights a second time."""
+    from payments.services import order_paid
+
+    client.force_login(visitor)
+    client.post(reverse("cart_add", args=[pitch.pk]), _stay_params())
+    _checkout(client)
+    order = Order.objects.get()
+    client.post(reverse("dev_pay", args=[order.reference]), {"action": "abandon"})
+    assert Cart.objects.get(user=visitor).lines.count() == 1
+    assert order_paid(order_id=order.pk, payment_ref="late") == "confirmed"
+    assert Cart.objects.get(user=visitor).lines.count() == 0
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
