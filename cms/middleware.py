@@ -31,6 +31,7 @@ EXCLUDED_PREFIXES = (
     "/static/",
     "/media/",
     "/__bench__/",
+    "/webhooks/",
     "/devenir-partenaire/",
     "/en/devenir-partenaire/",
 )

@@ -239,6 +239,9 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap con
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_CONNECT_WEBHOOK_SECRET = env_str("STRIPE_CONNECT_WEBHOOK_SECRET")
+# Where the Stripe client sends its requests (empty: Stripe itself); the local double
+# (`python -m tests.stripe_double`) in development.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
 # The benchmark's floor endpoint exists only when this is set.
 BENCHMARK = env_bool("COMPTOIR_BENCHMARK", default=False)

@@ -11,6 +11,7 @@ from cms import api as cms_api
 from cms import checkout as cms_checkout
 from marketplace import views as marketplace_views
 from payments import views as payments_views
+from payments import webhook_views as payments_webhooks
 
 urlpatterns = [
     # The admin signs in through allauth too (verified e-mail, password or code).
@@ -25,6 +26,13 @@ urlpatterns = [
     # Public read-only API: one URL whatever the language.
     path("api/offers/", cms_api.offers_api, name="api_offers"),
     path("api/providers/", cms_api.providers_api, name="api_providers"),
+    # Stripe posts signed events here (raw body, no CSRF token, no language prefix).
+    path("webhooks/stripe/", payments_webhooks.stripe_webhook_view, name="stripe_webhook"),
+    path(
+        "webhooks/stripe/connect/",
+        payments_webhooks.stripe_connect_webhook_view,
+        name="stripe_connect_webhook",
+    ),
 ]
 
 if settings.DEBUG:

@@ -178,3 +178,41 @@ class LedgerEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.account} {self.amount:+d}"
+
+
+class StripeEndpoint(models.TextChoices):
+    PLATFORM = "platform", _("Platform")
+    CONNECT = "connect", _("Connect")
+
+
+class StripeEvent(models.Model):
+    """A webhook event received from Stripe, stored as delivered, keyed by its id.
+
+    Storing before processing makes a redelivery a no-op and keeps what Stripe said for
+    finance; :func:`payments.webhooks.stripe_event_process` does the work after commit.
+    """
+
+    id = models.CharField(_("event id"), max_length=255, primary_key=True)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    type = models.CharField(_("type"), max_length=100, db_index=True)
+    account = models.CharField(
+        _("connected account"),
+        max_length=255,
+        blank=True,
+        help_text=_("The connected account the event is about (Connect events)."),
+    )
+    endpoint = models.CharField(_("endpoint"), max_length=20, choices=StripeEndpoint.choices)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "id"]
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self):
+        return f"{self.id} {self.type}"
