@@ -1,5 +1,6 @@
 """The local Stripe double, driven through stripe-python's StripeClient."""
 
+import http.client
 import json
 import time
 
@@ -327,3 +328,85 @@ def test_guard_refuses_real_calls(monkeypatch):
     client = StripeClient("sk_test_real", max_network_retries=0)
     with pytest.raises(RealStripeCallError):
         client.v1.accounts.retrieve("acct_123")
+
+
+def test_disputes_refund_failure_and_payouts(client, double):
+    account = onboarded(client, double)
+    _, charge = paid_session(client, double, amount=10000)
+    dispute = double.dispute_create(charge.id)
+    assert dispute["id"].startswith("dp_") and set(dispute) >= fixture_keys("dispute")
+    assert client.v1.charges.retrieve(charge.id).disputed is True
+    double.dispute_close(dispute["id"], won=False)
+    closed = double.events_of("charge.dispute.closed")[0]
+    assert closed["data"]["object"]["status"] == "lost"
+    _, other = paid_session(client, double, amount=5000)
+    refund = client.v1.refunds.create(params={"charge": other.id, "amount": 1000})
+    double.refund_fail(refund.id)
+    assert double.events_of("refund.failed")[0]["data"]["object"]["id"] == refund.id
+    assert client.v1.charges.retrieve(other.id).amount_refunded == 0
+    double.payout(account.id, 100, fail=True)
+    failed = double.events_of("payout.failed")[0]
+    assert failed["account"] == account.id and failed["data"]["object"]["id"].startswith("po_")
+
+
+def test_async_payment_then_settled(client, double):
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "https://comptoir.test/ok",
+            "line_items": [{"quantity": 1, "price_data": {"currency": "eur", "unit_amount": 800}}],
+        }
+    )
+    double.pay_checkout(session.id, async_payment=True)
+    assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "unpaid"
+    double.settle_async_payment(session.id, succeeded=True)
+    assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
+    assert double.events_of("checkout.session.async_payment_succeeded")
+
+
+def test_http_server_checkout_page_pays_and_delivers_webhooks(double):
+    received = []
+
+    def receiver(body, headers):
+        event = stripe.Webhook.construct_event(body, headers["Stripe-Signature"], SECRET)
+        received.append(event.type)
+        return 200
+
+    server = serve_in_thread(0, double, webhooks={"platform": (receiver, SECRET)})
+    try:
+        client = StripeClient(
+            "sk_test_double",
+            base_addresses={"api": server.url},
+            http_client=stripe.UrllibClient(),
+            max_network_retries=0,
+        )
+        session = client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "success_url": "http://comptoir.test/ok/{CHECKOUT_SESSION_ID}",
+                "line_items": [
+                    {"quantity": 1, "price_data": {"currency": "eur", "unit_amount": 1200}}
+                ],
+            }
+        )
+        assert session.url.startswith(server.url + "/pay/")
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        conn.request("GET", f"/pay/{session.id}")
+        page = conn.getresponse()
+        assert page.status == 200 and b"Pay" in page.read()
+        conn.request(
+            "POST",
+            f"/pay/{session.id}",
+            body="card=4242424242424242",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = conn.getresponse()
+        answer.read()
+        conn.close()
+        assert answer.status == 303
+        assert answer.getheader("Location") == f"http://comptoir.test/ok/{session.id}"
+        assert "checkout.session.completed" in received
+        assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -61,6 +61,10 @@ ROUTES = [
     ("POST", r"/v1/refunds", handlers.refund_create),
     ("GET", r"/v1/refunds", handlers.list_of("refund")),
     ("GET", r"/v1/refunds/(re_\w+)", handlers.retrieve("refund")),
+    ("GET", r"/v1/disputes", handlers.list_of("dispute")),
+    ("GET", r"/v1/disputes/(dp_\w+)", handlers.retrieve("dispute")),
+    ("GET", r"/v1/payouts", handlers.list_of("payout")),
+    ("GET", r"/v1/payouts/(po_\w+)", handlers.retrieve("payout")),
     ("GET", r"/v1/events", handlers.list_of("event")),
     ("GET", r"/v1/events/(evt_\w+)", handlers.retrieve("event")),
 ]

@@ -32,6 +32,8 @@ LIST_FILTERS = {
     "checkout.session": {"payment_intent", "status"},
     "payment_intent": set(),
     "account": set(),
+    "dispute": {"charge", "payment_intent"},
+    "payout": {"status"},
 }
 
 

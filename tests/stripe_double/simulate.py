@@ -5,6 +5,8 @@ These functions become methods of ``StripeDouble``.
 
 from __future__ import annotations
 
+import copy
+
 from .forms import StripeError
 from .handlers import _public, balance_transaction
 
@@ -14,6 +16,9 @@ __all__ = [
     "settle_async_payment",
     "account_onboard",
     "payout",
+    "dispute_create",
+    "dispute_close",
+    "refund_fail",
 ]
 
 EEA = {
@@ -237,27 +242,105 @@ def account_onboard(self, account_id: str, *, payouts_enabled: bool = True) -> d
         return account
 
 
-def payout(self, account_id: str, amount: int, currency: str = "eur", *, fail=False) -> None:
+def payout(self, account_id: str, amount: int, currency: str = "eur", *, fail=False) -> dict:
     """Money leaves a connected account's balance for its bank (``payout.failed`` if ``fail``)."""
     with self.lock:
         self.get("account", account_id)
-        payout_id = self.new_id("po_")
+        obj = self.new(
+            "payout",
+            "po_",
+            amount=amount,
+            currency=currency,
+            status="failed" if fail else "paid",
+            failure_code="account_closed" if fail else None,
+            failure_message="The bank account has been closed." if fail else None,
+            arrival_date=self.now(),
+        )
+        obj["_account"] = account_id
         if fail:
-            obj = {
-                "id": payout_id,
-                "object": "payout",
-                "amount": amount,
-                "currency": currency,
-                "status": "failed",
-                "failure_code": "account_closed",
-            }
-            self.emit("payout.failed", obj, account=account_id)
-            return
-        balance_transaction(
+            self.emit("payout.failed", _public(obj), account=account_id)
+            return _public(obj)
+        txn = balance_transaction(
             self,
             amount=-amount,
             currency=currency,
             type="payout",
-            source=payout_id,
+            source=obj["id"],
             account=account_id,
         )
+        obj["balance_transaction"] = txn["id"]
+        self.emit("payout.paid", _public(obj), account=account_id)
+        return _public(obj)
+
+
+def dispute_create(
+    self, charge_id: str, *, amount: int | None = None, reason: str = "fraudulent"
+) -> dict:
+    """The cardholder disputes a charge: funds withdrawn, ``charge.dispute.created`` emitted."""
+    with self.lock:
+        charge = self.get("charge", charge_id)
+        amount = charge["amount"] if amount is None else amount
+        dispute = self.new(
+            "dispute",
+            "dp_",
+            amount=amount,
+            currency=charge["currency"],
+            charge=charge_id,
+            payment_intent=charge["payment_intent"],
+            reason=reason,
+            status="needs_response",
+        )
+        txn = balance_transaction(
+            self,
+            amount=-amount,
+            currency=charge["currency"],
+            type="adjustment",
+            source=dispute["id"],
+            fee=1500,
+            category="dispute",
+        )
+        dispute["balance_transactions"] = [copy.deepcopy(_public(txn))]
+        charge["disputed"] = True
+        self.emit("charge.dispute.created", dispute)
+        return dispute
+
+
+def dispute_close(self, dispute_id: str, *, won: bool) -> dict:
+    """The dispute ends: ``won`` (funds back) or ``lost``; ``charge.dispute.closed`` emitted."""
+    with self.lock:
+        dispute = self.get("dispute", dispute_id)
+        previous = {"status": dispute["status"]}
+        dispute["status"] = "won" if won else "lost"
+        if won:
+            txn = balance_transaction(
+                self,
+                amount=dispute["amount"],
+                currency=dispute["currency"],
+                type="adjustment",
+                source=dispute["id"],
+                category="dispute_reversal",
+            )
+            dispute["balance_transactions"].append(copy.deepcopy(_public(txn)))
+        self.emit("charge.dispute.closed", dispute, previous=previous)
+        return dispute
+
+
+def refund_fail(self, refund_id: str, reason: str = "expired_or_canceled_card") -> dict:
+    """A refund fails after the fact: money back on the platform, ``refund.failed`` emitted."""
+    with self.lock:
+        refund = self.get("refund", refund_id)
+        charge = self.get("charge", refund["charge"])
+        refund.update(status="failed", failure_reason=reason)
+        txn = balance_transaction(
+            self,
+            amount=refund["amount"],
+            currency=refund["currency"],
+            type="refund_failure",
+            source=refund_id,
+            category="refund_failure",
+        )
+        refund["failure_balance_transaction"] = txn["id"]
+        charge["amount_refunded"] -= refund["amount"]
+        charge["refunded"] = False
+        self.emit("refund.failed", refund, previous={"status": "succeeded"})
+        return refund
