@@ -38,7 +38,13 @@ from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider, TerritorySettings
 from payments.ledger import beneficiary_account, provider_account
-from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
+from payments.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    StripeEndpoint,
+    StripeEvent,
+    TransactionKind,
+)
 from payments.selectors import account_balance, balances_by_kind, statement
 from payments.services import LEDGER_PERMISSION
 
@@ -77,6 +83,7 @@ class LedgerPermissionPolicy(ModelPermissionPolicy):
 
 # Registered before any view asks for a policy (see wagtail.permissions).
 register_permission_policy(LedgerTransaction, LedgerPermissionPolicy(LedgerTransaction))
+register_permission_policy(StripeEvent, LedgerPermissionPolicy(StripeEvent))
 
 
 class LedgerTransactionFilterSet(WagtailFilterSet):
@@ -428,11 +435,80 @@ class ProviderStatementViewSet(ViewSet):
         return [path("", ProviderStatementView.as_view(), name="index")]
 
 
+# --- Stripe events (finance, read-only) ----------------------------------------------------
+
+
+class StripeEventFilterSet(WagtailFilterSet):
+    endpoint = django_filters.ChoiceFilter(
+        label=_("Endpoint"), choices=StripeEndpoint.choices, empty_label=_("All")
+    )
+    type = django_filters.CharFilter(label=_("Type"), lookup_expr="startswith")
+    processed = django_filters.BooleanFilter(
+        label=_("Processed"), field_name="processed_at", lookup_expr="isnull", exclude=True
+    )
+    failing = django_filters.BooleanFilter(label=_("With an error"), method="filter_failing")
+
+    class Meta:
+        model = StripeEvent
+        fields = ["endpoint", "type"]
+
+    def filter_failing(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(error="") if value else queryset.filter(error="")
+
+
+class StripeEventViewSet(ReadOnlyViewSetMixin, ModelViewSet):
+    """The events Stripe sent, as stored by payments.webhooks: finance reads, nobody edits."""
+
+    model = StripeEvent
+    name = "stripe_events"
+    icon = "mail"
+    menu_label = _("Stripe events")
+    filterset_class = StripeEventFilterSet
+    search_fields = None
+    list_display = [
+        "id",
+        "type",
+        "endpoint",
+        "account",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "error",
+    ]
+    list_per_page = 50
+    inspect_view_fields = [
+        "id",
+        "type",
+        "endpoint",
+        "account",
+        "livemode",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "note",
+        "error",
+        "payload",
+    ]
+
+    def get_urlpatterns(self):
+        # Event ids are strings ("evt_..."), not integers.
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def get_permissions_to_register(self):
+        return super().get_permissions_to_register().none()
+
+
 class LedgerGroup(ViewSetGroup):
     menu_label = _("Ledger")
     menu_icon = "list-ul"
     menu_order = 260
-    items = (LedgerTransactionViewSet, BalancesViewSet)
+    items = (LedgerTransactionViewSet, BalancesViewSet, StripeEventViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -306,3 +306,66 @@ def test_webhooks_are_never_served_from_the_page_cache():
     from cms.middleware import EXCLUDED_PREFIXES
 
     assert any(reverse("stripe_webhook").startswith(p) for p in EXCLUDED_PREFIXES)
+
+
+# --- The finance admin's read-only list -----------------------------------------------------
+
+EVENTS_URL = "/admin/stripe_events/"
+
+
+@pytest.fixture
+def stored_events(db):
+    return [
+        StripeEvent.objects.create(
+            id="evt_done", type="checkout.session.completed", endpoint="platform", payload={}
+        ),
+        StripeEvent.objects.create(
+            id="evt_failing",
+            type="account.updated",
+            endpoint="connect",
+            account="acct_1Provider",
+            payload={"id": "evt_failing"},
+            attempts=2,
+            error="RuntimeError: Stripe is down",
+        ),
+    ]
+
+
+def test_finance_lists_filters_and_inspects_stripe_events(territory, stored_events):
+    from django.contrib.auth.models import Group
+
+    from cms.services import FINANCE_GROUP
+    from payments.services import ledger_permissions_ensure
+    from tests.conftest import make_user
+
+    ledger_permissions_ensure(finance=Group.objects.get(name=FINANCE_GROUP))
+    browser = Client()
+    browser.force_login(make_user("finances@example.org", groups=(FINANCE_GROUP,)))
+    response = browser.get(EVENTS_URL)
+    assert response.status_code == 200
+    assert {e.id for e in response.context["object_list"]} == {"evt_done", "evt_failing"}
+
+    def ids(**params):
+        return {e.id for e in browser.get(EVENTS_URL, params).context["object_list"]}
+
+    assert ids(endpoint="connect") == {"evt_failing"}
+    assert ids(type="checkout.") == {"evt_done"}
+    assert ids(failing="true") == {"evt_failing"}
+
+    inspect = browser.get(f"{EVENTS_URL}inspect/evt_failing/")
+    assert inspect.status_code == 200
+    body = inspect.content.decode()
+    assert "acct_1Provider" in body and "Stripe is down" in body
+    assert f"{EVENTS_URL}edit/" not in body and f"{EVENTS_URL}delete/" not in body
+    assert browser.get(f"{EVENTS_URL}inspect/evt_nope/").status_code == 404
+
+
+def test_stripe_events_are_hidden_from_editors(territory, stored_events):
+    from cms.services import EDITORS_GROUP
+    from tests.conftest import make_user
+
+    browser = Client()
+    browser.force_login(make_user("editor@example.org", groups=(EDITORS_GROUP,)))
+    response = browser.get(EVENTS_URL)
+    assert response.status_code in (302, 403)
+    assert browser.get(f"{EVENTS_URL}inspect/evt_done/").status_code in (302, 403)
