@@ -93,7 +93,7 @@ def test_accounts_and_links_have_fixture_shapes(client, double):
     )
     assert account.id.startswith("acct_")
     assert keys(account) == fixture_keys("account")
-    assert account.controller.stripe_dashboard.type == "express"
+    assert account.controller.stripe_dashboard.type == "express" and account.type == "express"
     assert account.payouts_enabled is False
     link = client.v1.account_links.create(
         params={
@@ -126,6 +126,11 @@ def test_checkout_payment_produces_charge_with_eu_fee(client, double):
     assert txn.id.startswith("txn_") and keys(txn) == fixture_keys("balance_transaction")
     assert txn.fee == 150 + 25 and txn.net == 10000 - 175
     assert double.balance() == 9825
+    items = client.v1.checkout.sessions.line_items.list(session.id)
+    assert [(i.description, i.quantity, i.amount_total) for i in items.data] == [
+        ("Nuit au gîte", 1, 10000)
+    ]
+    assert keys(items.data[0]) == fixture_keys("item")
     completed = double.events_of("checkout.session.completed")
     assert len(completed) == 1 and completed[0]["data"]["object"]["id"] == session.id
     event = client.v1.events.retrieve(completed[0]["id"])

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import handlers
+from . import checkout, handlers
 from .forms import StripeError, decode_form, template
 
 API_VERSION = "2025-01-27.acacia"
@@ -39,10 +39,11 @@ ROUTES = [
     ("GET", r"/v1/accounts/(acct_\w+)", handlers.retrieve("account")),
     ("POST", r"/v1/accounts/(acct_\w+)", handlers.account_update),
     ("POST", r"/v1/account_links", handlers.account_link_create),
-    ("POST", r"/v1/checkout/sessions", handlers.session_create),
+    ("POST", r"/v1/checkout/sessions", checkout.session_create),
     ("GET", r"/v1/checkout/sessions", handlers.list_of("checkout.session")),
     ("GET", r"/v1/checkout/sessions/(cs_test_\w+)", handlers.retrieve("checkout.session")),
-    ("POST", r"/v1/checkout/sessions/(cs_test_\w+)/expire", handlers.session_expire),
+    ("POST", r"/v1/checkout/sessions/(cs_test_\w+)/expire", checkout.session_expire),
+    ("GET", r"/v1/checkout/sessions/(cs_test_\w+)/line_items", checkout.session_line_items),
     ("POST", r"/v1/payment_intents", handlers.payment_intent_create),
     ("GET", r"/v1/payment_intents", handlers.list_of("payment_intent")),
     ("GET", r"/v1/payment_intents/(pi_\w+)", handlers.retrieve("payment_intent")),
@@ -248,7 +249,6 @@ class StripeDouble:
                         f"they were first used with. Try using a key other than '{key}' if you "
                         "meant to execute a different request.",
                         type="idempotency_error",
-                        code="idempotency_key_in_use",
                     ).body,
                 )
             replay = copy.deepcopy(response)
@@ -299,7 +299,8 @@ class StripeDouble:
         if isinstance(value, str):
             found = self.lookup(value)
             if found is not None:
-                obj[head] = value = copy.deepcopy(found)
+                value = {k: v for k, v in found.items() if not k.startswith("_")}
+                obj[head] = value = copy.deepcopy(value)
         self._expand_one(value, rest)
 
 

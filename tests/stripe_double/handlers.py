@@ -82,9 +82,21 @@ ACCOUNT_PARAMS = {
 }
 
 
+DASHBOARD_TYPES = {"express": "express", "full": "standard", "none": "custom"}
+
+
 def account_create(double, params, ctx):
     check_params(params, ACCOUNT_PARAMS)
     controller = params.get("controller") or {}
+    if controller == "":
+        controller = {}
+    dashboard = (controller.get("stripe_dashboard") or {}).get("type", "express")
+    if dashboard not in DASHBOARD_TYPES:
+        raise StripeError(
+            f"Invalid controller[stripe_dashboard][type]: {dashboard}",
+            code="parameter_invalid_string",
+            param="controller[stripe_dashboard][type]",
+        )
     if params.get("type") and controller:
         raise StripeError(
             "You cannot specify both `type` and `controller`.",
@@ -101,7 +113,7 @@ def account_create(double, params, ctx):
         charges_enabled=False,
         payouts_enabled=False,
         details_submitted=False,
-        type=params.get("type", "none" if controller else "standard"),
+        type=params.get("type") or DASHBOARD_TYPES[dashboard],
     )
     account["controller"] = {
         "type": "application",
@@ -109,9 +121,7 @@ def account_create(double, params, ctx):
         "fees": {"payer": (controller.get("fees") or {}).get("payer", "application")},
         "losses": {"payments": (controller.get("losses") or {}).get("payments", "application")},
         "requirement_collection": controller.get("requirement_collection", "stripe"),
-        "stripe_dashboard": {
-            "type": (controller.get("stripe_dashboard") or {}).get("type", "express")
-        },
+        "stripe_dashboard": {"type": dashboard},
     }
     account["capabilities"] = {
         name: "inactive" for name in (params.get("capabilities") or {"transfers": {}})
@@ -162,97 +172,8 @@ def account_link_create(double, params, ctx):
     return link
 
 
-# -------------------------------------------------------------------- checkout sessions
-SESSION_PARAMS = {
-    "mode",
-    "line_items",
-    "success_url",
-    "cancel_url",
-    "metadata",
-    "payment_intent_data",
-    "client_reference_id",
-    "customer_email",
-    "locale",
-    "expires_at",
-    "payment_method_types",
-    "currency",
-    "submit_type",
-    "billing_address_collection",
-    "ui_mode",
-    "return_url",
-    "customer",
-    "allow_promotion_codes",
-    "consent_collection",
-    "custom_text",
-}
-
-
-def session_create(double, params, ctx):
-    check_params(params, SESSION_PARAMS)
-    if required(params, "mode") != "payment":
-        raise StripeError("The double only supports mode=payment.", param="mode")
-    lines = params.get("line_items") or []
-    if not lines:
-        raise StripeError(
-            "Missing required param: line_items.", code="parameter_missing", param="line_items"
-        )
-    total, currency = 0, params.get("currency")
-    for i, line in enumerate(lines):
-        data = line.get("price_data") or {}
-        quantity = integer(line, "quantity", default=1)
-        unit = integer(data, "unit_amount", required=True)
-        if not data.get("currency"):
-            raise StripeError(
-                "Missing currency",
-                code="parameter_missing",
-                param=f"line_items[{i}][price_data][currency]",
-            )
-        currency = data["currency"]
-        total += unit * quantity
-    now = double.now()
-    session = double.new(
-        "checkout.session",
-        "cs_test_",
-        amount_subtotal=total,
-        amount_total=total,
-        currency=currency,
-        cancel_url=params.get("cancel_url"),
-        success_url=params.get("success_url"),
-        client_reference_id=params.get("client_reference_id"),
-        customer_email=params.get("customer_email"),
-        customer_details=None,
-        locale=params.get("locale"),
-        mode="payment",
-        metadata=metadata(params),
-        payment_intent=None,
-        payment_status="unpaid",
-        status="open",
-        expires_at=integer(params, "expires_at", default=now + 24 * 3600),
-        payment_method_types=params.get("payment_method_types") or ["card"],
-        client_secret=None,
-        ui_mode="hosted",
-    )
-    session["url"] = f"{double.base_url}/pay/{session['id']}"
-    session["total_details"] = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
-    session["_line_items"] = lines
-    session["_payment_intent_data"] = params.get("payment_intent_data") or {}
-    return _public(session)
-
-
 def _public(obj):
     return {k: v for k, v in obj.items() if not k.startswith("_")}
-
-
-def session_expire(double, params, ctx, session_id):
-    check_params(params, set())
-    session = double.get("checkout.session", session_id)
-    if session["status"] != "open":
-        raise StripeError(
-            'Only Checkout Sessions with a status in ["open"] can be expired.', param="session"
-        )
-    session["status"] = "expired"
-    double.emit("checkout.session.expired", _public(session), request=ctx)
-    return _public(session)
 
 
 # -------------------------------------------------------------------- payment intents
