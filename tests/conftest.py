@@ -16,6 +16,15 @@ def _huey_immediate():
 
 
 @pytest.fixture(autouse=True)
+def _no_real_stripe(monkeypatch):
+    """Tests never reach Stripe: any stripe-python call to a non-local host fails the test
+    (the local double, in-process or on 127.0.0.1, is allowed)."""
+    from tests.stripe_double.guard import block_real_stripe
+
+    block_real_stripe(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Uploaded files and image renditions go to a temporary directory, never var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

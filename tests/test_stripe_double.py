@@ -415,3 +415,10 @@ def test_http_server_checkout_page_pays_and_delivers_webhooks(double):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_every_test_is_guarded_without_asking():
+    """tests/conftest.py wires the guard for the whole suite (autouse)."""
+    client = StripeClient("sk_test_unguarded", max_network_retries=0)
+    with pytest.raises(RealStripeCallError):
+        client.v1.accounts.retrieve("acct_123")
