@@ -29,7 +29,7 @@ from marketplace.cart import (
     cart_lines_priced,
 )
 from marketplace.models import OfferPage, Order
-from payments.gateways import gateway_for
+from payments.gateways import configured_gateway_name, gateway_for
 
 
 def _site(request) -> Site:
@@ -140,6 +140,7 @@ def checkout_view(request):
                 checkout_key=key,
                 priced_lines=priced,
                 language=get_language() or "fr",
+                gateway=configured_gateway_name(),
             )
         except BookingError as error:
             messages.error(request, error.message)
@@ -166,6 +167,8 @@ def order_view(request, reference: str):
             "order": order,
             "bookings": bookings,
             "pay_url": pay_url,
+            # Back from Stripe's payment page: the webhook may not have arrived yet.
+            "payment_processing": request.GET.get("paiement") == "ok" and order.status == "pending",
             "beneficiary_names": beneficiary_names(site_id=order.site_id, keys=keys),
         },
     )

@@ -60,6 +60,12 @@ urlpatterns += i18n_patterns(
         payments_views.dev_pay_view,
         name="dev_pay",
     ),
+    path("paiement/stripe/<str:reference>/", payments_views.stripe_pay_view, name="stripe_pay"),
+    path(
+        "paiement/stripe/<str:reference>/annule/",
+        payments_views.stripe_cancel_view,
+        name="stripe_cancel",
+    ),
     path("mes-reservations/", cms_account.my_bookings_view, name="my_bookings"),
     path("mes-reservations/<str:reference>/", cms_account.my_booking_view, name="my_booking"),
     path(

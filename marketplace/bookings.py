@@ -250,7 +250,14 @@ def starts_at_for(*, kind: str, start: dt.date | None, slot) -> dt.datetime | No
 
 
 def checkout_create(
-    *, cart: Cart, user, checkout_key, priced_lines, language: str = "fr", now=None
+    *,
+    cart: Cart,
+    user,
+    checkout_key,
+    priced_lines,
+    language: str = "fr",
+    gateway: str = "dev",
+    now=None,
 ) -> Order:
     """Hold everything in the cart under one order, or nothing.
 
@@ -310,6 +317,7 @@ def checkout_create(
                 visitor_fee=sum(p.commission.visitor_fee for p in priced_lines),
                 total=sum(p.commission.visitor_total for p in priced_lines),
                 hold_expires_at=now + dt.timedelta(minutes=settings.hold_minutes),
+                gateway=gateway,
             )
             Booking.objects.bulk_create(
                 [booking_from_priced(order=order, priced=p) for p in priced_lines]

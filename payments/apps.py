@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from commissions.transparency import register_distributed_source
+        from payments import stripe_handlers  # noqa: F401  (registers the Stripe event handlers)
         from payments.selectors import beneficiary_earnings
 
         # The public transparency page shows what the ledger says each beneficiary earned.

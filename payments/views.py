@@ -1,22 +1,32 @@
-"""The dev gateway's "test payment" page: pay or abandon a held order, as its owner."""
+"""Payment pages: the dev gateway's "test payment" page, and the way to and back from
+Stripe Checkout. Each acts only on the signed-in person's own order (404 otherwise)."""
 
+import logging
+
+import stripe
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.models import Order, OrderStatus
-from payments.gateways import DevGateway
+from payments.gateways import DevGateway, StripeGateway
 from payments.services import order_abandon, order_paid
+from payments.stripe_connect import checkout_session_for
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def dev_pay_view(request, reference: str):
     DevGateway()  # refuses to run in production
-    order = get_object_or_404(Order, reference=reference, user=request.user)
+    order = get_object_or_404(
+        Order, reference=reference, user=request.user, gateway=DevGateway.name
+    )
     if request.method == "POST" and order.status in (
         OrderStatus.PENDING,
         OrderStatus.EXPIRED,
@@ -41,3 +51,46 @@ def dev_pay_view(request, reference: str):
     response = TemplateResponse(request, "payments/dev_pay.html", {"order": order})
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _stripe_order(request, reference: str) -> Order:
+    return get_object_or_404(
+        Order, reference=reference, user=request.user, gateway=StripeGateway.name
+    )
+
+
+@login_required
+@require_GET
+def stripe_pay_view(request, reference: str):
+    """Send the visitor to the order's Stripe Checkout page (created on the first visit)."""
+    order = _stripe_order(request, reference)
+    if order.status != OrderStatus.PENDING or order.hold_expires_at <= timezone.now():
+        messages.info(request, _("This order can no longer be paid."))
+        return redirect("order_detail", reference=order.reference)
+    try:
+        payment = checkout_session_for(order=order, request=request)
+    except stripe.StripeError:
+        logger.exception("Checkout Session for %s could not be created", order.reference)
+        messages.error(
+            request,
+            _("The payment service did not answer. Your places stay held: try again shortly."),
+        )
+        return redirect("order_detail", reference=order.reference)
+    return redirect(payment.session_url)
+
+
+@login_required
+@require_GET
+def stripe_cancel_view(request, reference: str):
+    """Back from Stripe without paying: the places stay held until the hold ends."""
+    order = _stripe_order(request, reference)
+    if order.status == OrderStatus.PENDING:
+        messages.info(
+            request,
+            _(
+                "Payment not made. Your places stay held until %(time)s: you can pay "
+                "again from this page."
+            )
+            % {"time": timezone.localtime(order.hold_expires_at).strftime("%H:%M")},
+        )
+    return redirect("order_detail", reference=order.reference)

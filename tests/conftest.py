@@ -136,3 +136,21 @@ def make_provider(site, *, name: str, category, member=None, approve: bool = Tru
     if approve:
         provider = provider_approve(provider=provider)
     return provider
+
+
+STRIPE_PLATFORM_SECRET = "whsec_platform_test"
+STRIPE_CONNECT_SECRET = "whsec_connect_test"
+
+
+@pytest.fixture
+def stripe_double(settings, monkeypatch):
+    """Stripe configured and answered by an in-process double (``tests.stripe_double``)."""
+    from payments import stripe_client
+    from tests.stripe_double import DoubleHTTPClient, StripeDouble
+
+    double = StripeDouble(base_url="http://127.0.0.1:12111")
+    settings.STRIPE_SECRET_KEY = "sk_test_double"
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_PLATFORM_SECRET
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = STRIPE_CONNECT_SECRET
+    monkeypatch.setattr(stripe_client, "HTTP_CLIENT", DoubleHTTPClient(double))
+    return double

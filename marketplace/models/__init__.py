@@ -26,7 +26,7 @@ from marketplace.models.orders import (
 )
 from marketplace.models.providers import Provider, ProviderMembership, ProviderStatus
 from marketplace.models.taxonomy import Label, ProviderCategory
-from marketplace.models.territory import CancellationPolicy, TerritorySettings
+from marketplace.models.territory import CancellationPolicy, StripeFeeBearer, TerritorySettings
 from marketplace.models.workflow import OfferPublicationTask
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "ActivityOfferPage",
     "ActivitySlot",
     "CancellationPolicy",
+    "StripeFeeBearer",
     "Closure",
     "Label",
     "OfferGalleryImage",

@@ -6,6 +6,11 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
+class StripeFeeBearer(models.TextChoices):
+    OPERATOR = "operator", _("The operator")
+    COMMISSION = "commission", _("Deducted from the commission")
+
+
 class CancellationPolicy(models.TextChoices):
     FLEXIBLE = "flexible", _("Flexible")
     MODERATE = "moderate", _("Moderate")
@@ -43,6 +48,16 @@ class TerritorySettings(BaseSiteSetting):
             "approves it in the publication workflow."
         ),
     )
+    stripe_fee_bearer = models.CharField(
+        _("who bears the payment fee"),
+        max_length=20,
+        choices=StripeFeeBearer.choices,
+        default=StripeFeeBearer.OPERATOR,
+        help_text=_(
+            "Stripe's fee on each payment is paid by the operator, or deducted from the "
+            "commission, shared among its beneficiaries in proportion to their shares."
+        ),
+    )
     map_latitude = models.DecimalField(
         _("map centre latitude"), max_digits=9, decimal_places=6, default=45.0
     )
@@ -68,6 +83,7 @@ class TerritorySettings(BaseSiteSetting):
                 FieldPanel("default_cancellation_policy"),
                 FieldPanel("hold_minutes"),
                 FieldPanel("require_offer_approval"),
+                FieldPanel("stripe_fee_bearer"),
             ],
             heading=_("Bookings"),
         ),

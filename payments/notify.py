@@ -1,0 +1,47 @@
+"""E-mails to the territory's finance staff: disputes, failed refunds, failed payouts.
+
+Recipients are the active users allowed to read the ledger (``payments.view_ledger``, the
+finance group). Sent by huey after the transaction commits, in the site's language, like
+the other staff e-mails.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+from huey.contrib.djhuey import db_task
+
+
+def finance_recipients() -> list[str]:
+    permission = Permission.objects.get(codename="view_ledger", content_type__app_label="payments")
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+@db_task()
+def _finance_send(template: str, context: dict) -> int:
+    recipients = finance_recipients()
+    if not recipients:
+        return 0
+    context = {**context, "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"payments/emails/{template}_subject.txt", context)
+        body = render_to_string(f"payments/emails/{template}.txt", context)
+    return send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+def finance_notify(*, template: str, context: dict) -> None:
+    """Tell finance, after commit. ``context`` holds plain values (strings, numbers)."""
+    transaction.on_commit(lambda: _finance_send(template, context))

@@ -1,0 +1,39 @@
+"""The one place a ``StripeClient`` is built (stripe-python 16, ``client.v1.*``).
+
+``STRIPE_SECRET_KEY`` authenticates; ``STRIPE_API_BASE``, when set, sends every request to
+that address instead of Stripe (the local double, ``python -m tests.stripe_double``).
+Tests put an in-process double's HTTP client in :data:`HTTP_CLIENT`, so no socket opens.
+"""
+
+from __future__ import annotations
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# Set by tests to ``tests.stripe_double.DoubleHTTPClient(double)``; ``None`` in real life.
+HTTP_CLIENT: stripe.HTTPClient | None = None
+
+# A transient failure (500, timeout) is not retried by the client: the huey task that made
+# the call fails and huey retries it later, with the same idempotency key.
+MAX_NETWORK_RETRIES = 0
+
+
+def stripe_client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY is not set: Stripe cannot be called.")
+    options: dict = {"max_network_retries": MAX_NETWORK_RETRIES}
+    if settings.STRIPE_API_BASE:
+        base = settings.STRIPE_API_BASE.rstrip("/")
+        options["base_addresses"] = {"api": base, "connect": base, "files": base}
+    if HTTP_CLIENT is not None:
+        options["http_client"] = HTTP_CLIENT
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
+
+
+def is_transient(error: Exception) -> bool:
+    """A failure worth retrying with the same key: the network, or Stripe's own 5xx/429."""
+    if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError):
+        return True
+    status = getattr(error, "http_status", None)
+    return isinstance(error, stripe.StripeError) and (status is None or status >= 500)

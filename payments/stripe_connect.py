@@ -1,0 +1,555 @@
+"""Stripe Connect money flow: separate charges and transfers (DESIGN §6).
+
+- An order is paid through one Checkout Session (:func:`checkout_session_for`), one line
+  item per booking, ``transfer_group`` = the order's reference.
+- When Stripe says it is paid (:func:`payment_sync`, from any ``checkout.session.*``
+  event, re-fetched), the order is confirmed by the same service as every gateway
+  (:func:`payments.services.order_paid`), Stripe's fee is read from the charge's balance
+  transaction and written to the ledger (:func:`payment_fee_post`), and the transfers are
+  queued.
+- :func:`order_transfers` sends each connected account what the ledger says the booking
+  owes it (the provider's net, each beneficiary's share), with ``source_transaction`` =
+  the charge and a deterministic idempotency key. An account without a payout account
+  keeps its balance; :func:`transfers_pending` pays it later.
+- A refund (:func:`refund_execute`) asks Stripe to refund, then takes back from each
+  transfer what the ledger reversal took from its account. A connected account that
+  cannot cover it keeps a debt, shown to finance.
+
+Every call that moves money is written first (``pending``, committed) with its key and
+amount, then made; a retry reuses the row, so Stripe does it at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import stripe
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from commissions.engine import split_largest_remainder
+from commissions.models import Beneficiary
+from marketplace.models import Booking, Order, OrderStatus, StripeFeeBearer, TerritorySettings
+from payments.ledger import (
+    CLEARING_ACCOUNT,
+    PSP_FEES_ACCOUNT,
+    VISITOR_ACCOUNT,
+    ledger_post,
+    provider_account,
+)
+from payments.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    ReversalStatus,
+    StripeCallStatus,
+    StripePayment,
+    StripeRefund,
+    StripeReversal,
+    StripeTransfer,
+    TransactionKind,
+)
+from payments.stripe_client import is_transient, stripe_client
+
+logger = logging.getLogger(__name__)
+
+# Stripe refuses a Checkout Session that expires in less than 30 minutes.
+SESSION_MIN_LIFETIME = dt.timedelta(minutes=31)
+
+
+class StripeMismatch(Exception):
+    """Stripe says something the ledger cannot take as it is (amount, currency, order)."""
+
+
+def _absolute(request, url: str) -> str:
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+def _session_params(*, order: Order, request, now) -> dict:
+    bookings = list(order.bookings.select_related("offer").order_by("pk"))
+    currency = order.currency.lower()
+    expires = max(order.hold_expires_at, now + SESSION_MIN_LIFETIME)
+    order_url = reverse("order_detail", args=[order.reference])
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": booking.visitor_total,
+                    "product_data": {"name": f"{booking.offer.title} ({booking.reference})"},
+                },
+            }
+            for booking in bookings
+        ],
+        "client_reference_id": order.reference,
+        "customer_email": order.email or None,
+        "locale": "fr" if order.language.startswith("fr") else "en",
+        "expires_at": int(expires.timestamp()),
+        "metadata": {"order_id": str(order.pk), "order_reference": order.reference},
+        "payment_intent_data": {
+            "transfer_group": order.reference,
+            "metadata": {"order_id": str(order.pk), "order_reference": order.reference},
+        },
+        "success_url": _absolute(request, f"{order_url}?paiement=ok"),
+        "cancel_url": _absolute(request, reverse("stripe_cancel", args=[order.reference])),
+    }
+
+
+def checkout_session_for(*, order: Order, request=None, now=None) -> StripePayment:
+    """The order's Checkout Session, created once (a second call returns the same one)."""
+    existing = StripePayment.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    session = stripe_client().v1.checkout.sessions.create(
+        params=_session_params(order=order, request=request, now=now),
+        options={"idempotency_key": f"order:{order.pk}:checkout_session"},
+    )
+    return _payment_record(order=order, session=session)
+
+
+def _payment_record(*, order: Order, session) -> StripePayment:
+    try:
+        with transaction.atomic():
+            return StripePayment.objects.create(
+                order=order,
+                session_id=session.id,
+                session_url=session.url or "",
+                session_expires_at=dt.datetime.fromtimestamp(session.expires_at, tz=dt.UTC),
+                amount=session.amount_total or 0,
+            )
+    except IntegrityError:
+        return StripePayment.objects.get(order=order)
+
+
+# --- Payment ------------------------------------------------------------------------------
+
+
+def stripe_metadata(obj) -> dict:
+    """A Stripe object's metadata as a plain dict (StripeObject is not one)."""
+    return obj.metadata.to_dict() if getattr(obj, "metadata", None) else {}
+
+
+def payment_sync(*, session_id: str) -> str:
+    """Bring the order in line with its Checkout Session as Stripe has it now.
+
+    Any ``checkout.session.*`` event calls this with the session's id: the session is
+    re-fetched, so events that come twice or out of order all end in the same state.
+    Returns what was done: ``paid``, ``released``, ``unchanged``.
+    """
+    client = stripe_client()
+    session = client.v1.checkout.sessions.retrieve(
+        session_id, params={"expand": ["payment_intent.latest_charge.balance_transaction"]}
+    )
+    order_id = int(stripe_metadata(session).get("order_id") or 0)
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise StripeMismatch(f"Checkout Session {session_id} names no known order ({order_id}).")
+    payment = StripePayment.objects.filter(session_id=session_id).first()
+    if payment is None:
+        payment = _payment_record(order=order, session=session)
+        if payment.session_id != session_id:
+            raise StripeMismatch(f"order {order.reference} has another session than {session_id}")
+    if session.payment_status == "paid":
+        return _payment_succeeded(payment=payment, session=session)
+    intent = session.payment_intent
+    failed = session.status == "complete" and getattr(intent, "status", "") in (
+        "requires_payment_method",
+        "canceled",
+    )
+    if session.status == "expired" or failed:
+        from payments.services import order_abandon
+
+        if order.status == OrderStatus.PENDING and order_abandon(order_id=order.pk):
+            return "released"
+    return "unchanged"
+
+
+def _payment_succeeded(*, payment: StripePayment, session) -> str:
+    from payments.services import order_paid
+
+    intent = session.payment_intent
+    charge = intent.latest_charge
+    txn = charge.balance_transaction
+    order = payment.order
+    expected = sum(b.visitor_total for b in order.bookings.all())
+    if charge.amount != expected or charge.currency != order.currency.lower():
+        raise StripeMismatch(
+            f"order {order.reference}: Stripe charged {charge.amount} {charge.currency}, "
+            f"the order is {expected} {order.currency}"
+        )
+    with transaction.atomic():
+        payment = StripePayment.objects.select_for_update().get(pk=payment.pk)
+        if not payment.charge_id:
+            payment.payment_intent_id = intent.id
+            payment.charge_id = charge.id
+            payment.amount = charge.amount
+            payment.fee = txn.fee
+            payment.save(update_fields=["payment_intent_id", "charge_id", "amount", "fee"])
+        order_paid(order_id=order.pk, payment_ref=intent.id)
+        payment_fee_post(payment=payment, balance_transaction_id=txn.id)
+        payment_pk = payment.pk
+        transaction.on_commit(lambda: _queue_transfers(payment_pk))
+    return "paid"
+
+
+def _queue_transfers(payment_pk: int) -> None:
+    from payments.tasks import stripe_order_transfers
+
+    stripe_order_transfers(payment_pk)
+
+
+def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = "") -> None:
+    """Stripe's fee on the charge, in the ledger; idempotent.
+
+    The fee leaves the platform's Stripe balance (``platform:clearing``) as an expense
+    (``platform:psp_fees``). When the territory deducts it from the commission, each
+    confirmed booking's share of it (by amount, largest remainder) is charged to the
+    accounts its commission went to, in proportion, never more than that commission.
+    """
+    order = payment.order
+    if not payment.fee:
+        return
+    ledger_post(
+        site=order.site,
+        kind=TransactionKind.FEE,
+        idempotency_key=f"order:{order.pk}:psp_fee",
+        entries=[(PSP_FEES_ACCOUNT, payment.fee), (CLEARING_ACCOUNT, -payment.fee)],
+        currency=order.currency,
+        memo=f"{order.reference} Stripe",
+        order_ref=order.reference,
+        external_ref=balance_transaction_id or payment.charge_id,
+    )
+    settings = TerritorySettings.for_site(order.site)
+    if settings.stripe_fee_bearer != StripeFeeBearer.COMMISSION:
+        return
+    from payments.services import confirmed_key
+
+    bookings = [b for b in order.bookings.order_by("pk") if b.visitor_total > 0]
+    if not bookings:
+        return
+    parts = split_largest_remainder(payment.fee, [b.visitor_total for b in bookings])
+    for booking, part in zip(bookings, parts, strict=True):
+        confirmed = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+        if confirmed is None or not part:
+            continue
+        commission = [
+            (entry.account, -entry.amount)
+            for entry in confirmed.entries.order_by("account")
+            if entry.amount < 0 and entry.account.startswith(("beneficiary:", "platform:"))
+        ]
+        total = sum(amount for _, amount in commission)
+        if total <= 0:
+            continue
+        part = min(part, total)
+        shares = split_largest_remainder(part, [amount for _, amount in commission])
+        accounts = [account for account, _ in commission]
+        entries = [(a, share) for a, share in zip(accounts, shares, strict=True) if share]
+        entries.append((PSP_FEES_ACCOUNT, -part))
+        ledger_post(
+            site=order.site,
+            kind=TransactionKind.ADJUSTMENT,
+            idempotency_key=f"booking:{booking.pk}:psp_fee",
+            entries=entries,
+            currency=order.currency,
+            memo=f"{order.reference} {booking.reference} Stripe fee from commission",
+            order_ref=order.reference,
+            booking_ref=booking.reference,
+        )
+
+
+# --- Transfers ----------------------------------------------------------------------------
+
+
+def owed(*, booking: Booking, account: str) -> int:
+    """What the ledger says the platform still owes ``account`` for ``booking`` (cents)."""
+    total = LedgerEntry.objects.filter(
+        transaction__booking_ref=booking.reference, account=account
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(total or 0)
+
+
+def _destinations(order: Order) -> dict[str, str]:
+    """Ledger account -> connected account able to receive transfers, for this order."""
+    found: dict[str, str] = {}
+    for booking in order.bookings.select_related("provider"):
+        provider = booking.provider
+        if provider.stripe_account_id and provider.payouts_enabled:
+            found[provider_account(provider.pk)] = provider.stripe_account_id
+    for key, account in (
+        Beneficiary.objects.filter(site_id=order.site_id)
+        .exclude(stripe_account="")
+        .values_list("key", "stripe_account")
+    ):
+        found[f"beneficiary:{key}"] = account
+    return found
+
+
+def _payee_accounts(booking: Booking) -> list[str]:
+    """The accounts a booking may owe money to through Stripe: its provider, beneficiaries."""
+    from payments.services import confirmed_key
+
+    accounts = [provider_account(booking.provider_id)]
+    confirmed = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+    if confirmed is not None:
+        accounts += sorted(
+            entry.account
+            for entry in confirmed.entries.all()
+            if entry.account.startswith("beneficiary:")
+        )
+    return accounts
+
+
+def order_transfers(*, payment_id: int) -> bool:
+    """Send every connected account what this order's bookings owe it; True when all done.
+
+    Idempotent: a (booking, account) pair is transferred once, with the key
+    ``transfer:booking:<id>:<account>``. A transient failure raises (the huey task retries
+    with the same row, key and amount); a refusal is recorded on the row and retried by
+    :func:`transfers_pending` with a new key, since Stripe moved nothing.
+    """
+    with transaction.atomic():
+        payment = (
+            StripePayment.objects.select_for_update()
+            .select_related("order__site")
+            .get(pk=payment_id)
+        )
+        if not payment.charge_id or payment.transfers_done:
+            return payment.transfers_done
+        order = payment.order
+        if order.status not in (OrderStatus.PAID, OrderStatus.REFUNDED):
+            return False
+        destinations = _destinations(order)
+        waiting = False
+        for booking in order.bookings.order_by("pk"):
+            done = {t.account: t for t in booking.stripe_transfers.all()}
+            for account in _payee_accounts(booking):
+                if account in done:
+                    continue
+                amount = owed(booking=booking, account=account)
+                if amount <= 0:
+                    continue
+                if account not in destinations:
+                    waiting = True
+                    continue
+                StripeTransfer.objects.create(
+                    payment=payment,
+                    booking=booking,
+                    account=account,
+                    destination=destinations[account],
+                    amount=amount,
+                    idempotency_key=f"transfer:booking:{booking.pk}:{account}",
+                )
+    pending = list(
+        StripeTransfer.objects.filter(payment_id=payment_id)
+        .exclude(status=StripeCallStatus.DONE)
+        .select_related("booking", "payment__order__site")
+    )
+    for row in pending:
+        _transfer_execute(row)
+    all_done = not waiting and not any(r.status != StripeCallStatus.DONE for r in pending)
+    if all_done:
+        StripePayment.objects.filter(pk=payment_id).update(transfers_done=True)
+    return all_done
+
+
+def _retry_key(key: str, attempt: int) -> str:
+    return key if attempt == 0 else f"{key}:retry{attempt}"
+
+
+def _transfer_execute(row: StripeTransfer) -> None:
+    payment, order = row.payment, row.payment.order
+    if row.status == StripeCallStatus.FAILED:
+        # Stripe refused the last try and moved nothing: try again under a new key.
+        attempt = row.error.count("\n---\n") + 1
+        key = _retry_key(row.idempotency_key, attempt)
+    else:
+        key = row.idempotency_key
+    try:
+        transfer = stripe_client().v1.transfers.create(
+            params={
+                "amount": row.amount,
+                "currency": order.currency.lower(),
+                "destination": row.destination,
+                "source_transaction": payment.charge_id,
+                "transfer_group": order.reference,
+                "metadata": {
+                    "order_reference": order.reference,
+                    "booking_reference": row.booking.reference,
+                    "ledger_account": row.account,
+                },
+            },
+            options={"idempotency_key": key},
+        )
+    except stripe.StripeError as error:
+        if is_transient(error):
+            raise
+        logger.warning("Stripe refused transfer %s: %s", row.idempotency_key, error)
+        message = f"{getattr(error, 'code', '') or ''} {error.user_message or error}".strip()
+        row.error = f"{row.error}\n---\n{message}" if row.error else message
+        row.status = StripeCallStatus.FAILED
+        row.save(update_fields=["error", "status"])
+        return
+    with transaction.atomic():
+        row.status = StripeCallStatus.DONE
+        row.transfer_id = transfer.id
+        row.save(update_fields=["status", "transfer_id"])
+        ledger_post(
+            site=order.site,
+            kind=TransactionKind.TRANSFER,
+            idempotency_key=f"stripe:transfer:{row.pk}",
+            entries=[(row.account, row.amount), (CLEARING_ACCOUNT, -row.amount)],
+            currency=order.currency,
+            memo=f"{order.reference} {row.booking.reference} -> {row.destination}",
+            order_ref=order.reference,
+            booking_ref=row.booking.reference,
+            external_ref=transfer.id,
+        )
+
+
+def transfers_pending() -> int:
+    """Pay what paid orders still owe (accounts connected since, refused transfers)."""
+    count = 0
+    for payment_id in (
+        StripePayment.objects.filter(
+            transfers_done=False, order__status__in=(OrderStatus.PAID, OrderStatus.REFUNDED)
+        )
+        .exclude(charge_id="")
+        .values_list("pk", flat=True)
+    ):
+        try:
+            if order_transfers(payment_id=payment_id):
+                count += 1
+        except stripe.StripeError:
+            logger.exception("transfers of Stripe payment %s failed; retried next run", payment_id)
+    return count
+
+
+# --- Refunds ------------------------------------------------------------------------------
+
+
+def refund_request(*, order: Order, amount: int, idempotency_key: str) -> StripeRefund:
+    """Record a refund to make once the current transaction commits (huey)."""
+    payment = StripePayment.objects.get(order=order)
+    refund, _ = StripeRefund.objects.get_or_create(
+        idempotency_key=idempotency_key, defaults={"payment": payment, "amount": amount}
+    )
+    refund_pk = refund.pk
+
+    def queue():
+        from payments.tasks import stripe_refund_execute
+
+        stripe_refund_execute(refund_pk)
+
+    transaction.on_commit(queue)
+    return refund
+
+
+def refund_execute(*, refund_id: int) -> StripeRefund:
+    """Refund the visitor at Stripe, then reverse the transfers in the ledger's proportions."""
+    refund = StripeRefund.objects.select_related("payment__order").get(pk=refund_id)
+    payment = refund.payment
+    if refund.status == StripeCallStatus.PENDING:
+        result = stripe_client().v1.refunds.create(
+            params={
+                "payment_intent": payment.payment_intent_id,
+                "amount": refund.amount,
+                "metadata": {
+                    "order_reference": payment.order.reference,
+                    "comptoir_refund": refund.idempotency_key,
+                },
+            },
+            options={"idempotency_key": refund.idempotency_key},
+        )
+        refund.refund_id = result.id
+        refund.status = (
+            StripeCallStatus.FAILED if result.status == "failed" else StripeCallStatus.DONE
+        )
+        refund.save(update_fields=["refund_id", "status"])
+    reversals_make(refund=refund)
+    return refund
+
+
+def reversals_make(*, refund: StripeRefund) -> None:
+    """Take back from each transfer what the ledger reversal ``refund`` paid took from it."""
+    reversal_tx = LedgerTransaction.objects.filter(
+        idempotency_key=refund.idempotency_key, kind=TransactionKind.REFUND
+    ).first()
+    if reversal_tx is None:
+        return  # a late payment's refund: nothing was confirmed, nothing transferred
+    # A transfer still in flight must land before it can be reversed.
+    if (
+        StripeTransfer.objects.filter(
+            payment=refund.payment, booking__reference=reversal_tx.booking_ref
+        )
+        .exclude(status=StripeCallStatus.DONE)
+        .exists()
+    ):
+        order_transfers(payment_id=refund.payment_id)
+    taken = {entry.account: entry.amount for entry in reversal_tx.entries.all() if entry.amount > 0}
+    for transfer in StripeTransfer.objects.filter(
+        payment=refund.payment,
+        booking__reference=reversal_tx.booking_ref,
+        status=StripeCallStatus.DONE,
+    ).select_related("payment__order__site", "booking"):
+        amount = min(taken.get(transfer.account, 0), transfer.amount - transfer.amount_reversed)
+        if amount <= 0:
+            continue
+        row, _ = StripeReversal.objects.get_or_create(
+            idempotency_key=f"{refund.idempotency_key}:reversal:{transfer.pk}",
+            defaults={"transfer": transfer, "refund": refund, "amount": amount},
+        )
+        if row.status == ReversalStatus.PENDING:
+            _reversal_execute(row)
+
+
+def _reversal_execute(row: StripeReversal) -> None:
+    transfer = row.transfer
+    order = transfer.payment.order
+    try:
+        reversal = stripe_client().v1.transfers.reversals.create(
+            transfer.transfer_id,
+            params={
+                "amount": row.amount,
+                "metadata": {"comptoir_refund": row.refund.idempotency_key},
+            },
+            options={"idempotency_key": row.idempotency_key},
+        )
+    except stripe.StripeError as error:
+        if is_transient(error):
+            raise
+        # The connected account cannot give it back: its holder owes it to the platform.
+        row.status = ReversalStatus.DEBT
+        row.error = f"{getattr(error, 'code', '') or ''} {error.user_message or error}".strip()
+        row.save(update_fields=["status", "error"])
+        return
+    with transaction.atomic():
+        row.status = ReversalStatus.DONE
+        row.reversal_id = reversal.id
+        row.save(update_fields=["status", "reversal_id"])
+        StripeTransfer.objects.filter(pk=transfer.pk).update(
+            amount_reversed=transfer.amount_reversed + row.amount
+        )
+        ledger_post(
+            site=order.site,
+            kind=TransactionKind.TRANSFER,
+            idempotency_key=f"stripe:reversal:{row.pk}",
+            entries=[(transfer.account, -row.amount), (CLEARING_ACCOUNT, row.amount)],
+            currency=order.currency,
+            memo=f"{order.reference} {transfer.booking.reference} <- {transfer.destination}",
+            order_ref=order.reference,
+            booking_ref=transfer.booking.reference,
+            external_ref=reversal.id,
+        )
+
+
+def platform_cash(*, site) -> int:
+    """What the ledger says the platform's Stripe balance holds (cents)."""
+    total = LedgerEntry.objects.filter(
+        transaction__site=site, account__in=(VISITOR_ACCOUNT, CLEARING_ACCOUNT)
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or 0
