@@ -243,6 +243,9 @@ class StripePayment(models.Model):
     session_id = models.CharField(_("Checkout Session"), max_length=255, unique=True)
     session_url = models.URLField(_("payment page"), max_length=1000)
     session_expires_at = models.DateTimeField(_("payment page expires"))
+    # False once the session cannot be paid any more (paid, expired, or expired by us
+    # because the order's hold ended first).
+    session_open = models.BooleanField(_("payment page open"), default=True)
     payment_intent_id = models.CharField(_("PaymentIntent"), max_length=255, blank=True)
     charge_id = models.CharField(_("charge"), max_length=255, blank=True, db_index=True)
     amount = models.BigIntegerField(_("amount (cents)"), default=0)

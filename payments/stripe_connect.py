@@ -154,6 +154,8 @@ def payment_sync(*, session_id: str) -> str:
         payment = _payment_record(order=order, session=session)
         if payment.session_id != session_id:
             raise StripeMismatch(f"order {order.reference} has another session than {session_id}")
+    if session.status != "open" and payment.session_open:
+        StripePayment.objects.filter(pk=payment.pk).update(session_open=False)
     if session.payment_status == "paid":
         return _payment_succeeded(payment=payment, session=session)
     intent = session.payment_intent
@@ -260,6 +262,26 @@ def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = ""
             order_ref=order.reference,
             booking_ref=booking.reference,
         )
+
+
+def sessions_expire() -> int:
+    """Close the payment pages of orders whose hold ended, so nobody pays for them.
+
+    Stripe keeps a session open 30 minutes at least, longer than a hold may last; a
+    payment made before this runs goes through the late-payment path.
+    """
+    count = 0
+    client = stripe_client()
+    for payment in StripePayment.objects.filter(session_open=True, charge_id="").exclude(
+        order__status=OrderStatus.PENDING
+    ):
+        try:
+            client.v1.checkout.sessions.expire(payment.session_id)
+        except stripe.InvalidRequestError:
+            pass  # no longer open: paid or expired meanwhile, its event tells which
+        StripePayment.objects.filter(pk=payment.pk).update(session_open=False)
+        count += 1
+    return count
 
 
 # --- Transfers ----------------------------------------------------------------------------

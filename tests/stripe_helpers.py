@@ -70,3 +70,20 @@ def assert_balances_match(double, site, accounts) -> None:
     for account in accounts:
         assert double.balance(account) == ledger_sent_to(account), account
     assert double.balance(None) == platform_cash(site=site)
+
+
+def run_huey_retries(rounds: int = 10) -> int:
+    """Run the retries huey scheduled (immediate mode keeps them in its schedule)."""
+    import datetime as dt
+
+    from huey.contrib.djhuey import HUEY
+
+    ran, later = 0, dt.datetime(2100, 1, 1)
+    for _ in range(rounds):
+        due = HUEY.read_schedule(later)
+        if not due:
+            break
+        for task in due:
+            HUEY.execute(task, timestamp=later)  # as if the retry delay had passed
+            ran += 1
+    return ran
