@@ -8,7 +8,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from commissions.transparency import register_distributed_source
-        from payments import stripe_handlers  # noqa: F401  (registers the Stripe event handlers)
+        from payments import (
+            stripe_accounts,  # noqa: F401  (registers the account and payout event handlers)
+            stripe_handlers,  # noqa: F401  (registers the Stripe event handlers)
+        )
         from payments.selectors import beneficiary_earnings
 
         # The public transparency page shows what the ledger says each beneficiary earned.

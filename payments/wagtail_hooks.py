@@ -514,3 +514,11 @@ class LedgerGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_ledger_viewsets():
     return [LedgerGroup(), ProviderStatementViewSet()]
+
+
+@hooks.register("register_admin_viewset")
+def register_payout_account_viewset():
+    # Providers' payout accounts (Stripe Connect onboarding), see payments.account_views.
+    from payments.account_views import PayoutAccountViewSet
+
+    return PayoutAccountViewSet()

@@ -149,6 +149,11 @@ class Provider(index.Indexed, models.Model):
     # Payouts (Stripe Connect), filled by the payments app.
     stripe_account_id = models.CharField(_("Stripe account"), max_length=64, blank=True)
     payouts_enabled = models.BooleanField(_("payouts enabled"), default=False)
+    # The last payout Stripe could not make to the provider's bank (``payout.failed``),
+    # cleared by a later successful one; shown on the provider's payout account page.
+    payout_failed_id = models.CharField(_("failed payout"), max_length=64, blank=True)
+    payout_failed_at = models.DateTimeField(_("payout failed at"), null=True, blank=True)
+    payout_failure = models.CharField(_("payout failure reason"), max_length=255, blank=True)
 
     objects = ProviderQuerySet.as_manager()
 
