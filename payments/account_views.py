@@ -47,6 +47,14 @@ logger = logging.getLogger(__name__)
 STAFF_PERMISSIONS = ("marketplace.change_provider", LEDGER_PERMISSION)
 
 
+# What the button on a provider's row says, by status (none once payouts are enabled).
+BUTTONS = {
+    PayoutStatus.NOT_CONNECTED: gettext_lazy("Connect my payout account"),
+    PayoutStatus.INCOMPLETE: gettext_lazy("Complete my registration"),
+    PayoutStatus.FAILED: gettext_lazy("Update my payout account"),
+}
+
+
 def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
@@ -96,19 +104,13 @@ class PayoutAccountView(WagtailAdminTemplateMixin, TemplateView):
         rows = []
         for provider in self.providers:
             status = provider_payout_status(provider)
-            button = ""
-            if provider.pk in managed:
-                button = {
-                    PayoutStatus.NOT_CONNECTED: _("Connect my payout account"),
-                    PayoutStatus.INCOMPLETE: _("Complete my registration"),
-                    PayoutStatus.FAILED: _("Update my payout account"),
-                }.get(status, "")
             rows.append(
                 {
                     "provider": provider,
                     "status": status,
                     "label": PayoutStatus.LABELS[status],
-                    "button": button,
+                    # Only its members act on a provider; staff read.
+                    "button": BUTTONS.get(status, "") if provider.pk in managed else "",
                     "connect_url": reverse("payout_account:connect", args=[provider.pk]),
                 }
             )
