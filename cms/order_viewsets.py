@@ -8,7 +8,7 @@ outside the user's territory is a 404.
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
@@ -51,7 +51,9 @@ class OrderFilterSet(WagtailFilterSet):
 class OrderIndexView(ScopedMixin, IndexView):
     def get_base_queryset(self):
         return orders_for_admin(user=self.request.user, site=self.site).annotate(
-            booking_count=Count("bookings")
+            booking_count=Count("bookings"),
+            # A cardholder's dispute (payments.stripe_disputes), from the same query.
+            dispute_status=F("stripe_payment__dispute_status"),
         )
 
     def search_queryset(self, queryset):
@@ -119,6 +121,11 @@ class OrderViewSet(ReadOnlyViewSet):
         ),
         Column("booking_count", label=gettext_lazy("Bookings")),
         MoneyColumn("total", label=gettext_lazy("Total"), currency="currency", sort_key="total"),
+        Column(
+            "dispute_status",
+            label=gettext_lazy("Dispute"),
+            accessor=lambda order: gettext_lazy("Disputed") if order.dispute_status else "",
+        ),
     ]
     ordering = ["-created_at", "-pk"]
     list_per_page = 50

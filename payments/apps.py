@@ -10,6 +10,7 @@ class PaymentsConfig(AppConfig):
         from commissions.transparency import register_distributed_source
         from payments import (
             stripe_accounts,  # noqa: F401  (registers the account and payout event handlers)
+            stripe_disputes,  # noqa: F401  (registers the dispute handlers)
             stripe_handlers,  # noqa: F401  (registers the Stripe event handlers)
         )
         from payments.selectors import beneficiary_earnings

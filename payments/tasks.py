@@ -46,3 +46,15 @@ def stripe_transfers_pending() -> int:
     from payments.stripe_connect import transfers_pending
 
     return transfers_pending()
+
+
+@db_periodic_task(crontab(hour="4", minute="30"))
+def stripe_reconcile_daily() -> str:
+    """Every night: compare yesterday's ledger with Stripe's balance transactions."""
+    from django.conf import settings
+
+    if not settings.STRIPE_SECRET_KEY:
+        return "Stripe is not configured"
+    from payments.reconciliation import reconcile_yesterday
+
+    return str(reconcile_yesterday())
