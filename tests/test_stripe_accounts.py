@@ -287,3 +287,20 @@ def test_a_failed_payout_is_told_and_shown(world, django_capture_on_commit_callb
     camping.refresh_from_db()
     assert camping.payout_failed_id == "" and camping.payout_failure == ""
     assert rows(client.get(PAGE)) == {camping.pk: "enabled"}
+
+
+def test_an_answer_lost_on_account_creation_does_not_make_a_second_account(world):
+    client = Client()
+    client.force_login(world["alice"])
+    camping, double = world["camping"], world["double"]
+    # Stripe creates the account, but its answer never comes back.
+    double.timeout_next("/v1/accounts", method="POST", after_commit=True)
+    response = client.post(url("connect", camping), follow=True)
+    assert levels(response) == ["error"]
+    assert rows(response) == {camping.pk: "not_connected"}
+    assert len(double.all("account")) == 1
+    # Pressing again replays the same request (same key): the same account, stored now.
+    connect(client, camping)
+    camping.refresh_from_db()
+    (account,) = double.all("account")
+    assert camping.stripe_account_id == account["id"]
