@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.models import Site
@@ -190,6 +191,27 @@ class PayoutAccountReturnView(_ManagedProviderMixin, View):
                 % {"name": provider.name},
             )
         return redirect("payout_account:index")
+
+
+class PayoutAccountPanel(Component):
+    """Dashboard panel for a provider's members: the providers Stripe cannot pay yet."""
+
+    name = "payout_account"
+    order = 80
+    template_name = "payments/admin/payout_account_panel.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        providers = Provider.objects.filter(pk__in=member_provider_ids(user=self.user))
+        context["rows"] = [
+            {"provider": provider, "label": PayoutStatus.LABELS[status]}
+            for provider in providers.order_by("name", "pk")
+            if (status := provider_payout_status(provider)) != PayoutStatus.ENABLED
+        ]
+        return context
 
 
 class PayoutAccountMenuItem(MenuItem):

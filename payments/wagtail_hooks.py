@@ -752,3 +752,12 @@ LedgerGroup.items = (
     FailedRefundViewSet,
     FailedTransferViewSet,
 )
+
+
+@hooks.register("construct_homepage_panels")
+def payout_account_panel(request, panels):
+    # A provider's members are reminded on the dashboard until Stripe can pay them.
+    from payments.account_views import PayoutAccountPanel
+
+    if member_provider_ids(user=request.user):
+        panels.append(PayoutAccountPanel(request.user))

@@ -304,3 +304,25 @@ def test_an_answer_lost_on_account_creation_does_not_make_a_second_account(world
     camping.refresh_from_db()
     (account,) = double.all("account")
     assert camping.stripe_account_id == account["id"]
+
+
+def test_the_dashboard_reminds_members_until_payouts_are_enabled(
+    world, django_capture_on_commit_callbacks
+):
+    client = Client()
+    client.force_login(world["alice"])
+    camping, double = world["camping"], world["double"]
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'id="payout-account' in home and f'data-provider="{camping.pk}"' in home
+    assert PAGE in home
+
+    connect(client, camping)
+    camping.refresh_from_db()
+    double.account_onboard(camping.stripe_account_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(double)
+    assert 'id="payout-account' not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+    # Territory staff who manage no provider get no reminder.
+    client.force_login(make_user("editrice@example.org", groups=(EDITORS_GROUP,)))
+    assert 'id="payout-account' not in client.get(reverse("wagtailadmin_home")).content.decode()
