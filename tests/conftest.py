@@ -16,12 +16,14 @@ def _huey_immediate():
 
 
 @pytest.fixture(autouse=True)
-def _no_real_stripe(monkeypatch):
+def _no_real_stripe(request, monkeypatch):
     """Tests never reach Stripe: any stripe-python call to a non-local host fails the test
-    (the local double, in-process or on 127.0.0.1, is allowed)."""
+    (the local double, in-process or on 127.0.0.1, is allowed). The one exception is a
+    test marked ``real_stripe`` (tests/test_stripe_real.py, skipped without a test key)."""
     from tests.stripe_double.guard import block_real_stripe
 
-    block_real_stripe(monkeypatch)
+    if request.node.get_closest_marker("real_stripe") is None:
+        block_real_stripe(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
