@@ -10,6 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+STRIPE_DOUBLE_PORT ?= 12111
 CHROMIUM := /usr/bin/chromium
 
 # Translations: compiled from the catalogues at install (the .mo files are not committed).
@@ -19,11 +20,12 @@ MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignor
 	--ignore=tests --ignore=media
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint format bench vendor messages translations \
-	migrate seed clean
+.PHONY: help install run run-stripe serve test lint format bench vendor messages \
+	translations migrate seed clean
 
 help:
 	@echo "make run      install, migrate, load the demo and serve http://127.0.0.1:$(PORT)"
+	@echo "make run-stripe  the same, paying through the local Stripe double (tests/stripe_double)"
 	@echo "make test     the whole test suite on SQLite (browser tests if $(CHROMIUM) exists)"
 	@echo "make lint     ruff, migrations up to date, Django system checks"
 	@echo "make bench    storefront and booking benchmarks (tests/bench/storefront.py, booking.py)"
@@ -73,6 +75,38 @@ run: seed
 	@echo "Demo accounts are listed above (seed_demo). Ctrl-C stops the server and the worker."
 	@echo
 	@$(MAKE) --no-print-directory serve
+
+# `make run` with Stripe played by the local double (README, "Going live in Stripe test
+# mode"): the double on 127.0.0.1:$(STRIPE_DOUBLE_PORT) in the background, delivering signed
+# webhooks to the app's two endpoints with the same secrets the app checks them with. Its
+# state lives in memory: stopping it forgets its sessions and connected accounts.
+STRIPE_DOUBLE_URL := http://127.0.0.1:$(STRIPE_DOUBLE_PORT)
+STRIPE_DOUBLE_PLATFORM_SECRET := whsec_double_platform
+STRIPE_DOUBLE_CONNECT_SECRET := whsec_double_connect
+
+run-stripe: seed
+	@if $(PY) -c 'import socket; socket.create_connection(("127.0.0.1", $(STRIPE_DOUBLE_PORT)), 1)' 2>/dev/null; then \
+		echo "Port $(STRIPE_DOUBLE_PORT) is taken: STRIPE_DOUBLE_PORT=12112 make run-stripe" >&2; exit 1; \
+	fi
+	@$(PY) -m tests.stripe_double --port $(STRIPE_DOUBLE_PORT) \
+		--webhook http://127.0.0.1:$(PORT)/webhooks/stripe/ $(STRIPE_DOUBLE_PLATFORM_SECRET) \
+		--connect-webhook http://127.0.0.1:$(PORT)/webhooks/stripe/connect/ \
+		$(STRIPE_DOUBLE_CONNECT_SECRET) & double=$$!; \
+	trap 'kill -TERM $$double 2>/dev/null; wait $$double 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 50); do \
+		kill -0 $$double 2>/dev/null || { echo "The Stripe double did not start." >&2; exit 1; }; \
+		$(PY) -c 'import socket; socket.create_connection(("127.0.0.1", $(STRIPE_DOUBLE_PORT)), 1)' 2>/dev/null && break; \
+		sleep 0.2; \
+	done; \
+	echo; \
+	echo "Comptoir: http://127.0.0.1:$(PORT)/   Stripe double: $(STRIPE_DOUBLE_URL)/"; \
+	echo "Checkout sends you to the double's pay page (Pay / declined card / Cancel) and back."; \
+	echo "Ctrl-C stops the server, the worker and the double."; \
+	echo; \
+	STRIPE_SECRET_KEY=sk_test_double STRIPE_API_BASE=$(STRIPE_DOUBLE_URL) \
+		STRIPE_WEBHOOK_SECRET=$(STRIPE_DOUBLE_PLATFORM_SECRET) \
+		STRIPE_CONNECT_WEBHOOK_SECRET=$(STRIPE_DOUBLE_CONNECT_SECRET) \
+		$(MAKE) --no-print-directory serve
 
 serve: install
 	@$(PY) manage.py run_huey & huey=$$!; \
