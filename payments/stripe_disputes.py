@@ -48,6 +48,10 @@ def _id(value) -> str:
     return value if isinstance(value, str) else getattr(value, "id", "") or ""
 
 
+def _category(txn) -> str:
+    return getattr(txn, "reporting_category", None) or getattr(txn, "type", "") or ""
+
+
 def dispute_ledger_post(*, payment: StripePayment, dispute) -> list:
     """Post each of the dispute's balance transactions once (idempotent); returns them."""
     order = payment.order
@@ -64,7 +68,7 @@ def dispute_ledger_post(*, payment: StripePayment, dispute) -> list:
             # Money leaving the balance (net < 0) is a cost of the dispute, fee included.
             entries=[(DISPUTES_ACCOUNT, -net), (CLEARING_ACCOUNT, net)],
             currency=str(txn.currency).upper(),
-            memo=f"{order.reference} dispute {dispute.id} ({txn.reporting_category or txn.type})",
+            memo=f"{order.reference} dispute {dispute.id} ({_category(txn)})",
             occurred_at=dt.datetime.fromtimestamp(txn.created, tz=dt.UTC),
             order_ref=order.reference,
             external_ref=txn.id,

@@ -66,6 +66,28 @@ def test_a_clean_day_has_no_difference(world, paid, django_capture_on_commit_cal
     assert reconcile_day(day=today() - dt.timedelta(days=1)).checked == 0
 
 
+def test_refunds_and_reversals_match_and_a_failed_refund_is_listed(
+    world, paid, django_capture_on_commit_callbacks
+):
+    from payments.services import booking_cancel
+
+    double = world["double"]
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking_id=paid.bookings.get().pk, by_provider=True, reason="Inondation")
+    assert StripeReversal.objects.filter(status=ReversalStatus.DONE).count() == 2
+    summary = reconcile_day(day=today())
+    assert found() == set()
+    # The charge, two transfers, the refund and the two reversals.
+    assert summary.checked == platform_movements(double) == 6
+
+    refund = StripeRefund.objects.get()
+    double.refund_fail(refund.refund_id)
+    summary = reconcile_day(day=today())
+    assert found() == {("refund_failed", refund.refund_id)}
+    row = ReconciliationDifference.objects.get()
+    assert (row.reference, row.stripe_amount) == (paid.reference, refund.amount)
+
+
 @pytest.fixture
 def tampered(world, paid):
     """A day with three differences: a transfer made at Stripe directly, a fee changed in
