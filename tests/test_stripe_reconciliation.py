@@ -282,3 +282,12 @@ def test_a_disputed_order_is_flagged_in_the_orders_list(client, world, paid, fin
     assert response.status_code == 200
     rows = {order.reference: order.dispute_status for order in response.context["object_list"]}
     assert rows == {paid.reference: "needs_response"}
+
+
+def test_the_nightly_task_reconciles_yesterday(world, paid, settings):
+    from payments.tasks import stripe_reconcile_daily
+
+    yesterday = today() - dt.timedelta(days=1)
+    assert stripe_reconcile_daily.call_local().startswith(f"{yesterday.isoformat()}: 0 Stripe")
+    settings.STRIPE_SECRET_KEY = ""
+    assert stripe_reconcile_daily.call_local() == "Stripe is not configured"
