@@ -22,6 +22,7 @@ from payments.models import StripeEvent, StripePayment
 from tests import factories
 from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider
+from tests.stripe_double import DECLINED
 from tests.stripe_double.server import serve_in_thread
 from tests.stripe_helpers import assert_balances_match
 
@@ -155,3 +156,29 @@ def test_pay_at_the_double_server_comes_back_to_a_paid_order(
     status, _, page = _request("GET", back, headers={"Cookie": cookie})
     assert status == 200
     assert "status--paid" in page and "payment is being confirmed" not in page
+
+
+@pytest.mark.django_db(transaction=False)  # the double alone: no live server to flush for
+def test_pay_page_says_a_card_was_declined_and_sends_a_paid_session_back():
+    server = serve_in_thread(0)
+    try:
+        session = server.double.handle(
+            "POST",
+            "/v1/checkout/sessions",
+            {},
+            "mode=payment&success_url=http%3A%2F%2Fcomptoir.test%2Fok"
+            "&line_items[0][quantity]=1&line_items[0][price_data][currency]=eur"
+            "&line_items[0][price_data][unit_amount]=1200",
+        ).body
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, back, _ = _request("POST", session["url"], f"card={DECLINED}", form)
+        assert (status, back) == (303, f"/pay/{session['id']}?declined=1")
+        status, _, page = _request("GET", f"{server.url}{back}")
+        assert status == 200 and "declined" in page and "<button" in page
+        status, back, _ = _request("POST", session["url"], "card=4242424242424242", form)
+        assert (status, back) == (303, "http://comptoir.test/ok")
+        # Back on the pay page of a paid session (the browser's back button): sent on.
+        assert _request("GET", session["url"])[:2] == (303, "http://comptoir.test/ok")
+    finally:
+        server.shutdown()
+        server.server_close()

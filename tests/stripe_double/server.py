@@ -68,7 +68,14 @@ class Handler(BaseHTTPRequestHandler):
             session = self.server.double.objects.get("checkout.session", {}).get(path[5:])
             if session is None:
                 return self._send(404, "Unknown session", content_type="text/plain")
+            if session["status"] == "complete":
+                return self._redirect(_success_url(session))
             amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
+            text = f"{session['id']}: {amount}"
+            if session["status"] != "open":
+                text += f" (this session is {session['status']}: it can no longer be paid)"
+            elif "declined" in parse_qs(urlsplit(self.path).query):
+                text += " (the card was declined: pay again, or cancel)"
             buttons = (
                 '<button name="card" value="4242424242424242">Pay</button> '
                 f'<button name="card" value="{DECLINED}">Pay with a declined card</button> '
@@ -76,8 +83,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             page = PAGE.format(
                 title="Stripe double checkout",
-                buttons=buttons,
-                text=html.escape(f"{session['id']}: {amount}"),
+                buttons=buttons if session["status"] == "open" else "",
+                text=html.escape(text),
             )
             return self._send(200, page, content_type="text/html; charset=utf-8")
         if path.startswith("/onboarding/"):
@@ -103,10 +110,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(400, str(error), content_type="text/plain")
             self.server.flush_webhooks()
             if session["status"] != "complete":
-                return self._redirect(self.path)
-            return self._redirect(
-                session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
-            )
+                return self._redirect(f"{path}?declined=1")
+            return self._redirect(_success_url(session))
         return self._send(404, "Not found", content_type="text/plain")
 
     def do_DELETE(self):  # noqa: N802
@@ -123,6 +128,10 @@ class Handler(BaseHTTPRequestHandler):
         if return_url:
             return self._redirect(return_url)
         return self._send(200, "Onboarded.", content_type="text/plain")
+
+
+def _success_url(session: dict) -> str:
+    return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
 
 
 class DoubleServer(ThreadingHTTPServer):
