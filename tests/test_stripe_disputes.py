@@ -162,3 +162,23 @@ def test_dispute_phases():
     assert dispute_phase("needs_response") == dispute_phase("under_review") == "opened"
     assert dispute_phase("warning_needs_response") == "opened"
     assert dispute_phase("won") == dispute_phase("lost") == "closed"
+
+
+def test_funds_withdrawn_and_reinstated_events_write_each_movement_once(
+    world, paid, mailoutbox, django_capture_on_commit_callbacks
+):
+    double = world["double"]
+    dispute = double.dispute_create(StripePayment.objects.get(order=paid).charge_id)
+    double.emit("charge.dispute.funds_withdrawn", double.get("dispute", dispute["id"]))
+    double.dispute_close(dispute["id"], won=True)
+    double.emit("charge.dispute.funds_reinstated", double.get("dispute", dispute["id"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert set(deliver(double, duplicate=2)) == {200}
+    assert StripeEvent.objects.filter(type__startswith="charge.dispute.").count() == 4
+    assert (
+        LedgerTransaction.objects.filter(idempotency_key__startswith="stripe:dispute:").count() == 2
+    )
+    assert account_balance(account=DISPUTES_ACCOUNT) == DISPUTE_FEE
+    assert cash_matches(world)
+    # Every event re-fetched the dispute already won: finance hears of it once, closed.
+    assert len(dispute_mails(mailoutbox, paid)) == 1
