@@ -43,6 +43,10 @@ def stripe_refund_execute(refund_id: int) -> None:
 @db_periodic_task(crontab(minute="*/10"))
 def stripe_transfers_pending() -> int:
     """Every 10 minutes: pay what paid orders still owe (payout accounts connected since)."""
+    from django.conf import settings
+
+    if not settings.STRIPE_SECRET_KEY:
+        return 0
     from payments.stripe_connect import transfers_pending
 
     return transfers_pending()
@@ -58,3 +62,15 @@ def stripe_reconcile_daily() -> str:
     from payments.reconciliation import reconcile_yesterday
 
     return str(reconcile_yesterday())
+
+
+@db_periodic_task(crontab(minute="*"))
+def stripe_sessions_expire() -> int:
+    """Every minute: close the Stripe payment pages of orders whose hold ended."""
+    from django.conf import settings
+
+    if not settings.STRIPE_SECRET_KEY:
+        return 0
+    from payments.stripe_connect import sessions_expire
+
+    return sessions_expire()

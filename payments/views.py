@@ -76,6 +76,9 @@ def stripe_pay_view(request, reference: str):
             _("The payment service did not answer. Your places stay held: try again shortly."),
         )
         return redirect("order_detail", reference=order.reference)
+    if not payment.session_open:
+        messages.info(request, _("This order can no longer be paid."))
+        return redirect("order_detail", reference=order.reference)
     return redirect(payment.session_url)
 
 
