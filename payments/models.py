@@ -229,6 +229,7 @@ class StripeCallStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Not needed any more")
 
 
 class StripePayment(models.Model):

@@ -347,33 +347,48 @@ def order_transfers(*, payment_id: int) -> bool:
             return False
         destinations = _destinations(order)
         waiting = False
+        to_run: list[int] = []
         for booking in order.bookings.order_by("pk"):
-            done = {t.account: t for t in booking.stripe_transfers.all()}
+            made = {t.account: t for t in booking.stripe_transfers.all()}
             for account in _payee_accounts(booking):
-                if account in done:
+                row = made.get(account)
+                if row is not None and row.status == StripeCallStatus.PENDING:
+                    to_run.append(row.pk)  # in flight: retried with its own key and amount
+                if row is not None and row.status != StripeCallStatus.FAILED:
                     continue
                 amount = owed(booking=booking, account=account)
                 if amount <= 0:
+                    if row is not None:
+                        # Refused before, nothing moved, and nothing is owed any more.
+                        row.status = StripeCallStatus.CANCELLED
+                        row.save(update_fields=["status"])
                     continue
                 if account not in destinations:
                     waiting = True
                     continue
-                StripeTransfer.objects.create(
-                    payment=payment,
-                    booking=booking,
-                    account=account,
-                    destination=destinations[account],
-                    amount=amount,
-                    idempotency_key=f"transfer:booking:{booking.pk}:{account}",
-                )
-    pending = list(
-        StripeTransfer.objects.filter(payment_id=payment_id)
-        .exclude(status=StripeCallStatus.DONE)
-        .select_related("booking", "payment__order__site")
+                if row is not None:
+                    # Refused before, nothing moved: retried for what is owed now, where
+                    # the account is paid now, under a new key.
+                    row.amount, row.destination = amount, destinations[account]
+                    row.save(update_fields=["amount", "destination"])
+                else:
+                    row = StripeTransfer.objects.create(
+                        payment=payment,
+                        booking=booking,
+                        account=account,
+                        destination=destinations[account],
+                        amount=amount,
+                        idempotency_key=f"transfer:booking:{booking.pk}:{account}",
+                    )
+                to_run.append(row.pk)
+    rows = list(
+        StripeTransfer.objects.filter(pk__in=to_run).select_related(
+            "booking", "payment__order__site"
+        )
     )
-    for row in pending:
+    for row in rows:
         _transfer_execute(row)
-    all_done = not waiting and not any(r.status != StripeCallStatus.DONE for r in pending)
+    all_done = not waiting and all(r.status == StripeCallStatus.DONE for r in rows)
     if all_done:
         StripePayment.objects.filter(pk=payment_id).update(transfers_done=True)
     return all_done

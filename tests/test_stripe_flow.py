@@ -467,3 +467,36 @@ def test_a_failed_refund_is_marked_and_finance_told(
     assert refund.status == "failed" and "expired_or_canceled_card" in refund.error
     assert [m.to for m in mail.outbox] == [[editor.email]]
     assert order.reference in mail.outbox[0].body
+
+
+def test_a_refused_transfer_is_retried_for_what_is_owed_once_the_account_can_receive(
+    client, world, visitor, django_capture_on_commit_callbacks
+):
+    from payments.services import booking_cancel
+    from payments.stripe_connect import transfers_pending
+
+    double = world["double"]
+    # The tourism office gave an account that cannot receive transfers yet.
+    ot_acct = double.handle("POST", "/v1/accounts", {}, "country=FR").body["id"]
+    Beneficiary.objects.filter(key="ot").update(stripe_account=ot_acct)
+    order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks)
+    refused = StripeTransfer.objects.filter(account="beneficiary:ot")
+    assert set(refused.values_list("status", flat=True)) == {"failed"}
+    assert "capabilities" in refused.first().error
+    assert not StripePayment.objects.get(order=order).transfers_done
+    # The basket's booking is cancelled meanwhile: nothing is owed to the office for it.
+    basket = order.bookings.get(offer=world["basket"])
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking_id=basket.pk, by_provider=True, reason="Rupture")
+        deliver(double)
+    double.account_onboard(ot_acct)
+    double.take_events()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert transfers_pending() == 1
+    stay = order.bookings.get(offer=world["pitch"])
+    assert refused.get(booking=stay).status == "done"
+    assert refused.get(booking=basket).status == "cancelled"
+    sent = [t for t in double.all("transfer") if t["destination"] == ot_acct]
+    assert [t["amount"] for t in sent] == [stay.allocations["ot"]]
+    assert StripePayment.objects.get(order=order).transfers_done
+    assert_balances_match(double, world["site"], [*world["accounts"], ot_acct])
