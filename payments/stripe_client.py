@@ -23,6 +23,10 @@ def stripe_client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:
         raise ImproperlyConfigured("STRIPE_SECRET_KEY is not set: Stripe cannot be called.")
     options: dict = {"max_network_retries": MAX_NETWORK_RETRIES}
+    if settings.STRIPE_API_BASE and settings.PRODUCTION:
+        raise ImproperlyConfigured(
+            "STRIPE_API_BASE points Stripe calls elsewhere (the local double): not in production."
+        )
     if settings.STRIPE_API_BASE:
         base = settings.STRIPE_API_BASE.rstrip("/")
         options["base_addresses"] = {"api": base, "connect": base, "files": base}

@@ -1,0 +1,49 @@
+"""Which gateway pays an order, and how the Stripe client is configured."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from payments import stripe_client
+from payments.gateways import DevGateway, StripeGateway, configured_gateway_name, gateway_for
+
+
+class _Order:
+    def __init__(self, gateway):
+        self.gateway = gateway
+
+
+def test_without_a_key_the_dev_gateway_is_the_default(settings):
+    settings.STRIPE_SECRET_KEY = ""
+    assert configured_gateway_name() == "dev"
+    assert isinstance(gateway_for(), DevGateway)
+
+
+def test_with_a_key_new_orders_go_to_stripe_and_old_ones_keep_their_gateway(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    assert configured_gateway_name() == "stripe"
+    assert isinstance(gateway_for(), StripeGateway)
+    assert isinstance(gateway_for(_Order("dev")), DevGateway)
+    assert isinstance(gateway_for(_Order("stripe")), StripeGateway)
+
+
+def test_the_client_needs_a_key(settings):
+    settings.STRIPE_SECRET_KEY = ""
+    with pytest.raises(ImproperlyConfigured):
+        stripe_client.stripe_client()
+
+
+def test_the_api_base_sends_every_request_to_the_double(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:12111/"
+    client = stripe_client.stripe_client()
+    requestor = client._requestor
+    assert requestor.base_addresses["api"] == "http://127.0.0.1:12111"
+    assert requestor.base_addresses["connect"] == "http://127.0.0.1:12111"
+
+
+def test_the_api_base_is_refused_in_production(settings):
+    settings.STRIPE_SECRET_KEY = "sk_live_x"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:12111"
+    settings.PRODUCTION = True
+    with pytest.raises(ImproperlyConfigured):
+        stripe_client.stripe_client()
