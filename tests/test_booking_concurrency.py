@@ -33,7 +33,9 @@ from tests.conftest import make_provider, make_user
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),  # the threads must see committed rows
+    # The threads must see committed rows; the serialized database is restored after each
+    # test, so that later transactional tests (live server) find the migrated data.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"
     ),
