@@ -290,6 +290,8 @@ class StripeTransfer(models.Model):
         _("status"), max_length=20, choices=StripeCallStatus.choices, default="pending"
     )
     transfer_id = models.CharField(_("Stripe transfer"), max_length=255, blank=True)
+    # Tries after a refusal, each under its own key (``<key>:retry<n>``).
+    attempts = models.PositiveSmallIntegerField(_("retries after a refusal"), default=0)
     error = models.TextField(_("error"), blank=True)
     amount_reversed = models.BigIntegerField(_("reversed (cents)"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -105,8 +105,10 @@ def order_paid(*, order_id: int, payment_ref: str = "", now=None, notify: bool =
                 transaction.on_commit(lambda: tasks.order_confirmed_notify(order.pk))
         elif outcome == ConfirmOutcome.LATE_REFUSED:
             gateway = gateway_for(order)
+            # What was charged: every booking's total, the tourist tax included.
+            paid = sum(booking.visitor_total for booking in order.bookings.all())
             reference = gateway.refund(
-                order=order, amount=order.total, idempotency_key=f"order:{order.pk}:late"
+                order=order, amount=paid, idempotency_key=f"order:{order.pk}:late"
             )
             for booking in order.bookings.all():
                 Refund.objects.create(
@@ -135,6 +137,12 @@ def order_abandon(*, order_id: int) -> bool:
 
 def _refund_key(booking: Booking) -> str:
     return f"booking:{booking.pk}:refund:cancel"
+
+
+def fee_recharge_key(booking: Booking) -> str:
+    """The booking's share of the payment fee charged to its commission (when the
+    territory deducts the fee from the commission)."""
+    return f"booking:{booking.pk}:psp_fee"
 
 
 def refund_preview(*, booking: Booking, by_provider: bool = False, now=None) -> int:
@@ -190,6 +198,19 @@ def booking_cancel(
             amount = -sum(
                 entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
             )
+            # The commission given back no longer bears its share of the payment fee
+            # (Stripe keeps its fee on a refund): the operator does, in the same proportion.
+            recharge = LedgerTransaction.objects.filter(
+                idempotency_key=fee_recharge_key(booking)
+            ).first()
+            if recharge is not None:
+                ledger_reverse(
+                    transaction=recharge,
+                    idempotency_key=f"{fee_recharge_key(booking)}:refund:cancel",
+                    fraction=(fraction.numerator, fraction.denominator),
+                    by=by,
+                    occurred_at=now,
+                )
             order = booking.order
             refund = Refund.objects.create(
                 booking=booking,

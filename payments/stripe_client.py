@@ -36,8 +36,14 @@ def stripe_client() -> stripe.StripeClient:
 
 
 def is_transient(error: Exception) -> bool:
-    """A failure worth retrying with the same key: the network, or Stripe's own 5xx/429."""
-    if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError):
+    """A failure worth retrying with the same key: the network, Stripe's own 5xx/429, or
+    an idempotency conflict (the same key still running, or sent before with other
+    parameters): the outcome is unknown, never a refusal that moved nothing."""
+    if isinstance(
+        error, stripe.APIConnectionError | stripe.RateLimitError | stripe.IdempotencyError
+    ):
+        return True
+    if getattr(error, "http_status", None) == 409:
         return True
     status = getattr(error, "http_status", None)
     return isinstance(error, stripe.StripeError) and (status is None or status >= 500)

@@ -22,13 +22,14 @@ amount, then made; a retry reuses the row, so Stripe does it at most once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 
 import stripe
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
-from django.utils import timezone
 
 from commissions.engine import split_largest_remainder
 from commissions.models import Beneficiary
@@ -55,8 +56,14 @@ from payments.stripe_client import is_transient, stripe_client
 
 logger = logging.getLogger(__name__)
 
-# Stripe refuses a Checkout Session that expires in less than 30 minutes.
-SESSION_MIN_LIFETIME = dt.timedelta(minutes=31)
+# Stripe refuses a Checkout Session that expires in less than 30 minutes. A session lives
+# this long after the order's hold ends (closed sooner by :func:`sessions_expire`), so that
+# its parameters, and so its idempotency key, are the same on every try.
+SESSION_AFTER_HOLD = dt.timedelta(minutes=31)
+
+
+# Dispute statuses after which the charge's money is the platform's again.
+DISPUTE_SETTLED = frozenset({"won", "warning_closed", "prevented"})
 
 
 class StripeMismatch(Exception):
@@ -67,10 +74,10 @@ def _absolute(request, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def _session_params(*, order: Order, request, now) -> dict:
+def _session_params(*, order: Order, request) -> dict:
     bookings = list(order.bookings.select_related("offer").order_by("pk"))
     currency = order.currency.lower()
-    expires = max(order.hold_expires_at, now + SESSION_MIN_LIFETIME)
+    expires = order.hold_expires_at + SESSION_AFTER_HOLD
     order_url = reverse("order_detail", args=[order.reference])
     return {
         "mode": "payment",
@@ -99,15 +106,21 @@ def _session_params(*, order: Order, request, now) -> dict:
     }
 
 
-def checkout_session_for(*, order: Order, request=None, now=None) -> StripePayment:
-    """The order's Checkout Session, created once (a second call returns the same one)."""
+def checkout_session_for(*, order: Order, request=None) -> StripePayment:
+    """The order's Checkout Session, created once (a second call returns the same one).
+
+    The key is the order's and its parameters', so a retry after a lost answer gets the
+    same session back; a retry from another address (other return URLs) gets a new one,
+    the lost one never having been shown to anybody.
+    """
     existing = StripePayment.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    now = now or timezone.now()
+    params = _session_params(order=order, request=request)
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     session = stripe_client().v1.checkout.sessions.create(
-        params=_session_params(order=order, request=request, now=now),
-        options={"idempotency_key": f"order:{order.pk}:checkout_session"},
+        params=params,
+        options={"idempotency_key": f"order:{order.pk}:checkout_session:{digest}"},
     )
     return _payment_record(order=order, session=session)
 
@@ -229,7 +242,7 @@ def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = ""
     settings = TerritorySettings.for_site(order.site)
     if settings.stripe_fee_bearer != StripeFeeBearer.COMMISSION:
         return
-    from payments.services import confirmed_key
+    from payments.services import confirmed_key, fee_recharge_key
 
     bookings = [b for b in order.bookings.order_by("pk") if b.visitor_total > 0]
     if not bookings:
@@ -255,7 +268,7 @@ def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = ""
         ledger_post(
             site=order.site,
             kind=TransactionKind.ADJUSTMENT,
-            idempotency_key=f"booking:{booking.pk}:psp_fee",
+            idempotency_key=fee_recharge_key(booking),
             entries=entries,
             currency=order.currency,
             memo=f"{order.reference} {booking.reference} Stripe fee from commission",
@@ -342,6 +355,8 @@ def order_transfers(*, payment_id: int) -> bool:
         )
         if not payment.charge_id or payment.transfers_done:
             return payment.transfers_done
+        if payment.dispute_id and payment.dispute_status not in DISPUTE_SETTLED:
+            return False  # the cardholder may take the money back: nothing leaves meanwhile
         order = payment.order
         if order.status not in (OrderStatus.PAID, OrderStatus.REFUNDED):
             return False
@@ -368,9 +383,11 @@ def order_transfers(*, payment_id: int) -> bool:
                     continue
                 if row is not None:
                     # Refused before, nothing moved: retried for what is owed now, where
-                    # the account is paid now, under a new key.
+                    # the account is paid now, under a new key, frozen until answered.
                     row.amount, row.destination = amount, destinations[account]
-                    row.save(update_fields=["amount", "destination"])
+                    row.attempts += 1
+                    row.status = StripeCallStatus.PENDING
+                    row.save(update_fields=["amount", "destination", "attempts", "status"])
                 else:
                     row = StripeTransfer.objects.create(
                         payment=payment,
@@ -400,12 +417,7 @@ def _retry_key(key: str, attempt: int) -> str:
 
 def _transfer_execute(row: StripeTransfer) -> None:
     payment, order = row.payment, row.payment.order
-    if row.status == StripeCallStatus.FAILED:
-        # Stripe refused the last try and moved nothing: try again under a new key.
-        attempt = row.error.count("\n---\n") + 1
-        key = _retry_key(row.idempotency_key, attempt)
-    else:
-        key = row.idempotency_key
+    key = _retry_key(row.idempotency_key, row.attempts)
     try:
         transfer = stripe_client().v1.transfers.create(
             params={
@@ -426,7 +438,7 @@ def _transfer_execute(row: StripeTransfer) -> None:
         if is_transient(error):
             raise
         logger.warning("Stripe refused transfer %s: %s", row.idempotency_key, error)
-        message = f"{getattr(error, 'code', '') or ''} {error.user_message or error}".strip()
+        message = _refusal(error)
         row.error = f"{row.error}\n---\n{message}" if row.error else message
         row.status = StripeCallStatus.FAILED
         row.save(update_fields=["error", "status"])
@@ -487,21 +499,34 @@ def refund_request(*, order: Order, amount: int, idempotency_key: str) -> Stripe
 
 
 def refund_execute(*, refund_id: int) -> StripeRefund:
-    """Refund the visitor at Stripe, then reverse the transfers in the ledger's proportions."""
+    """Refund the visitor at Stripe, then take back what the transfers overpaid.
+
+    A refusal (a disputed charge, a refund made meanwhile in Stripe's dashboard) marks
+    the refund failed and tells finance; a transient failure raises for huey to retry.
+    """
     refund = StripeRefund.objects.select_related("payment__order").get(pk=refund_id)
     payment = refund.payment
     if refund.status == StripeCallStatus.PENDING:
-        result = stripe_client().v1.refunds.create(
-            params={
-                "payment_intent": payment.payment_intent_id,
-                "amount": refund.amount,
-                "metadata": {
-                    "order_reference": payment.order.reference,
-                    "comptoir_refund": refund.idempotency_key,
+        try:
+            result = stripe_client().v1.refunds.create(
+                params={
+                    "payment_intent": payment.payment_intent_id,
+                    "amount": refund.amount,
+                    "metadata": {
+                        "order_reference": payment.order.reference,
+                        "comptoir_refund": refund.idempotency_key,
+                    },
                 },
-            },
-            options={"idempotency_key": refund.idempotency_key},
-        )
+                options={"idempotency_key": refund.idempotency_key},
+            )
+        except stripe.StripeError as error:
+            if is_transient(error):
+                raise
+            refund.status = StripeCallStatus.FAILED
+            refund.error = _refusal(error)
+            refund.save(update_fields=["status", "error"])
+            refund_failed_notify(refund)
+            return refund
         refund.refund_id = result.id
         refund.status = (
             StripeCallStatus.FAILED if result.status == "failed" else StripeCallStatus.DONE
@@ -511,37 +536,68 @@ def refund_execute(*, refund_id: int) -> StripeRefund:
     return refund
 
 
+def refund_failed_notify(refund: StripeRefund) -> None:
+    """Tell finance the visitor did not get this money back."""
+    from commissions.money import format_cents
+    from payments.notify import finance_notify
+
+    order = refund.payment.order
+    finance_notify(
+        template="refund_failed",
+        context={
+            "order_reference": order.reference,
+            "refund_id": refund.refund_id or refund.idempotency_key,
+            "amount": format_cents(refund.amount, currency=order.currency),
+            "reason": refund.error,
+        },
+    )
+
+
+def _refusal(error: stripe.StripeError) -> str:
+    return f"{getattr(error, 'code', '') or ''} {error.user_message or error}".strip()
+
+
 def reversals_make(*, refund: StripeRefund) -> None:
-    """Take back from each transfer what the ledger reversal ``refund`` paid took from it."""
+    """After a refund, take back from the booking's transfers what they overpaid.
+
+    A transfer overpaid its account by what the ledger now says the account owes the
+    platform (the refund's reversal took it back from what the booking owed). Reading it
+    from the ledger, not from the refund, keeps a transfer made after the refund (for
+    what was owed then) from being reversed twice. Amounts are fixed under the payment's
+    lock, committed, then asked of Stripe.
+    """
+    if refund.status != StripeCallStatus.DONE:
+        return  # the visitor got nothing back: nobody gives anything back either
     reversal_tx = LedgerTransaction.objects.filter(
         idempotency_key=refund.idempotency_key, kind=TransactionKind.REFUND
     ).first()
     if reversal_tx is None:
         return  # a late payment's refund: nothing was confirmed, nothing transferred
-    # A transfer still in flight must land before it can be reversed.
-    if (
-        StripeTransfer.objects.filter(
-            payment=refund.payment, booking__reference=reversal_tx.booking_ref
-        )
-        .exclude(status=StripeCallStatus.DONE)
-        .exists()
-    ):
-        order_transfers(payment_id=refund.payment_id)
-    taken = {entry.account: entry.amount for entry in reversal_tx.entries.all() if entry.amount > 0}
-    for transfer in StripeTransfer.objects.filter(
-        payment=refund.payment,
-        booking__reference=reversal_tx.booking_ref,
-        status=StripeCallStatus.DONE,
-    ).select_related("payment__order__site", "booking"):
-        amount = min(taken.get(transfer.account, 0), transfer.amount - transfer.amount_reversed)
-        if amount <= 0:
-            continue
-        row, _ = StripeReversal.objects.get_or_create(
-            idempotency_key=f"{refund.idempotency_key}:reversal:{transfer.pk}",
-            defaults={"transfer": transfer, "refund": refund, "amount": amount},
-        )
-        if row.status == ReversalStatus.PENDING:
-            _reversal_execute(row)
+    transfers = StripeTransfer.objects.filter(
+        payment=refund.payment, booking__reference=reversal_tx.booking_ref
+    )
+    if transfers.exclude(status__in=(StripeCallStatus.DONE, StripeCallStatus.CANCELLED)).exists():
+        order_transfers(payment_id=refund.payment_id)  # land what is in flight first
+    with transaction.atomic():
+        StripePayment.objects.select_for_update().get(pk=refund.payment_id)
+        for transfer in transfers.filter(status=StripeCallStatus.DONE).select_related("booking"):
+            in_flight = sum(
+                transfer.reversals.filter(status=ReversalStatus.PENDING).values_list(
+                    "amount", flat=True
+                )
+            )
+            overpaid = -owed(booking=transfer.booking, account=transfer.account) - in_flight
+            left = transfer.amount - transfer.amount_reversed - in_flight
+            amount = min(overpaid, left)
+            if amount > 0:
+                StripeReversal.objects.get_or_create(
+                    idempotency_key=f"{refund.idempotency_key}:reversal:{transfer.pk}",
+                    defaults={"transfer": transfer, "refund": refund, "amount": amount},
+                )
+    for row in StripeReversal.objects.filter(
+        refund=refund, status=ReversalStatus.PENDING
+    ).select_related("transfer__payment__order__site", "transfer__booking", "refund"):
+        _reversal_execute(row)
 
 
 def _reversal_execute(row: StripeReversal) -> None:
@@ -561,7 +617,7 @@ def _reversal_execute(row: StripeReversal) -> None:
             raise
         # The connected account cannot give it back: its holder owes it to the platform.
         row.status = ReversalStatus.DEBT
-        row.error = f"{getattr(error, 'code', '') or ''} {error.user_message or error}".strip()
+        row.error = _refusal(error)
         row.save(update_fields=["status", "error"])
         return
     with transaction.atomic():
@@ -569,7 +625,7 @@ def _reversal_execute(row: StripeReversal) -> None:
         row.reversal_id = reversal.id
         row.save(update_fields=["status", "reversal_id"])
         StripeTransfer.objects.filter(pk=transfer.pk).update(
-            amount_reversed=transfer.amount_reversed + row.amount
+            amount_reversed=F("amount_reversed") + row.amount
         )
         ledger_post(
             site=order.site,

@@ -6,11 +6,9 @@ work done and changes nothing. Account, payout and dispute events have their own
 
 from __future__ import annotations
 
-from commissions.money import format_cents
 from payments.models import StripeCallStatus, StripeEvent, StripeRefund
-from payments.notify import finance_notify
 from payments.stripe_client import stripe_client
-from payments.stripe_connect import payment_sync, stripe_metadata
+from payments.stripe_connect import payment_sync, refund_failed_notify, stripe_metadata
 from payments.webhooks import handles
 
 
@@ -28,29 +26,31 @@ def checkout_session_event(event: StripeEvent) -> None:
     event.note = payment_sync(session_id=_object(event)["id"])
 
 
-def _refund_sync(refund) -> StripeRefund | None:
+def _refund_sync(refund) -> tuple[StripeRefund | None, bool]:
+    """The refund row Comptoir asked for, updated from Stripe; and whether it just failed."""
     key = stripe_metadata(refund).get("comptoir_refund", "")
     row = (
         StripeRefund.objects.filter(refund_id=refund.id).first()
         or StripeRefund.objects.filter(idempotency_key=key).first()
     )
     if row is None:
-        return None
+        return None, False
     status = {"succeeded": StripeCallStatus.DONE, "failed": StripeCallStatus.FAILED}.get(
         refund.status
     )
     changed = []
     if not row.refund_id:
         row.refund_id, changed = refund.id, ["refund_id"]
+    failed_now = status == StripeCallStatus.FAILED and row.status != status
     if status and row.status != status:
         row.status = status
         changed.append("status")
-        if status == StripeCallStatus.FAILED:
+        if failed_now:
             row.error = refund.failure_reason or "failed"
             changed.append("error")
     if changed:
         row.save(update_fields=changed)
-    return row
+    return row, failed_now
 
 
 @handles("charge.refunded")
@@ -61,8 +61,11 @@ def charge_refunded(event: StripeEvent) -> None:
     unknown = []
     refunds = client.v1.refunds.list(params={"charge": charge.id, "limit": 100})
     for refund in refunds.auto_paging_iter():
-        if _refund_sync(refund) is None:
+        row, failed_now = _refund_sync(refund)
+        if row is None:
             unknown.append(refund.id)
+        elif failed_now:
+            refund_failed_notify(row)
     if unknown:
         # Made outside Comptoir (Stripe's dashboard): the reconciliation lists them.
         event.note = "refunds not made by Comptoir: " + ", ".join(unknown)
@@ -70,18 +73,10 @@ def charge_refunded(event: StripeEvent) -> None:
 
 @handles("refund.failed")
 def refund_failed(event: StripeEvent) -> None:
-    """A refund the visitor never received: marked failed and shown to finance."""
+    """A refund the visitor never received: marked failed and told to finance, once."""
     refund = stripe_client().v1.refunds.retrieve(_object(event)["id"])
-    row = _refund_sync(refund)
-    if row is not None and row.status == StripeCallStatus.FAILED:
-        finance_notify(
-            template="refund_failed",
-            context={
-                "order_reference": row.payment.order.reference,
-                "refund_id": refund.id,
-                "amount": format_cents(row.amount, currency=row.payment.order.currency),
-                "reason": row.error,
-            },
-        )
-    elif row is None:
+    row, failed_now = _refund_sync(refund)
+    if row is None:
         event.note = f"refund {refund.id} not made by Comptoir"
+    elif failed_now:
+        refund_failed_notify(row)
