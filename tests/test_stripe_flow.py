@@ -500,3 +500,58 @@ def test_a_refused_transfer_is_retried_for_what_is_owed_once_the_account_can_rec
     assert [t["amount"] for t in sent] == [stay.allocations["ot"]]
     assert StripePayment.objects.get(order=order).transfers_done
     assert_balances_match(double, world["site"], [*world["accounts"], ot_acct])
+
+
+def test_a_refund_stripe_refuses_is_failed_reverses_nothing_and_finance_is_told(
+    client, world, visitor, django_capture_on_commit_callbacks, editor
+):
+    from django.contrib.auth.models import Group
+    from django.core import mail
+
+    from payments.models import StripeRefund, StripeReversal
+    from payments.services import booking_cancel
+
+    editor.groups.add(Group.objects.get(name="Finances du territoire"))
+    double = world["double"]
+    order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks)
+    payment = StripePayment.objects.get(order=order)
+    # Someone refunded the whole charge from Stripe's dashboard meanwhile.
+    double.handle("POST", "/v1/refunds", {}, f"payment_intent={payment.payment_intent_id}")
+    double.take_events()
+    mail.outbox.clear()
+    stay = order.bookings.get(offer=world["pitch"])
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking_id=stay.pk, by_provider=True, reason="Fermeture")
+    refund = StripeRefund.objects.get()
+    assert refund.status == "failed" and "already been refunded" in refund.error
+    assert not StripeReversal.objects.exists()
+    assert len(double.all("refund")) == 1
+    (told,) = [m for m in mail.outbox if m.to == [editor.email]]
+    assert order.reference in told.body
+
+
+def test_transfers_wait_while_the_charge_is_disputed(
+    client, world, visitor, django_capture_on_commit_callbacks
+):
+    from payments.stripe_connect import transfers_pending
+
+    double = world["double"]
+    order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks)
+    payment = StripePayment.objects.get(order=order)
+    dispute = double.dispute_create(payment.charge_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(double)
+    # The ferme connects its payout account while the dispute is open: nothing is paid.
+    ferme_acct = connected_account(double)
+    world["ferme"].stripe_account_id, world["ferme"].payouts_enabled = ferme_acct, True
+    world["ferme"].save(update_fields=["stripe_account_id", "payouts_enabled"])
+    with django_capture_on_commit_callbacks(execute=True):
+        transfers_pending()
+    assert _transfer_count(double, ferme_acct) == 0
+    double.dispute_close(dispute["id"], won=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(double)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfers_pending()
+    assert _transfer_count(double, ferme_acct) == 1
+    assert_balances_match(double, world["site"], [*world["accounts"], ferme_acct])
