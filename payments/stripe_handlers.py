@@ -7,8 +7,14 @@ work done and changes nothing. Account, payout and dispute events have their own
 from __future__ import annotations
 
 from payments.models import StripeCallStatus, StripeEvent, StripeRefund
+from payments.notify import finance_notify
 from payments.stripe_client import stripe_client
-from payments.stripe_connect import payment_sync, refund_failed_notify, stripe_metadata
+from payments.stripe_connect import (
+    StripeMismatch,
+    payment_sync,
+    refund_failed_notify,
+    stripe_metadata,
+)
 from payments.webhooks import handles
 
 
@@ -23,7 +29,17 @@ def _object(event: StripeEvent) -> dict:
     "checkout.session.expired",
 )
 def checkout_session_event(event: StripeEvent) -> None:
-    event.note = payment_sync(session_id=_object(event)["id"])
+    session_id = _object(event)["id"]
+    try:
+        event.note = payment_sync(session_id=session_id)
+    except StripeMismatch as mismatch:
+        # Trying again will not help: money Stripe took that Comptoir cannot book.
+        # Finance decides (refund from Stripe's dashboard, or confirm by hand).
+        event.note = str(mismatch)[:255]
+        finance_notify(
+            template="payment_mismatch",
+            context={"session_id": session_id, "event_id": event.id, "problem": str(mismatch)},
+        )
 
 
 def _refund_sync(refund) -> tuple[StripeRefund | None, bool]:

@@ -555,3 +555,29 @@ def test_transfers_wait_while_the_charge_is_disputed(
         transfers_pending()
     assert _transfer_count(double, ferme_acct) == 1
     assert_balances_match(double, world["site"], [*world["accounts"], ferme_acct])
+
+
+def test_a_paid_session_that_does_not_match_its_order_is_told_to_finance_not_confirmed(
+    client, world, visitor, django_capture_on_commit_callbacks, editor
+):
+    from django.contrib.auth.models import Group
+    from django.core import mail
+
+    from payments.models import StripeEvent
+
+    editor.groups.add(Group.objects.get(name="Finances du territoire"))
+    double = world["double"]
+    order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks, pay=False)
+    session = double.get("checkout.session", StripePayment.objects.get(order=order).session_id)
+    session["amount_total"] -= 100  # charged less than the order's total
+    double.pay_checkout(session["id"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(double)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+    assert not double.all("transfer")
+    event = StripeEvent.objects.get(type="checkout.session.completed")
+    assert event.processed_at and not event.error and "charged" in event.note
+    (told,) = [m for m in mail.outbox if m.to == [editor.email]]
+    assert session["id"] in told.body
