@@ -9,15 +9,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail import hooks
@@ -30,65 +27,29 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Site
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from commissions.models import Beneficiary
-from commissions.money import format_cents
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider, TerritorySettings
+from payments.admin_policy import LedgerPermissionPolicy, can_view_ledger, money
+from payments.finance_viewsets import (
+    DisputeViewSet,
+    FailedRefundViewSet,
+    FailedTransferViewSet,
+    ProviderDebtViewSet,
+    ReconciliationDifferenceViewSet,
+)
 from payments.ledger import beneficiary_account, provider_account
 from payments.models import (
     LedgerEntry,
     LedgerTransaction,
-    ReconciliationDifference,
-    ReversalStatus,
-    StripeCallStatus,
     StripeEndpoint,
     StripeEvent,
-    StripePayment,
-    StripeRefund,
-    StripeReversal,
-    StripeTransfer,
     TransactionKind,
 )
-from payments.reconciliation import DIFFERENCE_KINDS
 from payments.selectors import account_balance, balances_by_kind, statement
-from payments.services import LEDGER_PERMISSION
-
-
-def money(cents: int, *, currency: str = "EUR") -> str:
-    return format_cents(cents, currency=currency, language=get_language() or "fr")
-
-
-def can_view_ledger(user) -> bool:
-    return bool(user and user.is_active and user.has_perm(LEDGER_PERMISSION))
-
-
-class LedgerPermissionPolicy(ModelPermissionPolicy):
-    """Viewing needs ``payments.view_ledger``; every other action is refused to all."""
-
-    def user_has_permission(self, user, action):
-        return action in ("view", "view_ledger") and can_view_ledger(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions):
-        if not {"view", "view_ledger"} & set(actions):
-            return get_user_model().objects.none()
-        app_label, codename = LEDGER_PERMISSION.split(".")
-        condition = Q(is_superuser=True) | Q(
-            user_permissions__codename=codename,
-            user_permissions__content_type__app_label=app_label,
-        )
-        condition |= Q(
-            groups__permissions__codename=codename,
-            groups__permissions__content_type__app_label=app_label,
-        )
-        return get_user_model().objects.filter(condition, is_active=True).distinct()
-
 
 # Registered before any view asks for a policy (see wagtail.permissions).
 register_permission_policy(LedgerTransaction, LedgerPermissionPolicy(LedgerTransaction))
@@ -517,7 +478,16 @@ class LedgerGroup(ViewSetGroup):
     menu_label = _("Ledger")
     menu_icon = "list-ul"
     menu_order = 260
-    items = (LedgerTransactionViewSet, BalancesViewSet, StripeEventViewSet)
+    items = (
+        LedgerTransactionViewSet,
+        BalancesViewSet,
+        StripeEventViewSet,
+        ReconciliationDifferenceViewSet,
+        DisputeViewSet,
+        ProviderDebtViewSet,
+        FailedRefundViewSet,
+        FailedTransferViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -531,227 +501,6 @@ def register_payout_account_viewset():
     from payments.account_views import PayoutAccountViewSet
 
     return PayoutAccountViewSet()
-
-
-# --- What finance watches on Stripe: differences, debts, failures, disputes -----------------
-#
-# Read-only lists for ``payments.view_ledger``, each limited to the territory the admin is
-# served for; an id of another territory is a 404.
-
-
-def _request_site(request) -> Site:
-    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-
-
-class FinanceScopedIndexView(IndexView):
-    site_lookup = "site"
-    base_filter: dict = {}
-    base_exclude: dict = {}
-    related: tuple = ()
-
-    def get_base_queryset(self):
-        queryset = (
-            super()
-            .get_base_queryset()
-            .filter(**{self.site_lookup: _request_site(self.request)}, **self.base_filter)
-            .exclude(**self.base_exclude)
-        )
-        return queryset.select_related(*self.related) if self.related else queryset
-
-
-class FinanceScopedInspectView(InspectView):
-    site_lookup = "site"
-    base_filter: dict = {}
-    base_exclude: dict = {}
-
-    def get_object(self, queryset=None):
-        scoped = self.model._default_manager.filter(
-            **{self.site_lookup: _request_site(self.request)}, **self.base_filter
-        ).exclude(**self.base_exclude)
-        return get_object_or_404(scoped, pk=self.pk)
-
-
-def _cents(value, currency: str = "EUR") -> str:
-    return "—" if value is None else money(value, currency=currency)
-
-
-class FinanceListViewSet(ReadOnlyViewSetMixin, ModelViewSet):
-    """A read-only finance list in the Ledger menu, scoped to the request's territory."""
-
-    index_view_class = FinanceScopedIndexView
-    inspect_view_class = FinanceScopedInspectView
-    site_lookup = "site"
-    base_filter: dict = {}
-    base_exclude: dict = {}
-    related: tuple = ()
-    search_fields = None
-    list_per_page = 50
-
-    def _scope(self) -> dict:
-        return {
-            "site_lookup": self.site_lookup,
-            "base_filter": self.base_filter,
-            "base_exclude": self.base_exclude,
-        }
-
-    def get_index_view_kwargs(self, **kwargs):
-        return super().get_index_view_kwargs(**self._scope(), related=self.related, **kwargs)
-
-    def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(**self._scope(), **kwargs)
-
-    def get_permissions_to_register(self):
-        return super().get_permissions_to_register().none()
-
-
-for _model in (
-    ReconciliationDifference,
-    StripeReversal,
-    StripeRefund,
-    StripeTransfer,
-    StripePayment,
-):
-    register_permission_policy(_model, LedgerPermissionPolicy(_model))
-
-
-class ReconciliationDifferenceFilterSet(WagtailFilterSet):
-    day = django_filters.DateFromToRangeFilter(label=_("Day"), widget=DateRangePickerWidget)
-    kind = django_filters.ChoiceFilter(
-        label=_("Kind"), choices=list(DIFFERENCE_KINDS.items()), empty_label=_("All")
-    )
-
-    class Meta:
-        model = ReconciliationDifference
-        fields = ["day", "kind"]
-
-
-class ReconciliationDifferenceViewSet(FinanceListViewSet):
-    """What the daily reconciliation found between the ledger and Stripe."""
-
-    model = ReconciliationDifference
-    name = "reconciliation"
-    icon = "warning"
-    menu_label = _("Reconciliation")
-    filterset_class = ReconciliationDifferenceFilterSet
-    list_display = [
-        "day",
-        Column("kind", label=_("Kind"), accessor=lambda r: DIFFERENCE_KINDS.get(r.kind, r.kind)),
-        "stripe_id",
-        "reference",
-        Column("ledger_amount", label=_("Ledger"), accessor=lambda r: _cents(r.ledger_amount)),
-        Column("stripe_amount", label=_("Stripe"), accessor=lambda r: _cents(r.stripe_amount)),
-        "note",
-    ]
-
-
-def _holder(reversal: StripeReversal) -> str:
-    transfer = reversal.transfer
-    if transfer.account.startswith("provider:"):
-        return transfer.booking.provider.name
-    return transfer.account
-
-
-class ProviderDebtViewSet(FinanceListViewSet):
-    """Reversals a connected account could not cover: its holder owes the platform."""
-
-    model = StripeReversal
-    name = "provider_debts"
-    icon = "warning"
-    menu_label = _("Provider debts")
-    site_lookup = "transfer__payment__order__site"
-    base_filter = {"status": ReversalStatus.DEBT}
-    related = ("transfer__booking__provider", "transfer__payment__order")
-    list_display = [
-        Column("holder", label=_("Provider"), accessor=_holder),
-        Column("booking", label=_("Booking"), accessor="transfer.booking.reference"),
-        Column(
-            "amount",
-            label=_("Amount"),
-            accessor=lambda r: _cents(r.amount, r.transfer.payment.order.currency),
-        ),
-        "error",
-        "created_at",
-    ]
-
-
-class FailedRefundViewSet(FinanceListViewSet):
-    """Refunds Stripe refused or that failed afterwards: the visitor was not refunded."""
-
-    model = StripeRefund
-    name = "failed_refunds"
-    icon = "warning"
-    menu_label = _("Failed refunds")
-    site_lookup = "payment__order__site"
-    base_filter = {"status": StripeCallStatus.FAILED}
-    related = ("payment__order",)
-    list_display = [
-        Column("order", label=_("Order"), accessor="payment.order.reference"),
-        "refund_id",
-        Column(
-            "amount",
-            label=_("Amount"),
-            accessor=lambda r: _cents(r.amount, r.payment.order.currency),
-        ),
-        "error",
-        "created_at",
-    ]
-
-
-class FailedTransferViewSet(FinanceListViewSet):
-    """Transfers Stripe refused: retried every 10 minutes, shown until they go through."""
-
-    model = StripeTransfer
-    name = "failed_transfers"
-    icon = "warning"
-    menu_label = _("Failed transfers")
-    site_lookup = "payment__order__site"
-    base_filter = {"status": StripeCallStatus.FAILED}
-    related = ("booking", "payment__order")
-    list_display = [
-        Column("booking", label=_("Booking"), accessor="booking.reference"),
-        "account",
-        "destination",
-        Column(
-            "amount",
-            label=_("Amount"),
-            accessor=lambda r: _cents(r.amount, r.payment.order.currency),
-        ),
-        "error",
-        "created_at",
-    ]
-
-
-class DisputeViewSet(FinanceListViewSet):
-    """Payments a cardholder disputed, with the dispute's status as Stripe last told it."""
-
-    model = StripePayment
-    name = "disputes"
-    icon = "warning"
-    menu_label = _("Disputes")
-    site_lookup = "order__site"
-    base_exclude = {"dispute_id": ""}
-    related = ("order",)
-    list_display = [
-        Column("order", label=_("Order"), accessor="order.reference"),
-        "dispute_id",
-        "dispute_status",
-        Column(
-            "dispute_amount",
-            label=_("Disputed amount"),
-            accessor=lambda r: _cents(r.dispute_amount, r.order.currency),
-        ),
-        "charge_id",
-    ]
-
-
-LedgerGroup.items = (
-    *LedgerGroup.items,
-    ReconciliationDifferenceViewSet,
-    DisputeViewSet,
-    ProviderDebtViewSet,
-    FailedRefundViewSet,
-    FailedTransferViewSet,
-)
 
 
 @hooks.register("construct_homepage_panels")
