@@ -242,6 +242,9 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env_str("STRIPE_CONNECT_WEBHOOK_SECRET")
 # Where the Stripe client sends its requests (empty: Stripe itself); the local double
 # (`python -m tests.stripe_double`) in development.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Put before every idempotency key sent to Stripe: set it per installation when several
+# databases share one Stripe account (staging restored from production, two territories).
+STRIPE_IDEMPOTENCY_PREFIX = env_str("STRIPE_IDEMPOTENCY_PREFIX")
 
 # The benchmark's floor endpoint exists only when this is set.
 BENCHMARK = env_bool("COMPTOIR_BENCHMARK", default=False)

@@ -32,7 +32,7 @@ from commissions.money import format_cents
 from marketplace.models import Provider
 from payments.models import StripeEvent
 from payments.notify import finance_notify
-from payments.stripe_client import stripe_client
+from payments.stripe_client import stripe_client, stripe_key
 from payments.webhooks import handles
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def provider_account_create(*, provider: Provider) -> Provider:
             "email": provider.email,
             "metadata": {"provider_id": str(provider.pk), "site_id": str(provider.site_id)},
         },
-        options={"idempotency_key": f"provider:{provider.pk}:account"},
+        options=stripe_key(f"provider:{provider.pk}:account"),
     )
     with transaction.atomic():
         locked = Provider.objects.select_for_update().get(pk=provider.pk)

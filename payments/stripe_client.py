@@ -35,6 +35,16 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
 
 
+def stripe_key(key: str) -> dict:
+    """Request options with this deployment's idempotency key for ``key``.
+
+    ``STRIPE_IDEMPOTENCY_PREFIX`` keeps two databases sharing one Stripe account (a
+    staging copy of production, two territories' installations) from replaying each
+    other's answers: their ids, hence their keys, would be the same.
+    """
+    return {"idempotency_key": f"{settings.STRIPE_IDEMPOTENCY_PREFIX}{key}"}
+
+
 def is_transient(error: Exception) -> bool:
     """A failure worth retrying with the same key: the network, Stripe's own 5xx/429, or
     an idempotency conflict (the same key still running, or sent before with other

@@ -52,7 +52,7 @@ from payments.models import (
     StripeTransfer,
     TransactionKind,
 )
-from payments.stripe_client import is_transient, stripe_client
+from payments.stripe_client import is_transient, stripe_client, stripe_key
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def checkout_session_for(*, order: Order, request=None) -> StripePayment:
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     session = stripe_client().v1.checkout.sessions.create(
         params=params,
-        options={"idempotency_key": f"order:{order.pk}:checkout_session:{digest}"},
+        options=stripe_key(f"order:{order.pk}:checkout_session:{digest}"),
     )
     return _payment_record(order=order, session=session)
 
@@ -432,7 +432,7 @@ def _transfer_execute(row: StripeTransfer) -> None:
                     "ledger_account": row.account,
                 },
             },
-            options={"idempotency_key": key},
+            options=stripe_key(key),
         )
     except stripe.StripeError as error:
         if is_transient(error):
@@ -517,7 +517,7 @@ def refund_execute(*, refund_id: int) -> StripeRefund:
                         "comptoir_refund": refund.idempotency_key,
                     },
                 },
-                options={"idempotency_key": refund.idempotency_key},
+                options=stripe_key(refund.idempotency_key),
             )
         except stripe.StripeError as error:
             if is_transient(error):
@@ -610,7 +610,7 @@ def _reversal_execute(row: StripeReversal) -> None:
                 "amount": row.amount,
                 "metadata": {"comptoir_refund": row.refund.idempotency_key},
             },
-            options={"idempotency_key": row.idempotency_key},
+            options=stripe_key(row.idempotency_key),
         )
     except stripe.StripeError as error:
         if is_transient(error):

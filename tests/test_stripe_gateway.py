@@ -47,3 +47,15 @@ def test_the_api_base_is_refused_in_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(ImproperlyConfigured):
         stripe_client.stripe_client()
+
+
+def test_idempotency_keys_carry_the_installations_prefix(settings, stripe_double, db):
+    from payments.stripe_client import stripe_key
+
+    settings.STRIPE_IDEMPOTENCY_PREFIX = "staging:"
+    assert stripe_key("order:1:checkout_session") == {
+        "idempotency_key": "staging:order:1:checkout_session"
+    }
+    client = stripe_client.stripe_client()
+    client.v1.accounts.create(params={"country": "FR"}, options=stripe_key("provider:1:account"))
+    assert "staging:provider:1:account" in {key for _, key in stripe_double.idempotency}
