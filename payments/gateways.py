@@ -58,7 +58,7 @@ class StripeGateway:
         return reverse("stripe_pay", args=[order.reference])
 
     def refund(self, *, order, amount: int, idempotency_key: str) -> str:
-        from payments.stripe_connect import refund_request
+        from payments.stripe_refunds import refund_request
 
         refund_request(order=order, amount=amount, idempotency_key=idempotency_key)
         return f"stripe:{idempotency_key}"

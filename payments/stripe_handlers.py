@@ -9,12 +9,8 @@ from __future__ import annotations
 from payments.models import StripeCallStatus, StripeEvent, StripeRefund
 from payments.notify import finance_notify
 from payments.stripe_client import stripe_client
-from payments.stripe_connect import (
-    StripeMismatch,
-    payment_sync,
-    refund_failed_notify,
-    stripe_metadata,
-)
+from payments.stripe_connect import StripeMismatch, payment_sync, stripe_metadata
+from payments.stripe_refunds import refund_failed_notify
 from payments.webhooks import handles
 
 

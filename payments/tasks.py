@@ -35,7 +35,7 @@ def stripe_order_transfers(payment_id: int) -> bool:
 @db_task(retries=STRIPE_EVENT_RETRIES, retry_delay=STRIPE_EVENT_RETRY_DELAY, retry_backoff=2)
 def stripe_refund_execute(refund_id: int) -> None:
     """Refund the visitor at Stripe and reverse the transfers in proportion."""
-    from payments.stripe_connect import refund_execute
+    from payments.stripe_refunds import refund_execute
 
     refund_execute(refund_id=refund_id)
 

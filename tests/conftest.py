@@ -156,3 +156,33 @@ def stripe_double(settings, monkeypatch):
     settings.STRIPE_CONNECT_WEBHOOK_SECRET = STRIPE_CONNECT_SECRET
     monkeypatch.setattr(stripe_client, "HTTP_CLIENT", DoubleHTTPClient(double))
     return double
+
+
+@pytest.fixture
+def double_server(settings, monkeypatch, live_server):
+    """The double as a real server on a free local port, reached over sockets (no
+    in-process shortcut), delivering its signed webhooks to the live server: what
+    ``make run-stripe`` runs."""
+    from django.urls import reverse
+
+    from payments import stripe_client
+    from tests.stripe_double.server import serve_in_thread
+
+    monkeypatch.setattr(stripe_client, "HTTP_CLIENT", None)
+    server = serve_in_thread(
+        0,
+        webhooks={
+            "platform": (live_server.url + reverse("stripe_webhook"), STRIPE_PLATFORM_SECRET),
+            "connect": (
+                live_server.url + reverse("stripe_connect_webhook"),
+                STRIPE_CONNECT_SECRET,
+            ),
+        },
+    )
+    settings.STRIPE_SECRET_KEY = "sk_test_double"
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_PLATFORM_SECRET
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = STRIPE_CONNECT_SECRET
+    yield server
+    server.shutdown()
+    server.server_close()

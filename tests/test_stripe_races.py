@@ -70,7 +70,8 @@ def test_a_transfer_made_after_the_refund_is_not_reversed_again(
     from payments import stripe_connect
     from payments.models import StripeRefund
     from payments.services import booking_cancel
-    from payments.stripe_connect import refund_execute, transfers_pending
+    from payments.stripe_connect import transfers_pending
+    from payments.stripe_refunds import refund_execute
 
     double = world["double"]
     order = _pay(client, world, visitor, django_capture_on_commit_callbacks)

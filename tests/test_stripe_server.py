@@ -28,29 +28,6 @@ from tests.stripe_helpers import assert_balances_match
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PLATFORM_SECRET = "whsec_server_platform"
-CONNECT_SECRET = "whsec_server_connect"
-
-
-@pytest.fixture
-def double_server(settings, monkeypatch, live_server):
-    """The double on a free local port, delivering its webhooks to the live server."""
-    monkeypatch.setattr(stripe_client, "HTTP_CLIENT", None)  # real sockets, no shortcut
-    server = serve_in_thread(
-        0,
-        webhooks={
-            "platform": (live_server.url + reverse("stripe_webhook"), PLATFORM_SECRET),
-            "connect": (live_server.url + reverse("stripe_connect_webhook"), CONNECT_SECRET),
-        },
-    )
-    settings.STRIPE_SECRET_KEY = "sk_test_double"
-    settings.STRIPE_API_BASE = server.url
-    settings.STRIPE_WEBHOOK_SECRET = PLATFORM_SECRET
-    settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
-    yield server
-    server.shutdown()
-    server.server_close()
-
 
 @pytest.fixture
 def world(double_server, live_server, category, visitor):

@@ -12,43 +12,19 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from commissions.money import format_cents
 from marketplace.models import BookingStatus, Order, OrderStatus
 from payments import stripe_client
 from tests.browser.test_storefront import serious_violations
-from tests.stripe_double.server import serve_in_thread
 from tests.stripe_helpers import assert_balances_match
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 VISITOR = "randonneuse@example.org"
 PASSWORD = "correct-horse-battery"
-PLATFORM_SECRET = "whsec_browser_platform"
-CONNECT_SECRET = "whsec_browser_connect"
 PAID_WITHIN_SECONDS = 10
-
-
-@pytest.fixture
-def double_server(settings, monkeypatch, live_server):
-    """The double on a free local port, delivering its webhooks to the live server."""
-    monkeypatch.setattr(stripe_client, "HTTP_CLIENT", None)  # real sockets, no shortcut
-    server = serve_in_thread(
-        0,
-        webhooks={
-            "platform": (live_server.url + reverse("stripe_webhook"), PLATFORM_SECRET),
-            "connect": (live_server.url + reverse("stripe_connect_webhook"), CONNECT_SECRET),
-        },
-    )
-    settings.STRIPE_SECRET_KEY = "sk_test_double"
-    settings.STRIPE_API_BASE = server.url
-    settings.STRIPE_WEBHOOK_SECRET = PLATFORM_SECRET
-    settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
