@@ -217,6 +217,11 @@ class StripeEvent(models.Model):
     def __str__(self):
         return f"{self.id} {self.type}"
 
+    @property
+    def data_object(self) -> dict:
+        """The Stripe object the event is about, as delivered (handlers re-fetch it)."""
+        return (self.payload.get("data") or {}).get("object") or {}
+
 
 # --- Stripe Connect: what was asked of Stripe, and what it answered -----------------------
 #

@@ -43,7 +43,7 @@ from payments.models import (
     StripeRefund,
     StripeTransfer,
 )
-from payments.stripe_client import stripe_client
+from payments.stripe_client import stripe_client, stripe_id
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +112,6 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _id(value) -> str:
-    return value if isinstance(value, str) else getattr(value, "id", "") or ""
-
-
 def _ledger(condition: Q) -> tuple[int | None, int | None]:
     """(site id, sum on ``platform:clearing``) of the ledger transactions matching
     ``condition``; ``(None, None)`` when there is none."""
@@ -150,7 +146,7 @@ class _Checker:
             "refund_failure": self.refund_failure,
             "adjustment": self.adjustment,
         }.get(txn.type, self.other)
-        method(txn, _id(txn.source))
+        method(txn, stripe_id(txn.source))
 
     def charge(self, txn, source: str) -> None:
         payment = (
@@ -317,8 +313,8 @@ def reconcile_day(*, day: dt.date) -> ReconciliationSummary:
         if not since <= txn.created < until:
             continue
         seen.add(txn.id)
-        if _id(txn.source):
-            seen.add(_id(txn.source))
+        if stripe_id(txn.source):
+            seen.add(stripe_id(txn.source))
         if txn.type in SKIPPED_TYPES:
             summary.skipped += 1
             continue

@@ -175,10 +175,6 @@ def _pay_pending() -> None:
 # --- Connect events -----------------------------------------------------------------------
 
 
-def _object(event: StripeEvent) -> dict:
-    return (event.payload.get("data") or {}).get("object") or {}
-
-
 def _connected_account(event: StripeEvent) -> str:
     return event.account or str(event.payload.get("account") or "")
 
@@ -186,7 +182,7 @@ def _connected_account(event: StripeEvent) -> str:
 @handles("account.updated")
 def account_updated(event: StripeEvent) -> None:
     """A connected account changed at Stripe: re-read it and update its provider."""
-    account_id = _object(event).get("id") or _connected_account(event)
+    account_id = event.data_object.get("id") or _connected_account(event)
     provider = Provider.objects.filter(stripe_account_id=account_id).first()
     if provider is None:
         event.note = f"account {account_id} is no provider's"
@@ -200,7 +196,7 @@ def _payout(event: StripeEvent):
     """The payout of a ``payout.*`` event, re-fetched from its connected account."""
     account_id = _connected_account(event)
     payout = stripe_client().v1.payouts.retrieve(
-        _object(event)["id"], options={"stripe_account": account_id}
+        event.data_object["id"], options={"stripe_account": account_id}
     )
     provider = Provider.objects.filter(stripe_account_id=account_id).first() if account_id else None
     return payout, provider

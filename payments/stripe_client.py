@@ -35,6 +35,16 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
 
 
+def stripe_id(value) -> str:
+    """The id of a Stripe reference, expanded (an object) or not (its id)."""
+    return value if isinstance(value, str) else getattr(value, "id", "") or ""
+
+
+def stripe_metadata(obj) -> dict:
+    """A Stripe object's metadata as a plain dict (StripeObject is not one)."""
+    return obj.metadata.to_dict() if getattr(obj, "metadata", None) else {}
+
+
 def stripe_key(key: str) -> dict:
     """Request options with this deployment's idempotency key for ``key``.
 

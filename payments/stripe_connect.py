@@ -47,7 +47,7 @@ from payments.models import (
     StripeTransfer,
     TransactionKind,
 )
-from payments.stripe_client import is_transient, stripe_client, stripe_key
+from payments.stripe_client import is_transient, stripe_client, stripe_key, stripe_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -135,11 +135,6 @@ def _payment_record(*, order: Order, session) -> StripePayment:
 
 
 # --- Payment ------------------------------------------------------------------------------
-
-
-def stripe_metadata(obj) -> dict:
-    """A Stripe object's metadata as a plain dict (StripeObject is not one)."""
-    return obj.metadata.to_dict() if getattr(obj, "metadata", None) else {}
 
 
 def payment_sync(*, session_id: str) -> str:

@@ -22,7 +22,7 @@ from commissions.money import format_cents
 from payments.ledger import CLEARING_ACCOUNT, ledger_post
 from payments.models import StripeEvent, StripePayment, TransactionKind
 from payments.notify import finance_notify
-from payments.stripe_client import stripe_client
+from payments.stripe_client import stripe_client, stripe_id
 from payments.webhooks import handles
 
 DISPUTES_ACCOUNT = "platform:disputes"
@@ -41,11 +41,6 @@ def dispute_phase(status: str) -> str:
     if not status:
         return ""
     return "closed" if status in CLOSED_STATUSES else "opened"
-
-
-def _id(value) -> str:
-    """The id of a Stripe reference that may or may not be expanded."""
-    return value if isinstance(value, str) else getattr(value, "id", "") or ""
 
 
 def _category(txn) -> str:
@@ -81,7 +76,7 @@ def dispute_sync(*, dispute_id: str) -> str:
     """Bring the order's payment, the ledger and finance in line with the dispute as Stripe
     has it now; returns a note (``dp_... lost``, or why nothing was done)."""
     dispute = stripe_client().v1.disputes.retrieve(dispute_id)
-    charge_id = _id(dispute.charge)
+    charge_id = stripe_id(dispute.charge)
     with transaction.atomic():
         payment = (
             StripePayment.objects.select_for_update()
@@ -138,5 +133,4 @@ def _finance_tell(*, payment: StripePayment, dispute, phase: str) -> None:
     "charge.dispute.funds_reinstated",
 )
 def dispute_event(event: StripeEvent) -> None:
-    dispute = (event.payload.get("data") or {}).get("object") or {}
-    event.note = dispute_sync(dispute_id=dispute["id"])[:255]
+    event.note = dispute_sync(dispute_id=event.data_object["id"])[:255]

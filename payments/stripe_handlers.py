@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from payments.models import StripeCallStatus, StripeEvent, StripeRefund
 from payments.notify import finance_notify
-from payments.stripe_client import stripe_client
-from payments.stripe_connect import StripeMismatch, payment_sync, stripe_metadata
+from payments.stripe_client import stripe_client, stripe_metadata
+from payments.stripe_connect import StripeMismatch, payment_sync
 from payments.stripe_refunds import refund_failed_notify
 from payments.webhooks import handles
-
-
-def _object(event: StripeEvent) -> dict:
-    return (event.payload.get("data") or {}).get("object") or {}
 
 
 @handles(
@@ -25,7 +21,7 @@ def _object(event: StripeEvent) -> dict:
     "checkout.session.expired",
 )
 def checkout_session_event(event: StripeEvent) -> None:
-    session_id = _object(event)["id"]
+    session_id = event.data_object["id"]
     try:
         event.note = payment_sync(session_id=session_id)
     except StripeMismatch as mismatch:
@@ -69,7 +65,7 @@ def _refund_sync(refund) -> tuple[StripeRefund | None, bool]:
 def charge_refunded(event: StripeEvent) -> None:
     """Record Stripe's refund ids and statuses on the refunds we asked for."""
     client = stripe_client()
-    charge = client.v1.charges.retrieve(_object(event)["id"])
+    charge = client.v1.charges.retrieve(event.data_object["id"])
     unknown = []
     refunds = client.v1.refunds.list(params={"charge": charge.id, "limit": 100})
     for refund in refunds.auto_paging_iter():
@@ -86,7 +82,7 @@ def charge_refunded(event: StripeEvent) -> None:
 @handles("refund.failed")
 def refund_failed(event: StripeEvent) -> None:
     """A refund the visitor never received: marked failed and told to finance, once."""
-    refund = stripe_client().v1.refunds.retrieve(_object(event)["id"])
+    refund = stripe_client().v1.refunds.retrieve(event.data_object["id"])
     row, failed_now = _refund_sync(refund)
     if row is None:
         event.note = f"refund {refund.id} not made by Comptoir"
