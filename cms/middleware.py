@@ -10,6 +10,15 @@ Only anonymous visitors without a session are served from here: a signed-in pers
 a visitor with a cart or pending messages, always gets a freshly rendered page. A
 response is stored only when it is a plain 200 HTML page or JSON that sets no cookie
 (a page with a CSRF token sets one, so it is never shared).
+
+A hit answers with the headers of the miss it replays. The cache stores the body with
+every header the response had when it came back through this middleware: those of the
+view (``Access-Control-Allow-Origin`` on the API) and of every middleware placed after
+this one in ``MIDDLEWARE`` (``X-Frame-Options``, and any policy header added later).
+Middleware placed before this one runs on hits and misses alike. ``Vary: Cookie`` is
+set here on both, since whether a page comes from the cache depends on the cookies. A
+header that must match something in the body (a CSP nonce) therefore has to be set by
+a middleware placed after this one, so that the stored body and header agree.
 """
 
 import hashlib
@@ -18,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 from cms.cache import cache_seconds, catalogue_version
@@ -43,7 +53,7 @@ def page_cache_key(request) -> str:
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
     return ":".join(
         [
-            "storefront-page",
+            "storefront-response",
             str(catalogue_version()),
             request.get_host(),
             get_language() or "",
@@ -84,15 +94,15 @@ class AnonymousPageCacheMiddleware:
         key = page_cache_key(request)
         cached = cache.get(key)
         if cached is not None:
-            content, content_type = cached
-            response = HttpResponse(content, content_type=content_type)
+            content, headers = cached
+            response = HttpResponse(content, headers=headers)
             response[HEADER] = "hit"
-            response["Content-Language"] = get_language() or settings.LANGUAGE_CODE
             return response
         response = self.get_response(request)
         if request.method == "GET" and response_is_cacheable(response):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            cache.set(key, (response.content, response["Content-Type"]), cache_seconds())
+            patch_vary_headers(response, ("Cookie",))
+            cache.set(key, (response.content, list(response.items())), cache_seconds())
             response[HEADER] = "miss"
         return response

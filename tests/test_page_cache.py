@@ -55,3 +55,64 @@ def test_the_api_is_cached_too(client, cached):
     response = client.get("/api/offers/")
     assert response[HEADER] == "hit"
     assert response.json()["count"] == 1
+
+
+# A hit answers with the headers of the miss it replays: the response headers that the
+# view and every middleware set (clickjacking, CORS on the API, a security policy added
+# later), and ``Vary: Cookie``, since whether the page comes from the cache depends on
+# the cookies. Only the cache marker and the date-like headers may differ.
+UNCOMPARED_HEADERS = {HEADER.lower(), "date", "expires", "last-modified", "age"}
+
+
+def comparable_headers(response) -> dict[str, str]:
+    return {
+        name.lower(): value
+        for name, value in response.headers.items()
+        if name.lower() not in UNCOMPARED_HEADERS
+    }
+
+
+@pytest.mark.parametrize("path", ["/", "/offres/?q=miel", "/en/offres/", "/api/offers/"])
+def test_a_hit_carries_the_headers_of_the_miss(client, cached, path):
+    miss = client.get(path)
+    hit = client.get(path)
+    assert (miss[HEADER], hit[HEADER]) == ("miss", "hit")
+    assert hit.content == miss.content
+    assert comparable_headers(hit) == comparable_headers(miss)
+    assert hit["X-Frame-Options"] == "DENY"
+    assert "Cookie" in hit["Vary"]
+    if path.startswith("/api/"):
+        assert hit["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_head_hit_is_headed_like_the_miss(client, cached):
+    miss = client.get("/api/offers/")
+    hit = client.head("/api/offers/")
+    assert (miss[HEADER], hit[HEADER]) == ("miss", "hit")
+    assert comparable_headers(hit) == comparable_headers(miss)
+
+
+def policy_middleware(get_response):
+    """Stands for a middleware that adds a header after the cache (a CSP, say)."""
+
+    def middleware(request):
+        response = get_response(request)
+        response["Content-Security-Policy"] = "default-src 'self'"
+        response["X-Other"] = "set inside the cache"
+        return response
+
+    return middleware
+
+
+def test_headers_set_by_middleware_inside_the_cache_are_replayed(client, cached, settings):
+    position = settings.MIDDLEWARE.index("cms.middleware.AnonymousPageCacheMiddleware")
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[: position + 1],
+        "tests.test_page_cache.policy_middleware",
+        *settings.MIDDLEWARE[position + 1 :],
+    ]
+    client.get("/offres/")
+    hit = client.get("/offres/")
+    assert hit[HEADER] == "hit"
+    assert hit["Content-Security-Policy"] == "default-src 'self'"
+    assert hit["X-Other"] == "set inside the cache"
