@@ -54,3 +54,16 @@ def email_settings(url: str) -> dict:
             "EMAIL_USE_TLS": query.get("tls", ["0"])[0] in {"1", "true"},
         }
     raise ImproperlyConfigured(f"EMAIL_URL: unsupported scheme {scheme!r}")
+
+
+def env_int(name: str, default: int = 0, *, minimum: int | None = None) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number

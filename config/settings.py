@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import email_settings, env_bool, env_list, env_str
+from config.env import email_settings, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("COMPTOIR_VAR_DIR", str(BASE_DIR / "var")))
@@ -166,6 +166,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+
+# Rate limits (allauth's) are counted in the default cache, Redis when REDIS_URL is set,
+# so every web process shares them. Behind reverse proxies, the client's address is read
+# in X-Forwarded-For, that many entries from the right; 0 (no proxy) takes the address
+# of the connection and ignores the header, which a client could otherwise forge.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0, minimum=0)
+ACCOUNT_RATE_LIMITS = {
+    # Wrong passwords: 10 a minute from one address (a tourist office's wifi is shared),
+    # and 5 in 5 minutes on one account whatever the address, against guessing spread
+    # over many addresses. A successful login clears its account's count; someone locked
+    # out of their account meanwhile can still sign in by a code sent by e-mail.
+    "login_failed": "10/m/ip,5/5m/key",
+}
 
 # Accounts (allauth): e-mail only, verified, password or a code sent by e-mail.
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -1,0 +1,134 @@
+"""Login rate limits behind the production proxy.
+
+allauth counts failed logins per client IP and per account in the default cache. Behind
+a reverse proxy every request comes from the proxy's address: unless allauth is told how
+many proxies to trust (``ALLAUTH_TRUSTED_PROXY_COUNT``) and reads the client's address in
+``X-Forwarded-For``, one attacker's failures would lock every visitor out.
+"""
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from tests.conftest import make_user
+from tests.test_settings import manage
+
+PASSWORD = "correct-horse-battery"
+PROXY = "10.0.0.1"  # the reverse proxy, REMOTE_ADDR of every request
+ATTACKER = "203.0.113.7"
+VISITOR = "198.51.100.23"
+
+
+def client_behind_proxy(ip: str) -> Client:
+    """A browser at ``ip``, reaching the site through the proxy (which appends its peer)."""
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{ip}")
+
+
+def log_in(client: Client, email: str, password: str):
+    return client.post("/accounts/login/", {"login": email, "password": password})
+
+
+def signed_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+
+@pytest.mark.django_db
+def test_an_attackers_failed_logins_do_not_lock_out_other_visitors(behind_one_proxy):
+    make_user("visiteur@example.org", password=PASSWORD)
+    attacker = client_behind_proxy(ATTACKER)
+    # Ten wrong passwords, spread over ten accounts (so that no account's own limit is hit).
+    for n in range(10):
+        response = log_in(attacker, f"cible{n}@example.org", "wrong-password")
+        assert response.status_code == 200 and not signed_in(attacker)
+    assert "Trop de tentatives" not in response.content.decode()
+
+    # The attacker's client is limited now, even with a right password ...
+    make_user("complice@example.org", password=PASSWORD)
+    response = log_in(attacker, "complice@example.org", PASSWORD)
+    assert not signed_in(attacker)
+    assert "Trop de tentatives de connexion échouées" in response.content.decode()
+
+    # ... while another visitor, through the same proxy, still signs in.
+    visitor = client_behind_proxy(VISITOR)
+    response = log_in(visitor, "visiteur@example.org", PASSWORD)
+    assert response.status_code == 302
+    assert signed_in(visitor)
+
+
+@pytest.mark.django_db
+def test_without_the_proxy_count_one_attacker_locks_everyone_out(settings):
+    """Why the setting matters: every request would count against the proxy's address."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    make_user("visiteur@example.org", password=PASSWORD)
+    attacker = client_behind_proxy(ATTACKER)
+    for n in range(10):
+        log_in(attacker, f"cible{n}@example.org", "wrong-password")
+    visitor = client_behind_proxy(VISITOR)
+    log_in(visitor, "visiteur@example.org", PASSWORD)
+    assert not signed_in(visitor)
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_limited_per_account_whatever_the_address(behind_one_proxy):
+    """Five wrong passwords for one account, from five addresses, stop password guessing on
+    that account for five minutes; the other accounts are not affected."""
+    make_user("visiteur@example.org", password=PASSWORD)
+    make_user("voisine@example.org", password=PASSWORD)
+    for n in range(5):
+        log_in(client_behind_proxy(f"192.0.2.{n + 1}"), "visiteur@example.org", "wrong")
+
+    response = log_in(client_behind_proxy("192.0.2.99"), "visiteur@example.org", PASSWORD)
+    assert "Trop de tentatives de connexion échouées" in response.content.decode()
+
+    neighbour = client_behind_proxy("192.0.2.99")
+    assert log_in(neighbour, "voisine@example.org", PASSWORD).status_code == 302
+    assert signed_in(neighbour)
+
+
+@pytest.mark.django_db
+def test_the_counts_are_kept_in_the_default_cache(behind_one_proxy):
+    """The default cache is the one shared by every process in production (Redis)."""
+    attacker = client_behind_proxy(ATTACKER)
+    log_in(attacker, "cible@example.org", "wrong-password")
+    shared = caches["default"]
+    keys = [key for key in _cache_keys(shared) if "login_failed" in key]
+    assert keys, "allauth wrote no login_failed count in the default cache"
+
+
+def _cache_keys(cache) -> list[str]:
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # locmem
+        return [str(key) for key in cache._cache]
+    client = cache._cache.get_client(write=False)  # django's RedisCache
+    return [key.decode() for key in client.scan_iter(match=cache.make_key("*"))]
+
+
+def test_the_proxy_count_and_the_shared_cache_come_from_the_environment(tmp_path):
+    code = (
+        "from django.conf import settings; "
+        "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT); "
+        "print(settings.CACHES['default']['BACKEND'])"
+    )
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        code,
+        env={"ALLAUTH_TRUSTED_PROXY_COUNT": "1", "REDIS_URL": "redis://127.0.0.1:6379/6"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "django.core.cache.backends.redis.RedisCache"]
+
+    result = manage("shell", "--verbosity=0", "-c", code, env={}, tmp_path=tmp_path)
+    assert result.stdout.split()[0] == "0"  # no proxy unless told: X-Forwarded-For is ignored
+
+
+def test_a_proxy_count_that_is_not_a_number_is_refused(tmp_path):
+    result = manage("check", env={"ALLAUTH_TRUSTED_PROXY_COUNT": "one"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "ALLAUTH_TRUSTED_PROXY_COUNT" in result.stderr
