@@ -332,6 +332,26 @@ def test_demo_has_a_live_base_rule_and_a_council(seeded):
 
 
 @pytest.mark.django_db
+def test_demo_gives_no_group_rights_over_the_whole_site(seeded):
+    """Only the territory's editors hold rights on its home page and the root collection;
+    Wagtail's default "Editors" and "Moderators" are not recreated."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Site
+
+    from cms.services import EDITORS_GROUP
+
+    assert not Group.objects.filter(name__in=("Editors", "Moderators")).exists()
+    assert not GroupPagePermission.objects.filter(page__depth=1).exists()
+    home = Site.objects.get(is_default_site=True).root_page
+    holders = GroupPagePermission.objects.filter(page__path__startswith=home.path, page__depth=2)
+    assert set(holders.values_list("group__name", flat=True)) == {EDITORS_GROUP}
+    on_root_collection = GroupCollectionPermission.objects.filter(
+        collection=Collection.get_first_root_node()
+    )
+    assert set(on_root_collection.values_list("group__name", flat=True)) == {EDITORS_GROUP}
+
+
+@pytest.mark.django_db
 def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     from django.db.models import Sum
     from wagtail.models import Site
