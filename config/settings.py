@@ -222,8 +222,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-# Uploaded images: checked for type and size by Wagtail's image form.
-WAGTAILIMAGES_MAX_UPLOAD_SIZE = 8 * 1024 * 1024
+# Uploads: Wagtail's image and document forms (single, multiple and chooser uploads)
+# refuse a file over these sizes, in bytes, with a message in the user's language.
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("WAGTAILIMAGES_MAX_UPLOAD_SIZE", 8 * 1024 * 1024, minimum=1)
+WAGTAILDOCS_MAX_UPLOAD_SIZE = env_int("WAGTAILDOCS_MAX_UPLOAD_SIZE", 10 * 1024 * 1024, minimum=1)
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
