@@ -175,8 +175,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0, minimum=
 ACCOUNT_RATE_LIMITS = {
     # Wrong passwords: 10 a minute from one address (a tourist office's wifi is shared),
     # and 5 in 5 minutes on one account whatever the address, against guessing spread
-    # over many addresses. A successful login clears its account's count; someone locked
-    # out of their account meanwhile can still sign in by a code sent by e-mail.
+    # over many addresses. A right password does not count; a password reset clears the
+    # account's count, and someone locked out meanwhile can sign in by a code by e-mail.
     "login_failed": "10/m/ip,5/5m/key",
 }
 

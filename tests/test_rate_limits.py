@@ -6,9 +6,13 @@ many proxies to trust (``ALLAUTH_TRUSTED_PROXY_COUNT``) and reads the client's a
 ``X-Forwarded-For``, one attacker's failures would lock every visitor out.
 """
 
+import re
+
 import pytest
+from django.core import mail
 from django.core.cache import caches
 from django.test import Client
+from django.urls import reverse
 
 from tests.conftest import make_user
 from tests.test_settings import manage
@@ -88,6 +92,13 @@ def test_failed_logins_are_limited_per_account_whatever_the_address(behind_one_p
     neighbour = client_behind_proxy("192.0.2.99")
     assert log_in(neighbour, "voisine@example.org", PASSWORD).status_code == 302
     assert signed_in(neighbour)
+
+    # The account's owner is not shut out: a code sent by e-mail still signs them in.
+    owner = client_behind_proxy("192.0.2.100")
+    owner.post(reverse("account_request_login_code"), {"email": "visiteur@example.org"})
+    code = re.search(r"^\s*([A-Z0-9-]{4,})\s*$", mail.outbox[-1].body, re.MULTILINE).group(1)
+    assert owner.post(reverse("account_confirm_login_code"), {"code": code}).status_code == 302
+    assert signed_in(owner)
 
 
 @pytest.mark.django_db
