@@ -43,8 +43,10 @@ def person(live_server):
     return make_user("voyageuse@example.org", password=PASSWORD)
 
 
-def log_in(page):
+def log_in(page, found=None):
     page.goto("/accounts/login/")
+    if found is not None:
+        look(page, "login", found)
     page.locator("main form input[name=login]").fill("voyageuse@example.org")
     page.locator("main form input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
@@ -52,7 +54,7 @@ def log_in(page):
 
 def test_setting_up_an_authenticator_app_then_logging_in_with_a_second_factor(page, person):
     found = {}
-    log_in(page)
+    log_in(page, found)
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
 
     page.get_by_role("link", name="Double authentification").click()
@@ -60,6 +62,7 @@ def test_setting_up_an_authenticator_app_then_logging_in_with_a_second_factor(pa
     look(page, "mfa-index", found)
     page.goto("/accounts/2fa/totp/activate/")
     page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
+    look(page, "reauthenticate", found)
     page.locator("main form input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/$"))
