@@ -258,6 +258,17 @@ def test_staff_who_move_money_are_sent_to_set_up_an_authenticator_app(client, wh
 
 
 @pytest.mark.django_db
+def test_in_english_too(client, superuser):
+    client.force_login(superuser)
+    with required:
+        response = client.get("/en/panier/")
+        assert response.status_code == 302 and response.url == "/en/accounts/2fa/totp/activate/"
+        page = client.get("/en/accounts/2fa/")
+        assert page.status_code == 200 and "Two-Factor Authentication" in page.content.decode()
+        assert "Your role requires two-factor authentication" in page.content.decode()
+
+
+@pytest.mark.django_db
 def test_with_an_authenticator_staff_reach_the_admin(client, superuser):
     with_totp(superuser)
     client.force_login(superuser)
