@@ -9,6 +9,7 @@ Responses are private (``no-store``): never shared by a cache.
 
 import json
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -170,9 +171,14 @@ def my_data_export_view(request):
 
 
 @login_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def account_delete_view(request):
-    """A deliberate confirmation, then the erasure (see :mod:`marketplace.accounts`)."""
+    """A deliberate confirmation, then the erasure (see :mod:`marketplace.accounts`).
+
+    Only after a recent re-authentication (allauth's: password, code or second factor):
+    a session left open somewhere cannot delete the account.
+    """
     refusal = account_erase_refusal(user=request.user)
     form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and not refusal and form.is_valid():

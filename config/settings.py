@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.mfa.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -190,10 +192,22 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_ADAPTER = "cms.mfa.AccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery
+# codes, or a security key (WebAuthn). Offered to everyone; required (cms/mfa.py) for
+# superusers, finance and council when COMPTOIR_MFA_REQUIRED is on (by default in
+# production only: the demo's accounts log in with their password).
+COMPTOIR_MFA_REQUIRED = env_bool("COMPTOIR_MFA_REQUIRED", default=PRODUCTION)
+MFA_ADAPTER = "cms.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env_str("SITE_NAME", "Comptoir")
+# Browsers allow WebAuthn on http://localhost only; elsewhere it needs HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # Languages: French first, English second.
 LANGUAGE_CODE = "fr"

@@ -73,6 +73,13 @@ def make_user(
     return user
 
 
+def reauthenticate(client, password: str = "correct-horse-battery"):
+    """Re-enter the password on allauth's page, as a sensitive page (deletion) asks."""
+    response = client.post("/accounts/reauthenticate/", {"password": password})
+    assert response.status_code == 302, response
+    return response
+
+
 @pytest.fixture
 def editor(territory):
     from cms.services import EDITORS_GROUP

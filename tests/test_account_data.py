@@ -23,7 +23,7 @@ from payments.models import LedgerEntry, LedgerTransaction
 from payments.selectors import balances
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
-from tests.conftest import make_provider, make_user
+from tests.conftest import make_provider, make_user, reauthenticate
 
 DAY = dt.timedelta(days=1)
 User = get_user_model()
@@ -106,6 +106,7 @@ def test_export_is_a_json_download_of_their_data_only(client, club, visitor):
 
 def test_delete_page_in_french_and_english(client, visitor, territory):
     client.force_login(visitor)
+    reauthenticate(client)  # deleting asks for it (allauth)
     french = client.get(reverse("account_delete"))
     assert french.status_code == 200
     html = french.content.decode()
@@ -124,6 +125,7 @@ def test_delete_page_in_french_and_english(client, visitor, territory):
 )
 def test_deletion_must_be_deliberate(client, visitor, territory, data):
     client.force_login(visitor)
+    reauthenticate(client)  # deleting asks for it (allauth)
     response = client.post(reverse("account_delete"), data)
     assert response.status_code == 400
     assert response.context["form"].errors
@@ -142,6 +144,7 @@ def test_deletion_erases_personal_data_and_keeps_amounts_and_the_ledger(client, 
         start=timezone.localdate() - 3 * DAY, starts_at=timezone.now() - 3 * DAY
     )
     client.force_login(visitor)
+    reauthenticate(client)  # deleting asks for it (allauth)
     cancel(client, Booking.objects.get(offer=dropped), reason="Mon enfant est malade")
     cart = Cart.objects.get(site=club.site, user=visitor)  # emptied by checkout, still there
     other = make_user("voisine@example.org")
@@ -180,6 +183,7 @@ def test_deletion_erases_personal_data_and_keeps_amounts_and_the_ledger(client, 
 def test_deletion_is_refused_while_something_is_still_to_come(client, club, visitor):
     book(visitor, activity_in(club, ahead=10 * DAY, policy="moderate"))
     client.force_login(visitor)
+    reauthenticate(client)  # deleting asks for it (allauth)
     page = client.get(reverse("account_delete"))
     assert "encore à venir" in page.content.decode()
     response = client.post(reverse("account_delete"), {"email": visitor.email, "confirm": "on"})

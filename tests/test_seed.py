@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone, translation
 
 PAST_ORDERS = 80
@@ -423,3 +424,19 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     camping = Provider.objects.get(slug="camping-des-berges-de-l-arviere")
     camping_statement = statement(account=f"provider:{camping.pk}", site=site)
     assert camping_statement.lines and camping_statement.closing < 0
+
+
+@pytest.mark.django_db
+def test_the_demo_offers_mfa_without_forcing_it(seeded, client):
+    """The README's passwords log the demo's staff in (COMPTOIR_MFA_REQUIRED is off outside
+    production): no second factor asked, nothing to set up before the admin."""
+    for email, password in [
+        ("admin@comptoir.localhost", "comptoir-admin"),
+        ("finances@comptoir.localhost", "comptoir-finances"),
+        ("conseil@comptoir.localhost", "comptoir-conseil"),
+    ]:
+        response = client.post("/accounts/login/", {"login": email, "password": password})
+        assert response.status_code == 302 and "/accounts/" not in response.url, email
+        assert client.get("/admin/").status_code == 200, email
+        assert client.get(reverse("mfa_index")).status_code == 200, email
+        client.post(reverse("account_logout"))

@@ -50,6 +50,12 @@ def test_my_pages_are_accessible_and_cancelling_shows_the_refund(page, booked):
     page.locator("main form input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+    # Deleting the account asks for the password again first (allauth's reauthentication).
+    page.goto("/compte/supprimer/")
+    page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
+    page.locator("main form input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/compte/supprimer/$"))
 
     paths = [
         "/mes-reservations/",

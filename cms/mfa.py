@@ -1,0 +1,150 @@
+"""Two-factor authentication (allauth's ``allauth.mfa``): offered to everyone, required
+for the people who move money or approve the rules.
+
+Who must have it (:func:`user_requires_mfa`): superusers, and the members of the
+territory's finance and council groups, wherever ``COMPTOIR_MFA_REQUIRED`` is on (by
+default in production only, so the demo's accounts keep logging in with a password).
+
+- :class:`MFARequiredMiddleware`: such a person without an authenticator is sent to set
+  up an authenticator app before anything else (the admin included); only the
+  two-factor pages, reauthentication, logout and the language switch stay open.
+- :class:`RequiredMFALoginStage`: a login by a code sent by e-mail is refused to such a
+  person without an authenticator. Otherwise access to the mailbox alone would give
+  them an account that moves money (and let them enrol their own authenticator). With
+  an authenticator, allauth's own stage asks for the second factor after the code, as
+  after a password.
+- :class:`MFAAdapter`: such a person cannot remove their last authenticator.
+"""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.stages import LoginStage
+from allauth.core.internal.httpkit import headed_redirect_response
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import Group
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+from cms.services import COUNCIL_GROUP, FINANCE_GROUP
+
+# The authenticators that are a second factor (recovery codes only back them up).
+SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+MFA_REQUIRED_GROUPS = (FINANCE_GROUP, COUNCIL_GROUP)
+
+# Authentication steps that prove only access to the mailbox.
+MAILBOX_METHODS = frozenset({"code", "password_reset"})
+
+# Where a person who must set up two-factor authentication may still go.
+OPEN_URL_NAMES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_add_webauthn",
+        "mfa_list_webauthn",
+        "mfa_reauthenticate",
+        "mfa_reauthenticate_webauthn",
+        "mfa_authenticate",
+        "account_logout",
+        "account_reauthenticate",
+        "account_request_reauthentication_code",
+        "account_confirm_reauthentication_code",
+        "set_language",
+    }
+)
+
+
+def user_requires_mfa(user) -> bool:
+    """Whether ``user`` must use two-factor authentication here (see the module doc)."""
+    if not settings.COMPTOIR_MFA_REQUIRED or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Group.objects.filter(user=user, name__in=MFA_REQUIRED_GROUPS).exists()
+
+
+def user_lacks_required_mfa(user) -> bool:
+    """Whether ``user`` must use two-factor authentication and has no second factor yet."""
+    return user_requires_mfa(user) and not is_mfa_enabled(user, SECOND_FACTORS)
+
+
+class MFARequiredMiddleware:
+    """Sends a person who must use two-factor authentication, and has none, to set it up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.COMPTOIR_MFA_REQUIRED and request.user.is_authenticated:
+            if not self._is_open(request.path_info) and user_lacks_required_mfa(request.user):
+                messages.warning(
+                    request,
+                    _(
+                        "Your role requires two-factor authentication: set up an "
+                        "authenticator app to continue."
+                    ),
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_open(path: str) -> bool:
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+        return match.url_name in OPEN_URL_NAMES
+
+
+class RequiredMFALoginStage(LoginStage):
+    """Refuses a login by e-mailed code to a person who must have MFA and has none."""
+
+    key = "comptoir_required_mfa"
+
+    def handle(self):
+        user = self.login.user
+        records = get_authentication_records(self.request, user)
+        # The step that led to this login (allauth records each before logging in).
+        mailbox_only = bool(records) and records[-1].get("method") in MAILBOX_METHODS
+        if mailbox_only and user is not None and user_lacks_required_mfa(user):
+            messages.error(
+                self.request,
+                _(
+                    "Your account requires two-factor authentication: sign in with your "
+                    "password, then set up an authenticator app."
+                ),
+            )
+            return headed_redirect_response("account_login"), False
+        return None, True
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's adapter, with :class:`RequiredMFALoginStage` right after the login code."""
+
+    def get_login_stages(self) -> list[str]:
+        stages = super().get_login_stages()
+        stage = f"{RequiredMFALoginStage.__module__}.{RequiredMFALoginStage.__name__}"
+        at = stages.index("allauth.account.stages.LoginByCodeStage") + 1
+        return [*stages[:at], stage, *stages[at:]]
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's MFA adapter: a person who must use MFA keeps at least one second factor."""
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type not in SECOND_FACTORS or not user_requires_mfa(authenticator.user):
+            return True
+        return (
+            Authenticator.objects.filter(user_id=authenticator.user_id, type__in=SECOND_FACTORS)
+            .exclude(pk=authenticator.pk)
+            .exists()
+        )
