@@ -297,6 +297,8 @@ def test_deletion_withdraws_the_application_from_the_queue_and_the_search_index(
     assert "Gîte des Saules" in found
 
     client.force_login(applicant)
+    page = client.get(reverse("account_delete")).content.decode()
+    assert "candidatures pour devenir prestataire" in page
     response = client.post(reverse("account_delete"), {"email": applicant.email, "confirm": "on"})
     assert response.status_code == 302
 
