@@ -228,6 +228,26 @@ def test_the_nightly_task_runs_every_purge(territory, settings):
     assert Order.objects.count() == 0
 
 
+def test_finance_sees_when_an_events_personal_data_was_removed(client, territory):
+    from django.urls import reverse
+
+    from cms.services import FINANCE_GROUP
+    from payments.personal_data import stripe_events_scrub
+
+    StripeEvent.objects.create(
+        id="evt_old",
+        type="charge.refunded",
+        endpoint="platform",
+        payload={"id": "evt_old", "data": {"object": {"id": "ch_1", "receipt_email": "a@b.fr"}}},
+    )
+    stripe_events_scrub(StripeEvent.objects.all())
+    client.force_login(make_user("finances@example.org", groups=(FINANCE_GROUP,)))
+    page = client.get(reverse("stripe_events:inspect", args=["evt_old"]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Données personnelles effacées" in html and "a@b.fr" not in html
+
+
 @pytest.mark.parametrize("value", ["0", "-3", "deux", "1.5"])
 def test_a_retention_duration_must_be_a_whole_number_of_days(monkeypatch, value):
     from config.settings import _retention_days
