@@ -148,12 +148,13 @@ def account_data_export(*, user) -> dict:
     """Everything the marketplace keeps about ``user``, as JSON-ready data.
 
     Their account and groups, e-mail addresses, second factors (that they exist, never
-    their secrets), their admin profile, provider applications (every field they filled
-    in, and the territory's decision), provider memberships, carts, orders with their
-    bookings (price lines, service fee, total, who got the commission) and refunds,
-    consents, what other apps registered (:mod:`marketplace.personal_data`: the payment
-    provider's records) and a count of the admin records that name them. Amounts are
-    integer cents in the order's currency. Nobody else's data.
+    their secrets), logged-in sessions (when allauth keeps them), their admin profile,
+    provider applications (every field they filled in, and the territory's decision),
+    provider memberships, carts, orders with their bookings (price lines, service fee,
+    total, who got the commission) and refunds, consents, what other apps registered
+    (:mod:`marketplace.personal_data`: the payment provider's records) and a count of
+    the admin records that name them. Amounts are integer cents in the order's
+    currency. Nobody else's data.
     """
     from allauth.account.models import EmailAddress
 
@@ -196,6 +197,7 @@ def account_data_export(*, user) -> dict:
             for address in EmailAddress.objects.filter(user=user).order_by("pk")
         ],
         "mfa_authenticators": _authenticators(user),
+        "sessions": _sessions(user),
         "admin_profile": _admin_profile(user),
         "provider_applications": [
             _application_data(provider)
@@ -259,6 +261,22 @@ def _authenticators(user) -> list[dict]:
             "last_used_at": _iso(authenticator.last_used_at),
         }
         for authenticator in rows.order_by("pk")
+    ]
+
+
+def _sessions(user) -> list[dict]:
+    """Where and when the person is logged in, when allauth's user sessions are kept."""
+    rows = relation_queryset("usersessions.UserSession.user", user=user)
+    if rows is None:
+        return []
+    return [
+        {
+            "ip": session.ip,
+            "user_agent": session.user_agent,
+            "created_at": _iso(session.created_at),
+            "last_seen_at": _iso(session.last_seen_at),
+        }
+        for session in rows.order_by("pk")
     ]
 
 

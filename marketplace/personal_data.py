@@ -32,6 +32,7 @@ USER_RELATIONS: dict[str, str] = {
     "marketplace.Provider.members": "provider_memberships",
     "wagtailusers.UserProfile.user": "admin_profile",
     "mfa.Authenticator.user": "mfa_authenticators",
+    "usersessions.UserSession.user": "sessions",
     # Traces of work in the admin, kept for the history (the erasure of a team member
     # keeps them, pointing to an emptied account): counted under "records".
     "marketplace.Provider.reviewed_by": RECORDS,
@@ -65,6 +66,7 @@ OWN_ROWS = (
     "wagtailadmin.EditingSession.user",
     "wagtailadmin.FormState.user",
     "mfa.Authenticator.user",
+    "usersessions.UserSession.user",
 )
 
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
@@ -269,6 +270,21 @@ def test_the_export_of_someone_with_nothing_is_small_and_complete(visitor):
     assert data["orders"] == [] and data["provider_applications"] == []
     assert data["received_from_stripe"] == [] and data["consents"] == []
     assert data["records"] == [] and data["admin_profile"] is None
+    assert data["sessions"] == [] and data["mfa_authenticators"] == []
+
+
+@pytest.mark.skipif(not apps.is_installed("allauth.mfa"), reason="allauth.mfa not installed")
+def test_second_factors_are_exported_without_their_secrets_and_go_with_the_account(editor):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(
+        user=editor, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    data = account_data_export(user=editor)
+    assert [a["type"] for a in data["mfa_authenticators"]] == ["totp"]
+    assert "JBSWY3DPEHPK3PXP" not in json.dumps(data, default=str)
+    assert account_erase(user=editor) is False  # a team member: emptied, row kept
+    assert not Authenticator.objects.filter(user=editor).exists()
 
 
 # --- Erasure -------------------------------------------------------------------------------
