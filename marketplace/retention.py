@@ -51,11 +51,10 @@ def unverified_accounts_purge(*, now: dt.datetime | None = None) -> int:
         .exclude(Exists(ProviderMembership.objects.filter(user=OuterRef("pk"))))
         .exclude(Exists(Provider.objects.filter(applied_by=OuterRef("pk"))))
     )
-    count = 0
-    for user in stale.iterator():
-        user.delete()
-        count += 1
-    return count
+    users = list(stale.distinct())
+    for user in users:
+        user.delete()  # with their e-mail addresses and cart (CASCADE)
+    return len(users)
 
 
 def anonymous_carts_purge(*, now: dt.datetime | None = None) -> int:
