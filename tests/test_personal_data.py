@@ -312,11 +312,8 @@ def test_deletion_withdraws_the_application_from_the_queue_and_the_search_index(
     found = client.get(reverse("providers:index"), {"q": "Saules"}).content.decode()
     assert "Gîte des Saules" in found
 
-    client.force_login(applicant)
-    page = client.get(reverse("account_delete")).content.decode()
-    assert "candidatures pour devenir prestataire" in page
-    response = client.post(reverse("account_delete"), {"email": applicant.email, "confirm": "on"})
-    assert response.status_code == 302
+    # The service behind /compte/supprimer/ (the page itself: tests/test_account_data.py).
+    assert account_erase(user=applicant) is True
 
     assert not Provider.objects.filter(pk__in=[waiting.pk, turned_down.pk]).exists()
     assert not IndexEntry.objects.filter(
