@@ -1,4 +1,4 @@
-"""Periodic storefront work run by the huey consumer (no cron needed)."""
+"""Periodic work run by the huey consumer (no cron needed): publishing, data retention."""
 
 from django.core.management import call_command
 from huey import crontab
@@ -9,3 +9,25 @@ from huey.contrib.djhuey import db_periodic_task
 def publish_scheduled_content():
     """Publish pages and snippets (commission rules too) whose go-live time has come."""
     call_command("publish_scheduled")
+
+
+@db_periodic_task(crontab(hour=3, minute=40))
+def personal_data_purge() -> dict[str, int]:
+    """Nightly: delete or scrub the personal data whose retention period is over.
+
+    Unverified accounts, old anonymous carts, expired sessions, and the personal data
+    of old Stripe webhook payloads (the durations: README, "Personal data").
+    """
+    from marketplace.retention import (
+        anonymous_carts_purge,
+        sessions_purge,
+        unverified_accounts_purge,
+    )
+    from payments.personal_data import stripe_event_payloads_expire
+
+    return {
+        "unverified_accounts": unverified_accounts_purge(),
+        "anonymous_carts": anonymous_carts_purge(),
+        "sessions": sessions_purge(),
+        "stripe_event_payloads": stripe_event_payloads_expire(),
+    }

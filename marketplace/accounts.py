@@ -16,6 +16,10 @@ Reads (:func:`bookings_sections`, :func:`booking_cancel_refusal`,
 - Personal data go: the orders' e-mail is blanked and the orders marked ``anonymised``
   and detached from the account, reasons the visitor typed when cancelling are
   blanked (bookings and refunds), carts and allauth e-mail addresses are deleted.
+  Provider applications that never became a provider are deleted
+  (:func:`provider_applications_withdraw`). Apps registered in
+  :mod:`marketplace.personal_data` erase what they keep about the orders (``payments``
+  scrubs the names, e-mails, addresses and phones Stripe sent in its webhooks).
 - Amounts, orders, bookings, refunds and the ledger stay (the territory's accounts
   need them; they hold no personal data). Ledger rows are never changed; only their
   ``created_by`` link becomes empty when the account row goes (``SET_NULL``, which the
@@ -31,9 +35,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,9 +51,18 @@ from marketplace.models import (
     Cart,
     Order,
     OrderStatus,
+    Provider,
     ProviderMembership,
+    ProviderStatus,
     Refund,
 )
+from marketplace.personal_data import (
+    own_rows_delete,
+    personal_data_sources,
+    records_of,
+    relation_queryset,
+)
+from marketplace.services import PROVIDER_APPLICATION_FIELDS
 
 # --- Mes réservations --------------------------------------------------------------------
 
@@ -132,9 +147,14 @@ def _iso(value) -> str | None:
 def account_data_export(*, user) -> dict:
     """Everything the marketplace keeps about ``user``, as JSON-ready data.
 
-    Their account, e-mail addresses, provider memberships, carts, orders with their
-    bookings (price lines, service fee, total, who got the commission) and refunds.
-    Amounts are integer cents in the order's currency. Nobody else's data.
+    Their account and groups, e-mail addresses, second factors (that they exist, never
+    their secrets), logged-in sessions (when allauth keeps them), their admin profile,
+    provider applications (every field they filled in, and the territory's decision),
+    provider memberships, carts, orders with their bookings (price lines, service fee,
+    total, who got the commission) and refunds, consents, what other apps registered
+    (:mod:`marketplace.personal_data`: the payment provider's records) and a count of
+    the admin records that name them. Amounts are integer cents in the order's
+    currency. Nobody else's data.
     """
     from allauth.account.models import EmailAddress
 
@@ -158,8 +178,8 @@ def account_data_export(*, user) -> dict:
     for booking in bookings:
         by_order.setdefault(booking.order_id, []).append(booking)
     carts = Cart.objects.filter(user=user).select_related("site").prefetch_related("lines__offer")
-    return {
-        "format": "comptoir-personal-data/1",
+    data = {
+        "format": "comptoir-personal-data/2",
         "exported_at": timezone.now().isoformat(),
         "amounts": "integer cents, in the order's currency",
         "account": {
@@ -169,20 +189,36 @@ def account_data_export(*, user) -> dict:
             "last_name": user.last_name,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
+            "is_active": user.is_active,
+            "groups": sorted(user.groups.values_list("name", flat=True)),
         },
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}
             for address in EmailAddress.objects.filter(user=user).order_by("pk")
         ],
+        "mfa_authenticators": _authenticators(user),
+        "sessions": _sessions(user),
+        "admin_profile": _admin_profile(user),
+        "provider_applications": [
+            _application_data(provider)
+            for provider in Provider.objects.filter(applied_by=user)
+            .select_related("site", "category")
+            .order_by("applied_at", "pk")
+        ],
         "provider_memberships": [
-            {"provider": membership.provider.name, "role": membership.role}
-            for membership in ProviderMembership.objects.filter(user=user).select_related(
-                "provider"
-            )
+            {
+                "provider": membership.provider.name,
+                "role": membership.role,
+                "since": _iso(membership.created_at),
+            }
+            for membership in ProviderMembership.objects.filter(user=user)
+            .select_related("provider")
+            .order_by("pk")
         ],
         "carts": [
             {
                 "territory": cart.site.site_name,
+                "updated_at": _iso(cart.updated_at),
                 "lines": [
                     {
                         "offer": line.offer.title,
@@ -201,7 +237,81 @@ def account_data_export(*, user) -> dict:
             _order_data(order, by_order.get(order.pk, []), names=names.get(order.site_id, {}))
             for order in orders
         ],
+        # Comptoir asks for no consent of its own (no newsletter, no tracking cookie);
+        # those given on a payment provider's page are added by its source.
+        "consents": [],
+        "records": records_of(user=user),
     }
+    order_ids = [order.pk for order in orders]
+    for source in personal_data_sources():
+        for section, rows in source.export(user=user, order_ids=order_ids).items():
+            data.setdefault(section, []).extend(rows)
+    return data
+
+
+def _authenticators(user) -> list[dict]:
+    """The second factors the person set up: their kind and dates, never their secrets."""
+    rows = relation_queryset("mfa.Authenticator.user", user=user)
+    if rows is None:
+        return []
+    return [
+        {
+            "type": authenticator.type,
+            "created_at": _iso(authenticator.created_at),
+            "last_used_at": _iso(authenticator.last_used_at),
+        }
+        for authenticator in rows.order_by("pk")
+    ]
+
+
+def _sessions(user) -> list[dict]:
+    """Where and when the person is logged in, when allauth's user sessions are kept."""
+    rows = relation_queryset("usersessions.UserSession.user", user=user)
+    if rows is None:
+        return []
+    return [
+        {
+            "ip": session.ip,
+            "user_agent": session.user_agent,
+            "created_at": _iso(session.created_at),
+            "last_seen_at": _iso(session.last_seen_at),
+        }
+        for session in rows.order_by("pk")
+    ]
+
+
+def _admin_profile(user) -> dict | None:
+    """The admin's preferences of a team member (language, time zone, notifications...)."""
+    profile = relation_queryset("wagtailusers.UserProfile.user", user=user).first()
+    if profile is None:
+        return None
+    data = {}
+    for model_field in profile._meta.concrete_fields:
+        if model_field.name in ("id", "user"):
+            continue
+        value = getattr(profile, model_field.name)
+        if isinstance(value, FieldFile):
+            value = value.name or None
+        data[model_field.name] = value
+    return data
+
+
+def _application_data(provider: Provider) -> dict:
+    data = {"territory": provider.site.site_name, "category": str(provider.category)}
+    for name in PROVIDER_APPLICATION_FIELDS:
+        if name == "category":
+            continue
+        value = getattr(provider, name)
+        data[name] = str(value) if isinstance(value, Decimal) else value
+    data.update(
+        {
+            "status": provider.status,
+            "reason": provider.status_reason,
+            "applied_at": _iso(provider.applied_at),
+            "reviewed_at": _iso(provider.reviewed_at),
+        }
+    )
+    return data
 
 
 def _order_data(order: Order, bookings: list[Booking], *, names: dict[str, str]) -> dict:
@@ -315,6 +425,10 @@ def account_erase(*, user, now: dt.datetime | None = None) -> bool:
     if refusal:
         raise AccountEraseError(refusal)
     orders = Order.objects.filter(user=user)
+    order_ids = list(orders.values_list("pk", flat=True))
+    for source in personal_data_sources():
+        source.erase(user=user, order_ids=order_ids)
+    provider_applications_withdraw(user=user)
     Booking.objects.filter(order__in=orders, status=BookingStatus.CANCELLED_BY_VISITOR).update(
         cancel_reason=""
     )
@@ -331,12 +445,45 @@ def account_erase(*, user, now: dt.datetime | None = None) -> bool:
     return False
 
 
+def provider_applications_withdraw(*, user) -> int:
+    """Delete the person's applications that never became a provider; return how many.
+
+    An application waiting for a decision, or turned down, is the applicant's data
+    (name, address, phone, SIRET...): it leaves the editors' queue, the admin listing and
+    the search index (Wagtail removes a deleted object's index entry), and the admin's
+    history of it keeps no name. An approved (or since suspended) provider is the
+    business's record, which its bookings, invoices and the ledger name: it stays, and
+    its other members or the territory change its contact details.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    applications = list(
+        Provider.objects.select_for_update().filter(
+            applied_by=user,
+            status__in=(ProviderStatus.APPLIED, ProviderStatus.REJECTED),
+            group__isnull=True,
+            collection__isnull=True,
+        )
+    )
+    if not applications:
+        return 0
+    content_type = ContentType.objects.get_for_model(Provider)
+    for provider in applications:
+        ModelLogEntry.objects.filter(content_type=content_type, object_id=str(provider.pk)).update(
+            label=f"provider #{provider.pk}", data={}
+        )
+        provider.delete()
+    return len(applications)
+
+
 def _scrub(user) -> None:
     """A team member's row stays for the history that points to it, emptied."""
     from wagtail.users.models import UserProfile
 
     ProviderMembership.objects.filter(user=user).delete()
     UserProfile.objects.filter(user=user).delete()
+    own_rows_delete(user=user)
     user.groups.clear()
     user.user_permissions.clear()
     user.username = f"deleted-{user.pk}"

@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from commissions.transparency import register_distributed_source
         from payments import (
+            personal_data,  # noqa: F401  (registers the Stripe payloads' export and erasure)
             stripe_accounts,  # noqa: F401  (registers the account and payout event handlers)
             stripe_disputes,  # noqa: F401  (registers the dispute handlers)
             stripe_handlers,  # noqa: F401  (registers the Stripe event handlers)

@@ -459,6 +459,7 @@ class StripeEventViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "attempts",
         "note",
         "error",
+        "payload_scrubbed_at",
         "payload",
     ]
 

@@ -1,5 +1,6 @@
 """The territory: a Wagtail Site plus its settings."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -58,6 +59,15 @@ class TerritorySettings(BaseSiteSetting):
             "commission, shared among its beneficiaries in proportion to their shares."
         ),
     )
+    anonymous_cart_days = models.PositiveIntegerField(
+        _("anonymous carts kept (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A cart filled without logging in is deleted this many days after its last "
+            "change (its visitor's session has long expired by then)."
+        ),
+    )
     map_latitude = models.DecimalField(
         _("map centre latitude"), max_digits=9, decimal_places=6, default=45.0
     )
@@ -84,6 +94,7 @@ class TerritorySettings(BaseSiteSetting):
                 FieldPanel("hold_minutes"),
                 FieldPanel("require_offer_approval"),
                 FieldPanel("stripe_fee_bearer"),
+                FieldPanel("anonymous_cart_days"),
             ],
             heading=_("Bookings"),
         ),
