@@ -6,6 +6,7 @@ The viewsets are in cms.booking_viewsets and cms.order_viewsets.
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from cms.admin_api import PermittedDocumentsAdminAPIViewSet, PermittedImagesAdminAPIViewSet
 from cms.booking_viewsets import BookingPermissionPolicy, BookingViewSet
 from cms.order_viewsets import OrderPermissionPolicy, OrderViewSet
 from marketplace.models import Booking, Order
@@ -18,3 +19,10 @@ register_permission_policy(Order, OrderPermissionPolicy(Order))
 @hooks.register("register_admin_viewset")
 def register_booking_viewsets():
     return [BookingViewSet(), OrderViewSet()]
+
+
+# After Wagtail's own registrations of these endpoints (order 0), which they replace.
+@hooks.register("construct_admin_api", order=100)
+def register_permitted_file_endpoints(router):
+    router.register_endpoint("images", PermittedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", PermittedDocumentsAdminAPIViewSet)
