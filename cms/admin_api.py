@@ -7,24 +7,24 @@ from or change, as the admin's choosers and listings do.
 """
 
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
-from wagtail.documents.permissions import permission_policy as document_permission_policy
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
-from wagtail.images.permissions import permission_policy as image_permission_policy
+from wagtail.permissions import policy_registry
 
 FILE_ACTIONS = ["choose", "change"]
 
 
+def permitted(queryset, user):
+    """``queryset`` limited to the files ``user`` may choose or change."""
+    policy = policy_registry.get_by_type(queryset.model)
+    allowed = policy.instances_user_has_any_permission_for(user, FILE_ACTIONS)
+    return queryset.filter(pk__in=allowed.values("pk"))
+
+
 class PermittedImagesAdminAPIViewSet(ImagesAdminAPIViewSet):
     def get_queryset(self):
-        permitted = image_permission_policy.instances_user_has_any_permission_for(
-            self.request.user, FILE_ACTIONS
-        )
-        return super().get_queryset().filter(pk__in=permitted.values("pk"))
+        return permitted(super().get_queryset(), self.request.user)
 
 
 class PermittedDocumentsAdminAPIViewSet(DocumentsAdminAPIViewSet):
     def get_queryset(self):
-        permitted = document_permission_policy.instances_user_has_any_permission_for(
-            self.request.user, FILE_ACTIONS
-        )
-        return super().get_queryset().filter(pk__in=permitted.values("pk"))
+        return permitted(super().get_queryset(), self.request.user)

@@ -13,10 +13,13 @@ from wagtail.images import get_image_model
 
 def _file_policies() -> dict:
     """Each file model and the permission policy that says who may choose it."""
-    from wagtail.documents.permissions import permission_policy as document_policy
-    from wagtail.images.permissions import permission_policy as image_policy
+    from wagtail.permissions import policy_registry
 
-    return {get_image_model(): image_policy, get_document_model(): document_policy}
+    return {model: policy_registry.get_by_type(model) for model in _file_models()}
+
+
+def _file_models() -> tuple[type, type]:
+    return get_image_model(), get_document_model()
 
 
 def _stream_files(field: BlockField, value) -> set[tuple[type, str]]:
@@ -24,7 +27,7 @@ def _stream_files(field: BlockField, value) -> set[tuple[type, str]]:
     (image blocks, chooser blocks in structs and lists, rich text)."""
     if value is None:
         return set()
-    file_models = (get_image_model(), get_document_model())
+    file_models = _file_models()
     return {
         (model, str(object_id))
         for model, object_id, _path, _content_path in field.block.extract_references(value)
@@ -95,7 +98,7 @@ class CollectionScopedPageForm(WagtailAdminPageForm):
 
     @staticmethod
     def _file_fields(form) -> list[str]:
-        file_models = (get_image_model(), get_document_model())
+        file_models = _file_models()
         return [
             name
             for name, field in form.fields.items()

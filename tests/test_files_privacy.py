@@ -279,6 +279,7 @@ def test_provider_page_publishes_the_public_email_it_chose(client, members):
     data["public_email"] = "bonjour@ferme-bob.example"
     response = client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
     assert response.status_code == 302
+    page.refresh_from_db()
     page.get_latest_revision().publish()
     client.logout()
     html = client.get(Page.objects.get(pk=page.pk).url).content.decode()
