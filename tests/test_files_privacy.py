@@ -297,3 +297,41 @@ def test_public_email_is_validated(client, members):
     response = client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
     assert response.status_code == 200
     assert "public_email" in response.context["form"].errors
+
+
+def test_files_are_found_anywhere_in_a_stream(members, contract, bob_image):
+    """Chooser blocks nested in structs and lists, image blocks and rich text all count."""
+    from wagtail import blocks
+    from wagtail.blocks.base import BlockField
+    from wagtail.documents.blocks import DocumentChooserBlock
+    from wagtail.images.blocks import ImageBlock, ImageChooserBlock
+
+    from marketplace.admin_forms import _stream_files
+
+    stream = blocks.StreamBlock(
+        [
+            (
+                "section",
+                blocks.StructBlock(
+                    [
+                        ("files", blocks.ListBlock(DocumentChooserBlock())),
+                        ("photo", ImageChooserBlock(required=False)),
+                    ]
+                ),
+            ),
+            ("image", ImageBlock()),
+            ("text", blocks.RichTextBlock()),
+        ]
+    )
+    field = BlockField(block=stream)
+    value = stream.to_python(
+        [
+            {"type": "section", "value": {"files": [contract.pk], "photo": None}},
+            {"type": "text", "value": f'<p><embed embedtype="image" id="{bob_image.pk}"/></p>'},
+        ]
+    )
+    assert _stream_files(field, value) == {
+        (Document, str(contract.pk)),
+        (Image, str(bob_image.pk)),
+    }
+    assert _stream_files(field, None) == set()
