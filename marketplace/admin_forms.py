@@ -59,7 +59,8 @@ class CollectionScopedPageForm(WagtailAdminPageForm):
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
-        if self.for_user is None:
+        if self.for_user is None or not self.is_bound:
+            # An unbound form (the preview's GET) has nothing posted to check.
             return valid
         policies = _file_policies()
         allowed = {
