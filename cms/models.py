@@ -113,6 +113,16 @@ class ProviderPage(SeoMixin, Page):
     )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     body = StreamField(EditorialStreamBlock(), verbose_name=_("presentation"), blank=True)
+    # The provider's contact e-mail (``Provider.email``) is the applicant's, often a
+    # member's login: only this one, chosen for the public, is shown and published.
+    public_email = models.EmailField(
+        _("public e-mail"),
+        blank=True,
+        help_text=_(
+            "Shown on your public page for visitors to write to you. "
+            "Leave empty to show no e-mail address."
+        ),
+    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("photo or logo"),
@@ -131,6 +141,7 @@ class ProviderPage(SeoMixin, Page):
     ]
     content_panels = Page.content_panels + [
         FieldPanel("tagline"),
+        FieldPanel("public_email"),
         FieldPanel("logo"),
         FieldPanel("body"),
     ]

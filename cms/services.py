@@ -20,6 +20,7 @@ from marketplace.services import (
     IMAGE_PERMISSIONS,
     offer_workflow_ensure,
     provider_approved,
+    provider_collection_private,
     provider_permissions_ensure,
 )
 from payments.services import ledger_permissions_ensure
@@ -92,6 +93,7 @@ def territory_setup(
     booking_permissions_ensure(editors=Group.objects.get(name=EDITORS_GROUP), finance=finance)
     for provider in Provider.objects.filter(site=site, group__isnull=False).select_related("group"):
         provider_permissions_ensure(provider=provider)
+        provider_collection_private(provider=provider)
     return site
 
 

@@ -304,6 +304,7 @@ def provider_page_context(*, request, page):
             provider=provider,
             url=url,
             image_url=image_url,
+            email=page.public_email,
             lodging=any(offer.kind == OfferKind.STAY for offer in offers),
             offers=[
                 {

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from cms.admin_api import PermittedDocumentsAdminAPIViewSet, PermittedImagesAdminAPIViewSet
+from cms.admin_reports import REPORT_MENU_NAME, user_sees_every_page
 from cms.booking_viewsets import BookingPermissionPolicy, BookingViewSet
 from cms.order_viewsets import OrderPermissionPolicy, OrderViewSet
 from marketplace.models import Booking, Order
@@ -26,3 +28,16 @@ def register_booking_viewsets():
 def register_mfa_account_menu_item(request):
     """Staff reach allauth's two-factor pages from the admin's "Account" page."""
     return {"url": reverse("mfa_index"), "label": _("Two-factor authentication")}
+
+
+# After Wagtail's own registrations of these endpoints (order 0), which they replace.
+@hooks.register("construct_admin_api", order=100)
+def register_permitted_file_endpoints(router):
+    router.register_endpoint("images", PermittedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", PermittedDocumentsAdminAPIViewSet)
+
+
+@hooks.register("construct_reports_menu")
+def hide_page_types_usage_report(request, menu_items):
+    if not user_sees_every_page(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != REPORT_MENU_NAME]

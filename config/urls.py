@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import account as cms_account
+from cms import admin_reports as cms_admin_reports
 from cms import api as cms_api
 from cms import checkout as cms_checkout
 from marketplace import views as marketplace_views
@@ -19,6 +20,17 @@ urlpatterns = [
         "admin/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
         name="wagtailadmin_login_redirect",
+    ),
+    # Before Wagtail's own: this report names other providers' drafts (cms.admin_reports).
+    path(
+        "admin/reports/page-types-usage/",
+        cms_admin_reports.page_types_usage_view,
+        name="page_types_usage_restricted",
+    ),
+    path(
+        "admin/reports/page-types-usage/results/",
+        cms_admin_reports.page_types_usage_results_view,
+        name="page_types_usage_results_restricted",
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

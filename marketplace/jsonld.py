@@ -42,9 +42,19 @@ def provider_geo(provider) -> dict | None:
 
 
 def provider_jsonld(
-    *, provider, url: str, image_url: str = "", offers=(), lodging: bool = False
+    *,
+    provider,
+    url: str,
+    image_url: str = "",
+    email: str = "",
+    offers=(),
+    lodging: bool = False,
 ) -> dict:
-    """A provider as a ``LocalBusiness`` (``LodgingBusiness`` when it offers stays)."""
+    """A provider as a ``LocalBusiness`` (``LodgingBusiness`` when it offers stays).
+
+    ``email`` is the public address the provider chose to show, if any; never the
+    provider's contact e-mail, which is a member's own.
+    """
     return _drop_empty(
         {
             "@context": SCHEMA,
@@ -54,7 +64,7 @@ def provider_jsonld(
             "url": url,
             "image": image_url,
             "telephone": provider.phone,
-            "email": provider.email,
+            "email": email,
             "address": provider_address(provider),
             "geo": provider_geo(provider),
             "starRating": (

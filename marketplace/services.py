@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import (
     Collection,
+    CollectionViewRestriction,
     GroupCollectionPermission,
     Page,
     Workflow,
@@ -172,6 +173,38 @@ def provider_permissions_ensure(*, provider: Provider) -> None:
     )
 
 
+def collection_staff_groups(collection: Collection):
+    """The groups that manage files above ``collection``: the territory's staff.
+
+    Those with an image or document permission on one of its ancestors (the editors
+    hold theirs on the root collection, which covers every provider's).
+    """
+    return Group.objects.filter(
+        collection_permissions__collection__in=collection.get_ancestors(),
+        collection_permissions__permission__codename__in=IMAGE_PERMISSIONS + DOCUMENT_PERMISSIONS,
+    ).distinct()
+
+
+@transaction.atomic
+def provider_collection_private(*, provider: Provider) -> None:
+    """Make the provider's collection private to its group and the territory's staff.
+
+    A contract or an invoice uploaded by a provider is downloaded (``/documents/...``)
+    and listed (admin API) only by its members, the territory's staff and superusers:
+    Wagtail's collection privacy (a "groups" view restriction). Idempotent; the
+    territory's setup calls it again so that staff groups created later are let in.
+    Documents meant for everyone (a brochure) belong to the territory's public
+    collection: an editor moves them there on the provider's request.
+    """
+    if provider.collection_id is None or provider.group_id is None:
+        return
+    restriction, _created = CollectionViewRestriction.objects.get_or_create(
+        collection=provider.collection,
+        restriction_type=CollectionViewRestriction.GROUPS,
+    )
+    restriction.groups.add(provider.group, *collection_staff_groups(provider.collection))
+
+
 @transaction.atomic
 def provider_approve(*, provider: Provider, by=None, notify: bool = True) -> Provider:
     """Approve an application: admin group, image collection, public page.
@@ -203,6 +236,7 @@ def provider_approve(*, provider: Provider, by=None, notify: bool = True) -> Pro
             collection=provider.collection,
             permission=Permission.objects.get(codename=codename),
         )
+    provider_collection_private(provider=provider)
 
     if provider.applied_by_id:
         ProviderMembership.objects.get_or_create(

@@ -259,10 +259,21 @@ def test_large_mode_writes_a_consistent_catalogue(seeded, client):
 
     # Generated providers get what provider_approve gives a demo provider.
     def access(provider):
-        from wagtail.models import GroupCollectionPermission, GroupPagePermission
+        from wagtail.models import (
+            CollectionViewRestriction,
+            GroupCollectionPermission,
+            GroupPagePermission,
+        )
 
         return (
             provider.status,
+            {
+                (
+                    r.restriction_type,
+                    frozenset(g.name for g in r.groups.all()) - {provider.group.name},
+                )
+                for r in CollectionViewRestriction.objects.filter(collection=provider.collection)
+            },
             provider.page.live,
             set(provider.group.permissions.values_list("codename", flat=True)),
             set(

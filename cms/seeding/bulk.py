@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import (
     Collection,
+    CollectionViewRestriction,
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
@@ -59,6 +60,7 @@ from marketplace.services import (
     DOCUMENT_PERMISSIONS,
     IMAGE_PERMISSIONS,
     PROVIDER_BOOKING_PERMISSIONS,
+    collection_staff_groups,
     provider_group_name,
 )
 
@@ -275,6 +277,22 @@ def providers_generate(*, site: Site, count: int, start: int, seed: int, by, now
             GroupCollectionPermission(group=g, collection=c, permission=perm)
             for g, c in zip(groups, collections, strict=True)
             for perm in collection_permissions
+        ]
+    )
+    # What provider_collection_private gives: files private to the group and the staff.
+    restrictions = [
+        CollectionViewRestriction(collection=c, restriction_type=CollectionViewRestriction.GROUPS)
+        for c in collections
+    ]
+    CollectionViewRestriction.objects.bulk_create(restrictions)
+    staff = list(collection_staff_groups(collections[0])) if collections else []
+    CollectionViewRestriction.groups.through.objects.bulk_create(
+        [
+            CollectionViewRestriction.groups.through(
+                collectionviewrestriction_id=r.pk, group_id=g.pk
+            )
+            for r, group in zip(restrictions, groups, strict=True)
+            for g in [group, *staff]
         ]
     )
     for provider, group, collection in zip(providers, groups, collections, strict=True):
