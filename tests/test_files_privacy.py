@@ -146,7 +146,7 @@ def test_migration_makes_existing_provider_collections_private(members):
 
     theirs = members[3]
     CollectionViewRestriction.objects.all().delete()
-    migration = importlib.import_module("marketplace.migrations.0007_provider_collections_private")
+    migration = importlib.import_module("marketplace.migrations.0008_provider_collections_private")
     migration.provider_collections_private(apps, None)
     migration.provider_collections_private(apps, None)  # idempotent
     restriction = CollectionViewRestriction.objects.get(collection=theirs.collection)
