@@ -24,14 +24,32 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
-    missing = [
-        name
-        for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS))
-        if not value
-    ]
+    # Each missing variable, and why production cannot do without it.
+    required = {
+        "SECRET_KEY": "signs sessions and tokens",
+        "ALLOWED_HOSTS": "the host names the site answers to",
+        "REDIS_URL": (
+            "rate limits, the cache and huey's queue must be shared between processes "
+            "(gunicorn workers, huey consumers)"
+        ),
+        "STRIPE_SECRET_KEY": (
+            "without it the dev payment gateway would take the orders, and it cannot "
+            "take real payments"
+        ),
+    }
+    given = {"SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": ALLOWED_HOSTS}
+    missing = [name for name in required if not given.get(name, env_str(name))]
     if missing:
         raise ImproperlyConfigured(
-            "Production settings need these environment variables: " + ", ".join(missing)
+            "Production settings need these environment variables: "
+            + ", ".join(missing)
+            + "\n"
+            + "\n".join(f"  {name}: {required[name]}" for name in missing)
+        )
+    if env_str("STRIPE_API_BASE"):
+        raise ImproperlyConfigured(
+            "STRIPE_API_BASE points Stripe calls elsewhere (the local double): "
+            "not in production; leave it empty."
         )
 else:
     SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"  # noqa: S105
