@@ -173,6 +173,8 @@ def test_pages_render_with_the_collected_manifest(collected, client, settings, t
         assert response.status_code == 200, url
         referenced = set(re.findall(r'/static/([^"\'?#\s)]+)', response.content.decode()))
         assert referenced, url
+        if 'class="map"' in response.content.decode():
+            assert any(name.startswith("vendor/leaflet/images/marker-icon.") for name in referenced)
         for name in referenced:
             assert (static_root / name).is_file(), f"{url} names /static/{name}, not collected"
             assert re.search(r"\.[0-9a-f]{12}\.", name), f"{url}: /static/{name} is not hashed"

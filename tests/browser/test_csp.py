@@ -98,7 +98,9 @@ def test_maps_load_their_tiles_under_the_policy(page, site, tile_server, setting
         assert origin in response.headers["content-security-policy"]
         page.locator(".leaflet-tile-loaded").first.wait_for()
         assert tile_requests, f"{url}: no tile requested"
-        assert page.locator(".leaflet-marker-icon").count() >= 1, url
+        marker = page.locator("img.leaflet-marker-icon").first
+        marker.wait_for()
+        assert marker.evaluate("img => img.complete && img.naturalWidth > 0"), url
         assert violations(page) == [], url
     assert problems == []
 
