@@ -178,3 +178,14 @@ def test_pages_render_with_the_collected_manifest(collected, client, settings, t
         for name in referenced:
             assert (static_root / name).is_file(), f"{url} names /static/{name}, not collected"
             assert re.search(r"\.[0-9a-f]{12}\.", name), f"{url}: /static/{name} is not hashed"
+
+
+def test_a_template_naming_a_missing_static_file_fails_the_check(tmp_path):
+    from cms.checks import missing_static_names, static_references_check
+
+    assert static_references_check() == []
+    (tmp_path / "page.html").write_text(
+        "{% load static %}<link href=\"{% static 'css/comptoir.css' %}\">"
+        "<script src=\"{% static 'vendor/leaflet/leaflet.min.js' %}\"></script>"
+    )
+    assert missing_static_names([tmp_path]) == [("page.html", "vendor/leaflet/leaflet.min.js")]
