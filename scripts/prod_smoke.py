@@ -54,7 +54,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "",
     "Content-Security-Policy": "default-src",
 }
-STATIC_REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["'](/static/[^"'#?\s]+)""")
+# src, href and data-* attributes (the maps' marker images are named in data-marker-*).
+STATIC_REFERENCE = re.compile(r"""(?:src|href|data-[\w-]+)\s*=\s*["'](/static/[^"'#?\s]+)""")
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 MAX_REDIRECTS = 5
 
@@ -102,7 +103,7 @@ def header_problems(headers: dict[str, str]) -> list[str]:
 
 
 def static_references(html: str) -> set[str]:
-    """The /static/ paths a page's src and href attributes name."""
+    """The /static/ paths a page's src, href and data-* attributes name."""
     return set(STATIC_REFERENCE.findall(html))
 
 

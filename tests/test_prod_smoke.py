@@ -71,10 +71,12 @@ def test_static_references_of_a_page_and_of_a_stylesheet():
         '<link rel="stylesheet" href="/static/css/comptoir.abc123def456.css">'
         "<script src='/static/vendor/leaflet/leaflet.js' defer></script>"
         '<a href="/offres/">x</a><img src="/media/a.png">'
+        '<div class="map" data-marker-icon="/static/vendor/leaflet/images/marker-icon.png">'
     )
     assert prod_smoke.static_references(html) == {
         "/static/css/comptoir.abc123def456.css",
         "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet/images/marker-icon.png",
     }
     css = (
         ".a{background:url(images/layers.png)} .b{background:url('../img/x.svg#icon')}"
