@@ -21,7 +21,7 @@ MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignor
 
 .DEFAULT_GOAL := help
 .PHONY: help install run run-stripe serve test lint format bench vendor messages \
-	translations migrate seed clean
+	translations migrate seed clean prod-smoke
 
 help:
 	@echo "make run      install, migrate, load the demo and serve http://127.0.0.1:$(PORT)"
@@ -29,6 +29,7 @@ help:
 	@echo "make test     the whole test suite on SQLite (browser tests if $(CHROMIUM) exists)"
 	@echo "make lint     ruff, migrations up to date, Django system checks"
 	@echo "make bench    storefront and booking benchmarks (tests/bench/storefront.py, booking.py)"
+	@echo "make prod-smoke  build the production configuration as the README says, serve and crawl it"
 	@echo "make vendor   front-end assets from the npm registry into static/"
 	@echo "make messages update the .po catalogues from the code (needs gettext)"
 
@@ -134,6 +135,10 @@ format: $(STAMP)
 bench: install
 	$(PY) tests/bench/storefront.py
 	$(PY) tests/bench/booking.py
+
+# README "Production": its release steps on PostgreSQL + Redis, gunicorn and huey, a crawl.
+prod-smoke: install
+	$(PY) scripts/prod_smoke.py
 
 vendor:
 	@if [ -f package.json ]; then npm ci; else echo "No package.json: nothing to install."; fi

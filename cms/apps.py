@@ -7,4 +7,4 @@ class CmsConfig(AppConfig):
     verbose_name = _("Storefront")
 
     def ready(self):
-        from cms import cache, services  # noqa: F401  (signal receivers)
+        from cms import cache, checks, services  # noqa: F401  (signal receivers, checks)

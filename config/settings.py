@@ -8,6 +8,7 @@ and ``ALLOWED_HOSTS``.
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -24,14 +25,32 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
-    missing = [
-        name
-        for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS))
-        if not value
-    ]
+    # Each missing variable, and why production cannot do without it.
+    required = {
+        "SECRET_KEY": "signs sessions and tokens",
+        "ALLOWED_HOSTS": "the host names the site answers to",
+        "REDIS_URL": (
+            "rate limits, the cache and huey's queue must be shared between processes "
+            "(gunicorn workers, huey consumers)"
+        ),
+        "STRIPE_SECRET_KEY": (
+            "without it the dev payment gateway would take the orders, and it cannot "
+            "take real payments"
+        ),
+    }
+    given = {"SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": ALLOWED_HOSTS}
+    missing = [name for name in required if not given.get(name, env_str(name))]
     if missing:
         raise ImproperlyConfigured(
-            "Production settings need these environment variables: " + ", ".join(missing)
+            "Production settings need these environment variables: "
+            + ", ".join(missing)
+            + "\n"
+            + "\n".join(f"  {name}: {required[name]}" for name in missing)
+        )
+    if env_str("STRIPE_API_BASE"):
+        raise ImproperlyConfigured(
+            "STRIPE_API_BASE points Stripe calls elsewhere (the local double): "
+            "not in production; leave it empty."
         )
 else:
     SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"  # noqa: S105
@@ -71,11 +90,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: a cached page gets the policy too.
+    "cms.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "cms.middleware.AnonymousPageCacheMiddleware",
@@ -263,6 +285,34 @@ STOREFRONT_CACHE_SECONDS = int(env_str("STOREFRONT_CACHE_SECONDS", "30"))
 # Map tiles for Leaflet (the library itself is served from static/).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+
+# Content-Security-Policy (django-csp), on every response. The storefront and the account
+# pages run no inline script or style (JSON data islands are not executed); map tiles come
+# from MAP_TILE_URL's origin, added per request by cms.csp. Wagtail's admin writes inline
+# scripts and styles (panels, date pickers, Draftail): it gets CSP_ADMIN_EXTRA on top.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+        "frame-src": [SELF],
+    }
+}
+CSP_ADMIN_EXTRA = {
+    "script-src": [UNSAFE_INLINE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": ["blob:"],
+}
+# Wagtail's admin avatars: no call to a third party (gravatar) with the staff's e-mails.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Stripe (used by the payments app; empty keys mean the embedded dev gateway).
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

@@ -10,7 +10,11 @@ fi
 dest=static/vendor/leaflet
 rm -rf "$dest"
 mkdir -p "$dest/images"
-cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$dest/"
+# The minified file ends with a sourceMappingURL comment naming leaflet.js.map, which is
+# not shipped: the production static storage (a manifest of hashed names) rewrites that
+# reference and fails on the missing file. The comment only serves a debugger; drop it.
+sed '/^\/\/# sourceMappingURL=/d' node_modules/leaflet/dist/leaflet.js > "$dest/leaflet.js"
+cp node_modules/leaflet/dist/leaflet.css "$dest/"
 cp node_modules/leaflet/dist/images/*.png "$dest/images/"
 cp node_modules/leaflet/LICENSE "$dest/LICENSE"
 version=$(node -p "require('./node_modules/leaflet/package.json').version" 2>/dev/null || echo unknown)

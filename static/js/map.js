@@ -26,6 +26,25 @@
     return box;
   }
 
+  // The marker images by their static URLs (hashed names in production): Leaflet's own
+  // guess, from its stylesheet's marker-icon.png, fails on a hashed name.
+  function markerIcon(element) {
+    var url = element.getAttribute("data-marker-icon");
+    if (!url) {
+      return new window.L.Icon.Default();
+    }
+    return window.L.icon({
+      iconUrl: url,
+      iconRetinaUrl: element.getAttribute("data-marker-icon-2x") || url,
+      shadowUrl: element.getAttribute("data-marker-shadow"),
+      iconSize: [25, 41],
+      iconAnchor: [12, 41],
+      popupAnchor: [1, -34],
+      tooltipAnchor: [16, -28],
+      shadowSize: [41, 41]
+    });
+  }
+
   function initMap(element) {
     var source = document.getElementById(element.getAttribute("data-map-source"));
     if (!source) {
@@ -44,9 +63,10 @@
     var map = window.L.map(element, { scrollWheelZoom: false }).setView(data.center, data.zoom);
     window.L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
     var points = [];
+    var icon = markerIcon(element);
     data.markers.forEach(function (marker) {
       var point = [marker.lat, marker.lng];
-      window.L.marker(point, { title: marker.title, alt: marker.title, keyboard: true })
+      window.L.marker(point, { icon: icon, title: marker.title, alt: marker.title, keyboard: true })
         .bindPopup(popupContent(marker))
         .addTo(map);
       points.push(point);
