@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from cms.services import EDITORS_GROUP, FINANCE_GROUP
 from payments.ledger import ledger_post, ledger_reverse
@@ -88,7 +89,8 @@ def test_finance_lists_and_filters_transactions(ledger, finance, client):
         "payout:1",
     }
     assert keys(reference="42") == {"order:42:confirmed", "order:42:refund"}
-    today = ledger["sale"].occurred_at.date().isoformat()
+    # The filter reads dates in the territory's time zone, like the people who type them.
+    today = timezone.localdate(ledger["sale"].occurred_at).isoformat()
     assert len(keys(occurred_at_from=today, occurred_at_to=today)) == 3
     assert keys(occurred_at_from="2000-01-01", occurred_at_to="2000-01-02") == set()
 
