@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
@@ -278,8 +279,6 @@ def checkout_create(
         return existing
     if not priced_lines:
         raise BookingError(_("Your cart is empty."))
-    if cart.user_id != user.pk:
-        raise BookingError(_("This checkout form is not valid; open your cart again."))
     # Late import: the limits module uses this one's errors and transitions.
     from marketplace.hold_limits import expired_holds_release, hold_limits_check
 
@@ -289,8 +288,9 @@ def checkout_create(
     expired_holds_release(site=cart.site, user=user, now=now)
     try:
         with transaction.atomic():
-            # The cart row is the account's lock in this territory: its checkouts are
-            # counted against the limits one after the other.
+            # The account's row is its lock: its checkouts are counted against the
+            # limits one after the other. Then the cart, then the capacity rows.
+            _locked(get_user_model().objects.filter(pk=user.pk)).first()
             locked_cart = Cart.objects.select_for_update().get(pk=cart.pk)
             if locked_cart.version != key:
                 replay = Order.objects.filter(checkout_key=key, user=user).first()

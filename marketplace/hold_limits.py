@@ -3,8 +3,8 @@
 Without them, one verified account could hold every place, item and night of the
 territory through repeated checkouts, and renew the holds forever by abandoning and
 checking out again. :func:`hold_limits_check` runs inside
-:func:`marketplace.bookings.checkout_create`'s transaction, after the cart row is locked
-(so two checkouts of one account are counted one after the other) and before any
+:func:`marketplace.bookings.checkout_create`'s transaction, after the account's row is
+locked (two checkouts of one account are counted one after the other) and before any
 capacity is taken; it raises :class:`~marketplace.bookings.BookingError`, so a refusal
 holds nothing and leaves the cart as it was. The limits are
 :class:`~marketplace.models.TerritorySettings` fields.
@@ -110,6 +110,7 @@ def _cooldown(*, settings: TerritorySettings, site, user, wanted: list[Held], no
             order__user=user,
             order__status__in=(OrderStatus.ABANDONED, OrderStatus.EXPIRED),
             order__released_at__gt=since,
+            order__released_at__lte=now,
             status=BookingStatus.EXPIRED,
             offer_id__in={held.offer_id for held in wanted},
         )
@@ -211,7 +212,7 @@ def _per_offer(*, settings: TerritorySettings, site, user, wanted: list[Held]) -
 def hold_limits_check(*, site, user, lines, now: dt.datetime) -> None:
     """Refuse (``BookingError``) a checkout of ``lines`` that would break a limit.
 
-    Call inside the checkout's transaction with the account's cart row locked. Checks,
+    Call inside the checkout's transaction with the account's row locked. Checks,
     in order: lines per order, orders awaiting payment, the cool-down after an
     abandoned or expired hold, and what one account holds of each offer.
     """
