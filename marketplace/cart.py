@@ -232,25 +232,21 @@ def cart_restore(*, order) -> int:
         cart, _created = Cart.objects.get_or_create(site=order.site, user_id=order.user_id)
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         room = max(max_lines(cart.site) - cart.lines.count(), 0)
-        return _lines_restore(order=order, cart=cart, room=room)
-
-
-def _lines_restore(*, order, cart: Cart, room: int) -> int:
-    lines = [
-        CartLine(
-            cart=cart,
-            offer_id=booking.offer_id,
-            start=booking.start if booking.kind == OfferKind.STAY else None,
-            end=booking.end,
-            slot_id=booking.slot_id,
-            quantity=booking.quantity,
-            guests=booking.guests,
-        )
-        for booking in order.bookings.order_by("pk")[:room]
-    ]
-    CartLine.objects.bulk_create(lines)
-    if lines:
-        cart_touch(cart)
+        lines = [
+            CartLine(
+                cart=cart,
+                offer_id=booking.offer_id,
+                start=booking.start if booking.kind == OfferKind.STAY else None,
+                end=booking.end,
+                slot_id=booking.slot_id,
+                quantity=booking.quantity,
+                guests=booking.guests,
+            )
+            for booking in order.bookings.order_by("pk")[:room]
+        ]
+        CartLine.objects.bulk_create(lines)
+        if lines:
+            cart_touch(cart)
     return len(lines)
 
 
