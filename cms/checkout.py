@@ -8,6 +8,7 @@ never a change.
 
 import uuid
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -111,8 +112,20 @@ def cart_remove_view(request, line_id: int):
 @login_required
 @require_POST
 def checkout_view(request):
-    """Hold everything in the cart under one order, then go and pay."""
+    """Hold everything in the cart under one order, then go and pay.
+
+    Rate-limited per account and per client address (``CHECKOUT_RATE_LIMITS``, through
+    allauth's rate limits: the shared cache, the client address found with
+    ``ALLAUTH_TRUSTED_PROXY_COUNT``); the territory's limits on what one account holds
+    are the checkout service's (:mod:`marketplace.hold_limits`).
+    """
     site = _site(request)
+    if not ratelimit.consume(request, action="checkout", user=request.user):
+        messages.error(
+            request,
+            _("Too many checkouts in a short time: wait a few minutes, then try again."),
+        )
+        return redirect("cart")
     if not email_verified(request.user):
         messages.error(request, _("Confirm your e-mail address before booking."))
         return redirect("cart")

@@ -5,6 +5,7 @@ turns on the production checks: the process refuses to start without ``SECRET_KE
 and ``ALLOWED_HOSTS``.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -215,6 +216,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_ADAPTER = "cms.mfa.AccountAdapter"
+# Checkouts per account and per client address, in allauth's rate format
+# ("amount/period/per", comma-separated; empty for none), kept with allauth's own limits.
+CHECKOUT_RATE_LIMITS = env_str("CHECKOUT_RATE_LIMITS", "5/5m/user,20/h/user,30/10m/ip")
+for _rate in filter(None, (part.strip() for part in CHECKOUT_RATE_LIMITS.split(","))):
+    if not re.fullmatch(r"\d+/\d*[smhd]/(user|ip)", _rate):
+        raise ImproperlyConfigured(
+            f"CHECKOUT_RATE_LIMITS: {_rate!r} is not a rate such as 5/5m/user or 30/10m/ip."
+        )
+ACCOUNT_RATE_LIMITS["checkout"] = CHECKOUT_RATE_LIMITS
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "account_login"

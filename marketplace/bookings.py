@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
@@ -104,7 +105,7 @@ def _locked(queryset):
     return queryset.select_for_update() if LOCK_ROWS else queryset
 
 
-def _short(date) -> str:
+def short_date(date) -> str:
     from django.utils import formats
 
     return formats.date_format(date, "SHORT_DATE_FORMAT")
@@ -154,13 +155,13 @@ def capacity_reserve(
             ):
                 raise BookingError(
                     _("%(offer)s is closed on %(date)s.")
-                    % {"offer": title, "date": _short(row.date)}
+                    % {"offer": title, "date": short_date(row.date)}
                 )
             free = units.get(row.offer_id, 0) - row.units_taken
             if wanted > free:
                 raise BookingError(
                     _("%(offer)s: only %(free)d left on the night of %(date)s.")
-                    % {"offer": title, "free": max(free, 0), "date": _short(row.date)}
+                    % {"offer": title, "free": max(free, 0), "date": short_date(row.date)}
                 )
             row.units_taken = row.units_taken + wanted
             changed.append(row)
@@ -278,9 +279,18 @@ def checkout_create(
         return existing
     if not priced_lines:
         raise BookingError(_("Your cart is empty."))
+    # Late import: the limits module uses this one's errors and transitions.
+    from marketplace.hold_limits import expired_holds_release, hold_limits_check
+
     settings = TerritorySettings.for_site(cart.site)
+    # Holds of this account that ran out but that the periodic task has not released
+    # yet no longer count against its limits.
+    expired_holds_release(site=cart.site, user=user, now=now)
     try:
         with transaction.atomic():
+            # The account's row is its lock: its checkouts are counted against the
+            # limits one after the other. Then the cart, then the capacity rows.
+            _locked(get_user_model().objects.filter(pk=user.pk)).first()
             locked_cart = Cart.objects.select_for_update().get(pk=cart.pk)
             if locked_cart.version != key:
                 replay = Order.objects.filter(checkout_key=key, user=user).first()
@@ -289,6 +299,9 @@ def checkout_create(
                 raise BookingError(
                     _("Your cart changed in the meantime; check it and confirm again.")
                 )
+            hold_limits_check(
+                site=cart.site, user=user, lines=[p.line for p in priced_lines], now=now
+            )
             claims = Claims()
             for priced in priced_lines:
                 line = priced.line
@@ -419,7 +432,13 @@ def order_confirm(*, order_id: int, payment_ref: str = "", now=None) -> tuple[Or
 
 
 def order_release(*, order_id: int, status: str = OrderStatus.EXPIRED, now=None) -> bool:
-    """Give back a pending order's capacity (abandoned, or its hold expired)."""
+    """Give back a pending order's capacity (abandoned, or its hold expired).
+
+    ``released_at`` starts the cool-down before the same account may hold the same
+    capacity again: now when abandoned, when the hold ran out when it expired (the
+    periodic task may run later).
+    """
+    now = now or timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != OrderStatus.PENDING:
@@ -428,7 +447,10 @@ def order_release(*, order_id: int, status: str = OrderStatus.EXPIRED, now=None)
         capacity_release(Claims.of(held))
         order.bookings.filter(status=BookingStatus.HELD).update(status=BookingStatus.EXPIRED)
         order.status = status
-        order.save(update_fields=["status"])
+        order.released_at = (
+            min(now, order.hold_expires_at) if status == OrderStatus.EXPIRED else now
+        )
+        order.save(update_fields=["status", "released_at"])
     return True
 
 

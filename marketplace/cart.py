@@ -22,13 +22,12 @@ from commissions.engine import Quote
 from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.bookings import BookingError
 from marketplace.commission import PriceBreakdown, offer_commission_quote, price_breakdown
-from marketplace.models import Cart, CartLine, OfferKind, OfferPage
+from marketplace.models import Cart, CartLine, OfferKind, OfferPage, TerritorySettings
 from marketplace.pricing import PriceQuote
 from marketplace.quotes import offer_quote
 from marketplace.selectors import offer_availability
 
 SESSION_KEY = "comptoir_cart:{site_id}"
-MAX_LINES = 20
 
 
 @dataclass
@@ -45,6 +44,11 @@ class PricedLine:
     @property
     def ok(self) -> bool:
         return not self.error and self.commission is not None
+
+
+def max_lines(site) -> int:
+    """The territory's cap on lines per cart (and so per order)."""
+    return TerritorySettings.for_site(site).max_lines_per_order
 
 
 def _session_key(site) -> str:
@@ -96,8 +100,9 @@ def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
     offer = offer.specific
     if not offer.live or offer.provider is None or offer.provider.site_id != cart.site_id:
         raise BookingError(_("This offer cannot be booked."))
-    if cart.lines.count() >= MAX_LINES:
-        raise BookingError(_("A cart holds at most %(count)d lines.") % {"count": MAX_LINES})
+    limit = max_lines(cart.site)
+    if cart.lines.count() >= limit:
+        raise BookingError(_("A cart holds at most %(count)d lines.") % {"count": limit})
     form, _price = _checked(offer=offer, params=params)
     data = form.cleaned_data
     line = CartLine(cart=cart, offer=offer, quantity=1)
@@ -192,7 +197,7 @@ def cart_merge(*, source: Cart, target: Cart) -> int:
     if source.pk == target.pk:
         return 0
     with transaction.atomic():
-        room = max(MAX_LINES - target.lines.count(), 0)
+        room = max(max_lines(target.site) - target.lines.count(), 0)
         ids = list(source.lines.values_list("pk", flat=True)[:room])
         moved = CartLine.objects.filter(pk__in=ids).update(cart=target)
         source.delete()
@@ -216,24 +221,32 @@ def cart_adopt(*, request, user, site) -> None:
 
 
 def cart_restore(*, order) -> int:
-    """Put an abandoned order's lines back in its owner's cart, to try again."""
+    """Put an abandoned order's lines back in its owner's cart, to try again.
+
+    Only as many as the territory's lines cap leaves room for beside what the cart
+    already holds; returns how many went back.
+    """
     if order.user_id is None:
         return 0
-    cart, _created = Cart.objects.get_or_create(site=order.site, user_id=order.user_id)
-    lines = [
-        CartLine(
-            cart=cart,
-            offer_id=booking.offer_id,
-            start=booking.start if booking.kind == OfferKind.STAY else None,
-            end=booking.end,
-            slot_id=booking.slot_id,
-            quantity=booking.quantity,
-            guests=booking.guests,
-        )
-        for booking in order.bookings.all()[:MAX_LINES]
-    ]
-    CartLine.objects.bulk_create(lines)
-    cart_touch(cart)
+    with transaction.atomic():
+        cart, _created = Cart.objects.get_or_create(site=order.site, user_id=order.user_id)
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        room = max(max_lines(cart.site) - cart.lines.count(), 0)
+        lines = [
+            CartLine(
+                cart=cart,
+                offer_id=booking.offer_id,
+                start=booking.start if booking.kind == OfferKind.STAY else None,
+                end=booking.end,
+                slot_id=booking.slot_id,
+                quantity=booking.quantity,
+                guests=booking.guests,
+            )
+            for booking in order.bookings.order_by("pk")[:room]
+        ]
+        CartLine.objects.bulk_create(lines)
+        if lines:
+            cart_touch(cart)
     return len(lines)
 
 

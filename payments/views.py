@@ -1,6 +1,7 @@
 """Payment pages: the dev gateway's "test payment" page, and the way to and back from
 Stripe Checkout. Each acts only on the signed-in person's own order (404 otherwise)."""
 
+import datetime as dt
 import logging
 
 import stripe
@@ -10,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from marketplace.models import Order, OrderStatus
+from marketplace.models import CartLine, Order, OrderStatus, TerritorySettings
 from payments.gateways import DevGateway, StripeGateway
 from payments.services import order_abandon, order_paid
 from payments.stripe_connect import checkout_session_for
@@ -44,13 +46,41 @@ def dev_pay_view(request, reference: str):
             else:
                 messages.success(request, _("Payment received: your booking is confirmed."))
         elif request.POST.get("action") == "abandon" and order.status == OrderStatus.PENDING:
-            order_abandon(order_id=order.pk)
-            messages.info(request, _("Payment abandoned: the lines are back in your cart."))
+            _abandon(request, order)
             return redirect("cart")
         return redirect("order_detail", reference=order.reference)
     response = TemplateResponse(request, "payments/dev_pay.html", {"order": order})
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _abandon(request, order: Order) -> None:
+    """Abandon ``order`` and tell the visitor what came back and when they may hold it."""
+    lines = CartLine.objects.filter(cart__site=order.site, cart__user=request.user)
+    before, booked = lines.count(), order.bookings.count()
+    if not order_abandon(order_id=order.pk):
+        return
+    messages.info(request, _("Payment abandoned: the lines are back in your cart."))
+    left_out = booked - (lines.count() - before)
+    if left_out > 0:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d line did not fit back in your cart (it is full).",
+                "%(count)d lines did not fit back in your cart (it is full).",
+                left_out,
+            )
+            % {"count": left_out},
+        )
+    minutes = TerritorySettings.for_site(order.site).hold_cooldown_minutes
+    order.refresh_from_db(fields=["released_at"])
+    if minutes and order.released_at:
+        until = order.released_at + dt.timedelta(minutes=minutes)
+        messages.info(
+            request,
+            _("So that others get their turn, you can book these again from %(time)s.")
+            % {"time": timezone.localtime(until).strftime("%H:%M")},
+        )
 
 
 def _stripe_order(request, reference: str) -> Order:

@@ -25,7 +25,7 @@ from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.services import rules_import
 from marketplace.bookings import checkout_create
 from marketplace.cart import cart_line_add, cart_lines_priced
-from marketplace.models import Booking, BookingStatus, Cart, Order, Refund
+from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
 from payments.ledger import beneficiary_account, provider_account
 from payments.models import LedgerEntry, LedgerTransaction
 from payments.selectors import account_balance
@@ -403,6 +403,10 @@ def test_bookings_list_runs_a_constant_number_of_queries(client, world):
     """5 or 50 bookings: the list, a filtered list and the export cost the same queries."""
     camping = world["camping"]
     logs = factories.product(camping, title="Bûches", price_per_item=500, stock=1000)
+    # One visitor places orders of 15 items: above the territory's default hold cap.
+    limits = TerritorySettings.for_site(camping.site)
+    limits.max_held_per_offer = 100
+    limits.save()
     client.force_login(world["alice"])
 
     def count(params) -> int:

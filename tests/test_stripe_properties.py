@@ -33,7 +33,14 @@ from hypothesis import strategies as st
 from commissions.models import Beneficiary
 from marketplace.bookings import checkout_create
 from marketplace.cart import cart_line_add, cart_lines_priced
-from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus
+from marketplace.models import (
+    Booking,
+    BookingStatus,
+    Cart,
+    Order,
+    OrderStatus,
+    TerritorySettings,
+)
 from payments import stripe_client
 from payments.models import LedgerEntry, StripePayment, StripeReversal, StripeTransfer
 from payments.selectors import account_balance
@@ -71,6 +78,11 @@ def world(territory, category, stripe_double):
         ),
     ]
     visitors = [make_user(f"visiteur{i}@example.org") for i in range(2)]
+    # Two visitors place any number of unpaid orders here: the hold limits (their own
+    # tests in test_inventory_limits.py) would refuse most of the sequences.
+    limits = TerritorySettings.for_site(territory)
+    limits.max_unpaid_orders, limits.max_held_per_offer = 1000, 100000
+    limits.save()
     return {"site": territory, "providers": providers, "offers": offers, "visitors": visitors}
 
 

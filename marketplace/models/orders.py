@@ -139,6 +139,8 @@ class Order(models.Model):
     payment_ref = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    # When an abandoned or expired order gave its capacity back: the cool-down's clock.
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
     anonymised = models.BooleanField(default=False)
 
     class Meta:

@@ -1,6 +1,6 @@
 """The territory: a Wagtail Site plus its settings."""
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -68,6 +68,56 @@ class TerritorySettings(BaseSiteSetting):
             "change (its visitor's session has long expired by then)."
         ),
     )
+    # Against one account holding what everybody else wants to book (issue 10): what a
+    # person may hold unpaid at a time, and how soon they may hold it again.
+    max_unpaid_orders = models.PositiveSmallIntegerField(
+        _("orders awaiting payment per person"),
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How many orders one account may have awaiting payment at a time. Two let a "
+            "visitor start again without waiting for the first hold to end."
+        ),
+    )
+    max_held_per_offer = models.PositiveIntegerField(
+        _("units, places or items of one offer held per person"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How much of one offer one account may hold unpaid at a time (its orders "
+            "awaiting payment plus the one being placed): places of an activity over all "
+            "its slots, items of a product, units of a stay on any one night. Ten covers a "
+            "family or a small group; a larger group contacts the provider."
+        ),
+    )
+    max_held_nights = models.PositiveIntegerField(
+        _("nights of one stay held per person"),
+        default=31,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How many different nights of one stay one account may hold unpaid at a time. "
+            "Thirty-one allow a whole month's holiday, not a whole season."
+        ),
+    )
+    max_lines_per_order = models.PositiveSmallIntegerField(
+        _("lines per cart and order"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "How many lines a cart, and so one order, may hold; also when an abandoned "
+            "order's lines are put back in the cart."
+        ),
+    )
+    hold_cooldown_minutes = models.PositiveIntegerField(
+        _("wait before holding the same again (minutes)"),
+        default=15,
+        help_text=_(
+            "After a person abandons a payment or lets a hold run out, how long before they "
+            "may hold the same offer again on the same nights, slot or product. As long as "
+            "the hold itself by default, so that others get their turn instead of one "
+            "account renewing its holds forever. 0 for no wait."
+        ),
+    )
     map_latitude = models.DecimalField(
         _("map centre latitude"), max_digits=9, decimal_places=6, default=45.0
     )
@@ -97,6 +147,16 @@ class TerritorySettings(BaseSiteSetting):
                 FieldPanel("anonymous_cart_days"),
             ],
             heading=_("Bookings"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("max_unpaid_orders"),
+                FieldPanel("max_held_per_offer"),
+                FieldPanel("max_held_nights"),
+                FieldPanel("max_lines_per_order"),
+                FieldPanel("hold_cooldown_minutes"),
+            ],
+            heading=_("Limits on holding"),
         ),
         MultiFieldPanel(
             [FieldPanel("map_latitude"), FieldPanel("map_longitude"), FieldPanel("map_zoom")],
