@@ -54,6 +54,7 @@ from marketplace.booking_access import (
     providers_for_admin,
 )
 from marketplace.bookings import BookingError
+from marketplace.ids import IdChoiceFilter
 from marketplace.models import Booking, BookingStatus, OfferPage, Provider
 from marketplace.policies import policy_for
 from payments.ledger import provider_account
@@ -89,12 +90,8 @@ class BookingFilterSet(WagtailFilterSet):
     start = django_filters.DateFromToRangeFilter(
         label=gettext_lazy("Starts between"), widget=DateRangePickerWidget
     )
-    offer = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Offer"), queryset=OfferPage.objects.none()
-    )
-    provider = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Provider"), queryset=Provider.objects.none()
-    )
+    offer = IdChoiceFilter(label=gettext_lazy("Offer"), queryset=OfferPage.objects.none())
+    provider = IdChoiceFilter(label=gettext_lazy("Provider"), queryset=Provider.objects.none())
 
     class Meta:
         model = Booking
@@ -421,7 +418,7 @@ class BookingViewSet(ReadOnlyViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("cancel/<int:pk>/", self.cancel_view, name="cancel"),
+            path("cancel/<id:pk>/", self.cancel_view, name="cancel"),
         ]
 
     def get_permissions_to_register(self):

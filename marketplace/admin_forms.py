@@ -22,7 +22,9 @@ class CollectionScopedPageForm(WagtailAdminPageForm):
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
-        if self.for_user is None:
+        if self.for_user is None or not self.is_bound:
+            # An unbound form (the preview read before anything was posted) is invalid
+            # and has no cleaned data to check.
             return valid
         from wagtail.images.permissions import permission_policy
 

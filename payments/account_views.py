@@ -231,7 +231,7 @@ class PayoutAccountViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", PayoutAccountView.as_view(), name="index"),
-            path("<int:provider_id>/connect/", PayoutAccountConnectView.as_view(), name="connect"),
-            path("<int:provider_id>/return/", PayoutAccountReturnView.as_view(), name="return"),
-            path("<int:provider_id>/refresh/", PayoutAccountRefreshView.as_view(), name="refresh"),
+            path("<id:provider_id>/connect/", PayoutAccountConnectView.as_view(), name="connect"),
+            path("<id:provider_id>/return/", PayoutAccountReturnView.as_view(), name="return"),
+            path("<id:provider_id>/refresh/", PayoutAccountRefreshView.as_view(), name="refresh"),
         ]
