@@ -54,7 +54,6 @@ from marketplace.booking_access import (
     providers_for_admin,
 )
 from marketplace.bookings import BookingError
-from marketplace.ids import IdChoiceFilter
 from marketplace.models import Booking, BookingStatus, OfferPage, Provider
 from marketplace.policies import policy_for
 from payments.ledger import provider_account
@@ -90,8 +89,12 @@ class BookingFilterSet(WagtailFilterSet):
     start = django_filters.DateFromToRangeFilter(
         label=gettext_lazy("Starts between"), widget=DateRangePickerWidget
     )
-    offer = IdChoiceFilter(label=gettext_lazy("Offer"), queryset=OfferPage.objects.none())
-    provider = IdChoiceFilter(label=gettext_lazy("Provider"), queryset=Provider.objects.none())
+    offer = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Offer"), queryset=OfferPage.objects.none()
+    )
+    provider = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Provider"), queryset=Provider.objects.none()
+    )
 
     class Meta:
         model = Booking

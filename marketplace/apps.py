@@ -8,3 +8,5 @@ class MarketplaceConfig(AppConfig):
 
     def ready(self):
         from marketplace import ids, signals, simulation  # noqa: F401
+
+        ids.install()

@@ -1,18 +1,23 @@
-"""Row ids from the outside world (paths, query strings), kept within 64 bits.
+"""Integers from the outside world (paths, query strings, forms) past 64 bits.
 
-Django's ``int`` path converter matches any run of digits, and a form's model choice
-looks any string up. A value past the database's 64-bit integers then reaches the query,
-where SQLite's driver raises ``OverflowError`` (a 500). Django's own overflow guard
-covers lookups on integer fields only, not on a one-to-one link such as an offer page's
-id (a link to its parent page). Here an id out of range is no match (a 404) in a path
-and an invalid choice in a form.
+A value past the database's 64-bit integers is no row id, yet Django's ``int`` path
+converter matches any run of digits and a form's model choice looks any string up.
+PostgreSQL compares such a value with a ``bigint`` column and finds nothing; SQLite's
+driver raises ``OverflowError`` before the query runs (a 500), in our views and in
+Wagtail's alike, and Django's own overflow guard covers integer fields only (not a
+one-to-one link such as an offer page's id).
 
-The ``id`` path converter is registered when the app is ready, before any URLconf.
+- The ``id`` path converter matches only what fits 64 bits: anything larger is a 404
+  without a query.
+- On SQLite, an integer past 64 bits is sent as a float, which SQLite compares with
+  integers as PostgreSQL does: a lookup finds nothing, a range keeps its meaning.
+
+Both are installed when the app is ready, before any URLconf or query.
 """
 
-import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
+import sqlite3
+
+from django.db import connections
 from django.urls import register_converter
 
 MAX_ID = 2**63 - 1
@@ -34,22 +39,15 @@ class IdConverter:
         return str(value)
 
 
-class IdChoiceField(forms.ModelChoiceField):
-    """A model choice by id that refuses an id past 64 bits before any query."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and not self.to_field_name:
-            try:
-                number = int(str(value).strip())
-            except ValueError:
-                number = None  # not a number: the parent refuses it
-            if number is not None and not MIN_ID <= number <= MAX_ID:
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+def sqlite_integer(value: int) -> int | float:
+    """An integer as SQLite's driver can bind it: past 64 bits, as a float."""
+    if MIN_ID <= value <= MAX_ID:
+        return value
+    return float(value)
 
 
-class IdChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = IdChoiceField
-
-
-register_converter(IdConverter, "id")
+def install() -> None:
+    register_converter(IdConverter, "id")
+    if any(connections[alias].vendor == "sqlite" for alias in connections):
+        # bool is a subclass of int but has its own (exact type) path in the driver.
+        sqlite3.register_adapter(int, sqlite_integer)

@@ -109,3 +109,18 @@ def test_a_booking_filter_on_a_real_offer_still_filters(superuser, offer, club, 
     assert response.status_code == 200
     shown = {booking.offer_id for booking in response.context["object_list"]}
     assert shown == {offer.pk}
+
+
+@pytest.mark.parametrize(
+    "path,query",
+    [
+        ("/admin/users/", {"group": "9223372036854775808"}),
+        ("/admin/images/chooser/chosen-multiple/", {"id": "-99999999999999999999"}),
+        ("/admin/pages/", {"content_type": "99999999999999999999"}),
+    ],
+)
+def test_an_integer_past_64_bits_in_wagtails_own_views_is_no_error(superuser, path, query):
+    """SQLite's driver cannot bind it; it is sent so that it matches nothing, as on
+    PostgreSQL (``marketplace.ids``)."""
+    response = _client(superuser).get(path, query)
+    assert response.status_code < 500
