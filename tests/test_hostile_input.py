@@ -124,3 +124,21 @@ def test_an_integer_past_64_bits_in_wagtails_own_views_is_no_error(superuser, pa
     PostgreSQL (``marketplace.ids``)."""
     response = _client(superuser).get(path, query)
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path,ordering",
+    [
+        ("/admin/snippets/commissions/beneficiary/", "name"),
+        ("/admin/snippets/commissions/beneficiary/", "-key"),
+        ("/admin/snippets/commissions/beneficiary/", "active"),
+        ("/admin/snippets/commissions/distributionkey/", "-name"),
+        ("/admin/snippets/commissions/distributionkey/", "site"),
+        ("/admin/snippets/commissions/commissionrule/", "name"),
+        ("/admin/snippets/commissions/commissionrule/", "-valid_until"),
+        ("/admin/snippets/commissions/commissionrule/", "distribution"),
+    ],
+)
+def test_a_search_sorted_by_a_column_of_the_commission_listings(superuser, path, ordering):
+    response = _client(superuser).get(path, {"q": "fonds", "ordering": ordering})
+    assert response.status_code == 200
