@@ -142,3 +142,21 @@ def test_an_integer_past_64_bits_in_wagtails_own_views_is_no_error(superuser, pa
 def test_a_search_sorted_by_a_column_of_the_commission_listings(superuser, path, ordering):
     response = _client(superuser).get(path, {"q": "fonds", "ordering": ordering})
     assert response.status_code == 200
+
+
+def test_connecting_a_payout_account_without_stripe_says_so(settings, territory, category):
+    """The demo runs the dev gateway: pressing "connect" is a message, not a 500."""
+    from django.contrib.messages import get_messages
+
+    settings.STRIPE_SECRET_KEY = ""
+    member = make_user("membre@example.org")
+    provider = make_provider(territory, name="Camping", category=category, member=member)
+    client = _client(member)
+    response = client.post(f"/admin/payout_account/{provider.pk}/connect/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/payout_account/"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Les virements par Stripe ne sont pas encore mis en place sur cette plateforme."
+    ]
+    provider.refresh_from_db()
+    assert provider.stripe_account_id == ""
