@@ -49,5 +49,5 @@ def sqlite_integer(value: int) -> int | float:
 def install() -> None:
     register_converter(IdConverter, "id")
     if any(connections[alias].vendor == "sqlite" for alias in connections):
-        # bool is a subclass of int but has its own (exact type) path in the driver.
+        # The driver then calls this for every integer it binds: one comparison each.
         sqlite3.register_adapter(int, sqlite_integer)
