@@ -421,7 +421,7 @@ class BookingViewSet(ReadOnlyViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("cancel/<int:pk>/", self.cancel_view, name="cancel"),
+            path("cancel/<id:pk>/", self.cancel_view, name="cancel"),
         ]
 
     def get_permissions_to_register(self):

@@ -26,6 +26,8 @@ class BeneficiaryViewSet(SnippetViewSet):
     list_display = ["name", "kind", "key", "payout_label", "active"]
     list_filter = ["kind", "active", "site"]
     search_fields = ["name"]
+    # Searched in the database: the search backend cannot sort by a foreign key column.
+    search_backend_name = None
     panels = [
         FieldPanel("site"),
         FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
@@ -44,6 +46,8 @@ class DistributionKeyViewSet(SnippetViewSet):
     list_display = ["name", "key", "site"]
     list_filter = ["site", "live"]
     search_fields = ["name"]
+    # Searched in the database: the search backend cannot sort by a foreign key column.
+    search_backend_name = None
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
@@ -62,6 +66,8 @@ class CommissionRuleViewSet(SnippetViewSet):
     list_display = ["name", "key", "site", "valid_from", "valid_until", "distribution"]
     list_filter = ["site", "live", "distribution"]
     search_fields = ["name"]
+    # Searched in the database: the search backend cannot sort by a foreign key column.
+    search_backend_name = None
     add_view_class = RuleCreateView
     edit_view_class = RuleEditView
     edit_handler = ObjectList(

@@ -63,8 +63,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("devenir-partenaire/", marketplace_views.provider_apply_view, name="provider_apply"),
     path("panier/", cms_checkout.cart_view, name="cart"),
-    path("panier/ajouter/<int:offer_id>/", cms_checkout.cart_add_view, name="cart_add"),
-    path("panier/retirer/<int:line_id>/", cms_checkout.cart_remove_view, name="cart_remove"),
+    path("panier/ajouter/<id:offer_id>/", cms_checkout.cart_add_view, name="cart_add"),
+    path("panier/retirer/<id:line_id>/", cms_checkout.cart_remove_view, name="cart_remove"),
     path("panier/commander/", cms_checkout.checkout_view, name="checkout"),
     path("commandes/<str:reference>/", cms_checkout.order_view, name="order_detail"),
     path(

@@ -7,4 +7,6 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self):
-        from marketplace import signals, simulation  # noqa: F401
+        from marketplace import ids, signals, simulation  # noqa: F401
+
+        ids.install()

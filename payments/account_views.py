@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 import stripe
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -127,6 +128,13 @@ class _ManagedProviderMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def to_onboarding(self):
+        if not settings.STRIPE_SECRET_KEY:
+            # The dev gateway (the demo): there is no Stripe to open an account with.
+            messages.error(
+                self.request,
+                _("Payouts through Stripe are not set up on this platform yet."),
+            )
+            return redirect("payout_account:index")
         try:
             url = provider_account_link(provider=self.provider, request=self.request)
         except stripe.StripeError:
@@ -231,7 +239,7 @@ class PayoutAccountViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", PayoutAccountView.as_view(), name="index"),
-            path("<int:provider_id>/connect/", PayoutAccountConnectView.as_view(), name="connect"),
-            path("<int:provider_id>/return/", PayoutAccountReturnView.as_view(), name="return"),
-            path("<int:provider_id>/refresh/", PayoutAccountRefreshView.as_view(), name="refresh"),
+            path("<id:provider_id>/connect/", PayoutAccountConnectView.as_view(), name="connect"),
+            path("<id:provider_id>/return/", PayoutAccountReturnView.as_view(), name="return"),
+            path("<id:provider_id>/refresh/", PayoutAccountRefreshView.as_view(), name="refresh"),
         ]

@@ -10,6 +10,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q, Sum
 from django.http import Http404
 from django.urls import path, reverse
@@ -281,9 +282,24 @@ class BalancesViewSet(ViewSet):
 # --- A provider's own statement ("Mon relevé") ---------------------------------------------
 
 
+# A period's ends within sensible dates: the day after the last one (9999-12-31) does
+# not exist, so the end of the calendar would overflow instead of being refused.
+PERIOD_VALIDATORS = [
+    MinValueValidator(dt.date(2000, 1, 1)),
+    MaxValueValidator(dt.date(2999, 12, 31)),
+]
+
+
 class StatementPeriodForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
-    until = forms.DateField(label=_("To (included)"), required=False, widget=AdminDateInput)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=AdminDateInput, validators=PERIOD_VALIDATORS
+    )
+    until = forms.DateField(
+        label=_("To (included)"),
+        required=False,
+        widget=AdminDateInput,
+        validators=PERIOD_VALIDATORS,
+    )
 
     def clean(self):
         cleaned = super().clean()
