@@ -315,7 +315,16 @@ def test_deletion_withdraws_the_application_from_the_queue_and_the_search_index(
     # The service behind /compte/supprimer/ (the page itself: tests/test_account_data.py).
     assert account_erase(user=applicant) is True
 
-    assert not Provider.objects.filter(pk__in=[waiting.pk, turned_down.pk]).exists()
+    # Emptied in place, not deleted (a commission rule may name them).
+    for application in Provider.objects.filter(pk__in=[waiting.pk, turned_down.pk]):
+        assert application.status == ProviderStatus.WITHDRAWN
+        assert application.applied_by is None and application.status_reason == ""
+        assert application.name == f"provider #{application.pk}"
+        for field in ("legal_name", "address", "postcode", "siret", "contact_name", "email"):
+            assert getattr(application, field) == "", field
+        assert application.phone == "" and application.description == ""
+        assert application.latitude is None and application.slug.startswith("withdrawn-")
+    assert waiting.pk not in {p.pk for p in Provider.get_indexed_objects()}
     assert not IndexEntry.objects.filter(
         content_type=provider_type, object_id__in=[str(waiting.pk), str(turned_down.pk)]
     ).exists()
@@ -325,6 +334,39 @@ def test_deletion_withdraws_the_application_from_the_queue_and_the_search_index(
     assert "Gîte des Saules" not in client.get(reverse("wagtailadmin_home")).content.decode()
     found = client.get(reverse("providers:index"), {"q": "Saules"}).content.decode()
     assert "Gîte des Saules" not in found
+
+
+def test_deletion_keeps_the_scope_of_a_rule_that_names_the_application(category, territory):
+    """A rule scoped to the application still names it after the erasure: an empty
+    ``providers`` means "any provider", so deleting the row would widen the rule."""
+    from commissions.models import CommissionRule
+    from tests.booking_helpers import rule, side
+
+    applicant = make_user("camille@example.org")
+    waiting = provider_apply(site=territory, user=applicant, data=application_data(category))
+    shared_rules(
+        territory,
+        rules=[
+            rule("base", "Base", provider=side("5.00"), visitor=side("2.00")),
+            rule(
+                "gite",
+                "Le gîte",
+                provider=side("30.00"),
+                visitor=side("0.00"),
+                providers=[waiting.slug],
+            ),
+        ],
+    )
+    scoped = CommissionRule.objects.get(key="gite", site=territory)
+    assert scoped.to_spec().scope.providers == {waiting.slug}
+
+    assert account_erase(user=applicant) is True
+
+    scoped.refresh_from_db()
+    assert list(scoped.providers.all()) == [waiting]
+    assert scoped.to_spec().scope.providers  # still this one provider, not "any"
+    waiting.refresh_from_db()
+    assert waiting.status == ProviderStatus.WITHDRAWN and waiting.applied_by is None
 
 
 def test_deletion_keeps_an_approved_provider_the_person_applied_for(category, territory):
