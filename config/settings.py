@@ -215,6 +215,12 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_ADAPTER = "cms.mfa.AccountAdapter"
+# No self-service password reset for who must have MFA and has none (cms/mfa.py).
+ACCOUNT_FORMS = {"reset_password_from_key": "cms.mfa.ResetPasswordKeyForm"}
+# A reset never signs in (allauth's default, relied on by cms/mfa.py).
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# allauth e-mails the owner when their password or e-mail addresses change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "account_login"
