@@ -82,7 +82,12 @@ def user_requires_mfa(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return Group.objects.filter(user=user, name__in=MFA_REQUIRED_GROUPS).exists()
+    # Asked once per user object, so once per request for ``request.user``.
+    if not hasattr(user, "_comptoir_in_mfa_groups"):
+        user._comptoir_in_mfa_groups = Group.objects.filter(
+            user=user, name__in=MFA_REQUIRED_GROUPS
+        ).exists()
+    return user._comptoir_in_mfa_groups
 
 
 def user_lacks_required_mfa(user) -> bool:

@@ -438,3 +438,26 @@ def test_the_admin_account_page_links_to_two_factor_authentication(client, edito
     client.force_login(editor)
     page = client.get(reverse("wagtailadmin_account")).content.decode()
     assert f'href="{reverse("mfa_index")}"' in page
+
+
+@pytest.mark.django_db
+def test_who_must_have_mfa_is_asked_of_the_database_once_per_request(
+    client, finance, django_assert_num_queries
+):
+    from cms.mfa import user_requires_mfa
+
+    user = User.objects.get(pk=finance.pk)  # a fresh object, as request.user is
+    with django_assert_num_queries(0):
+        assert user_requires_mfa(user) is False  # the requirement is off: no query
+    with required, django_assert_num_queries(1):
+        assert user_requires_mfa(user) is True
+        assert user_requires_mfa(user) is True
+    with_totp(finance)
+    client.force_login(finance)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with required, CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    group_queries = [q for q in queries.captured_queries if '"auth_user_groups"' in q["sql"]]
+    assert len(group_queries) <= 1
