@@ -24,7 +24,7 @@ from payments.models import LedgerEntry, StripeEvent, StripePayment
 from payments.personal_data import payload_personal
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
-from tests.conftest import make_provider, make_user
+from tests.conftest import make_provider, make_user, reauthenticate
 
 DAY = dt.timedelta(days=1)
 User = get_user_model()
@@ -202,6 +202,7 @@ def test_the_export_holds_everything_kept_about_the_person(client, club, categor
     stripe_events_for(other_order, email=other.email, payment_intent="pi_2", charge="ch_2")
     provider_apply(site=territory, user=other, data=application_data(category, name="Chez Elle"))
 
+    reauthenticate(client)  # the export asks for it (allauth)
     response = client.get(reverse("my_data_export"))
     assert response.status_code == 200
     data = json.loads(response.content)
