@@ -332,20 +332,13 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 STRIPE_IDEMPOTENCY_PREFIX = env_str("STRIPE_IDEMPOTENCY_PREFIX")
 
 
-def _retention_days(name: str, default: int) -> int:
-    value = env_str(name, str(default)).strip()
-    if not value.isdigit() or int(value) < 1:
-        raise ImproperlyConfigured(f"{name} must be a whole number of days, 1 or more.")
-    return int(value)
-
-
 # Personal data retention (the nightly task cms.tasks.personal_data_purge). Installation-
 # wide, as what they apply to is: accounts and Stripe's webhooks belong to no one territory
 # (anonymous carts do: TerritorySettings.anonymous_cart_days).
 # An account whose e-mail was never verified is deleted this long after sign-up.
-UNVERIFIED_ACCOUNT_RETENTION_DAYS = _retention_days("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 14)
+UNVERIFIED_ACCOUNT_RETENTION_DAYS = env_int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 14, minimum=1)
 # A Stripe webhook event loses the personal data of its payload this long after receipt.
-STRIPE_EVENT_PAYLOAD_RETENTION_DAYS = _retention_days("STRIPE_EVENT_PAYLOAD_RETENTION_DAYS", 60)
+STRIPE_EVENT_PAYLOAD_RETENTION_DAYS = env_int("STRIPE_EVENT_PAYLOAD_RETENTION_DAYS", 60, minimum=1)
 
 # The benchmark's floor endpoint exists only when this is set.
 BENCHMARK = env_bool("COMPTOIR_BENCHMARK", default=False)
