@@ -201,6 +201,7 @@ ACCOUNT_RATE_LIMITS = {
     # and 5 in 5 minutes on one account whatever the address, against guessing spread
     # over many addresses. A right password does not count; a password reset clears the
     # account's count, and someone locked out meanwhile can sign in by a code by e-mail.
+    # This is allauth's own default, written out here to be seen and tuned.
     "login_failed": "10/m/ip,5/5m/key",
 }
 
