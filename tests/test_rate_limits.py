@@ -155,3 +155,30 @@ def test_a_proxy_count_that_is_not_a_number_is_refused(tmp_path):
     result = manage("check", env={"ALLAUTH_TRUSTED_PROXY_COUNT": "one"}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "ALLAUTH_TRUSTED_PROXY_COUNT" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_request_without_the_proxys_header_is_no_server_error(client, settings, count):
+    """Reached directly (no X-Forwarded-For, or fewer entries than proxies): the address of
+    the connection is used, never a 500 (allauth raises ImproperlyConfigured for the short
+    header)."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = count
+    make_user("visiteur@example.org", password=PASSWORD)
+    for headers in ({}, {"HTTP_X_FORWARDED_FOR": VISITOR}):
+        direct = Client(REMOTE_ADDR=PROXY, raise_request_exception=False, **headers)
+        assert direct.get("/accounts/login/").status_code == 200
+        response = log_in(direct, "visiteur@example.org", "wrong-password")
+        assert response.status_code == 200
+        assert log_in(direct, "visiteur@example.org", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_client_address_behind_two_proxies(rf, settings):
+    from allauth.account.adapter import get_adapter
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{ATTACKER}, 10.0.0.2")
+    assert get_adapter(request).get_client_ip(request) == ATTACKER
+    short = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
+    assert get_adapter(short).get_client_ip(short) == PROXY
