@@ -157,9 +157,14 @@ def my_booking_cancel_view(request, reference: str):
 
 
 @login_required
+@reauthentication_required
 @require_GET
 def my_data_export_view(request):
-    """Everything kept about the signed-in person, as a JSON download."""
+    """Everything kept about the signed-in person, as a JSON download.
+
+    Only after a recent re-authentication, as deletion: it holds card digits, addresses
+    and the sessions' IP addresses, which a session left open somewhere must not give.
+    """
     data = account_data_export(user=request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),

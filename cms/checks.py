@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.files.storage import storages
 from django.template import engines
 
@@ -93,4 +93,23 @@ def static_references_check(app_configs=None, **kwargs):
             id="cms.E003",
         )
         for template, name in missing_static_names(project_template_dirs())
+    ]
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxy_check(app_configs=None, **kwargs):
+    """Production runs behind a reverse proxy: with no proxy trusted, every visitor has the
+    proxy's address, and one client's failed logins lock everyone out."""
+    if not settings.PRODUCTION or settings.ALLAUTH_TRUSTED_PROXY_COUNT > 0:
+        return []
+    if getattr(settings, "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", None):
+        return []
+    return [
+        Warning(
+            "ALLAUTH_TRUSTED_PROXY_COUNT is 0 in production: behind the reverse proxy every "
+            "visitor would share the proxy's address in the rate limits.",
+            hint="Set ALLAUTH_TRUSTED_PROXY_COUNT to the number of proxies in front of "
+            "gunicorn (1 for the README's recipe).",
+            id="cms.W001",
+        )
     ]

@@ -5,20 +5,31 @@ Who must have it (:func:`user_requires_mfa`): superusers, and the members of the
 territory's finance and council groups, wherever ``COMPTOIR_MFA_REQUIRED`` is on (by
 default in production only, so the demo's accounts keep logging in with a password).
 
-- :class:`MFARequiredMiddleware`: such a person without an authenticator is sent to set
-  up an authenticator app before anything else (the admin included); only the
-  two-factor pages, reauthentication, logout and the language switch stay open.
-- :class:`RequiredMFALoginStage`: a login by a code sent by e-mail is refused to such a
-  person without an authenticator. Otherwise access to the mailbox alone would give
-  them an account that moves money (and let them enrol their own authenticator). With
-  an authenticator, allauth's own stage asks for the second factor after the code, as
+Such a person without an authenticator yet must not get in with the mailbox alone
+(which would also let them enrol their own authenticator). The mailbox opens an
+account two ways, both closed to them:
+
+- :class:`RequiredMFALoginStage`: a login by a code sent by e-mail is refused. With an
+  authenticator, allauth's own stage asks for the second factor after the code, as
   after a password.
+- :class:`AccountAdapter` and :class:`ResetPasswordKeyForm`: no self-service password
+  reset. The reset e-mail carries no link but tells them to ask an administrator, and a
+  link sent earlier (before they joined finance, say) is refused. A reset never signs
+  anyone in here (``ACCOUNT_LOGIN_ON_PASSWORD_RESET`` is off), so it is no login method.
+
+And:
+
+- :class:`MFARequiredMiddleware`: such a person without an authenticator, signed in with
+  their password, is sent to set up an authenticator app before anything else (the
+  admin included); only the two-factor pages, reauthentication, logout and the language
+  switch stay open.
 - :class:`MFAAdapter`: such a person cannot remove their last authenticator.
 """
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import ResetPasswordKeyForm as BaseResetPasswordKeyForm
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
@@ -28,6 +39,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -38,8 +50,9 @@ from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 MFA_REQUIRED_GROUPS = (FINANCE_GROUP, COUNCIL_GROUP)
 
-# Authentication steps that prove only access to the mailbox.
-MAILBOX_METHODS = frozenset({"code", "password_reset"})
+# Login steps that prove only access to the mailbox. (A password reset is not one: it
+# does not sign in here, see the module doc.)
+MAILBOX_METHODS = frozenset({"code"})
 
 # Where a person who must set up two-factor authentication may still go.
 OPEN_URL_NAMES = frozenset(
@@ -69,7 +82,12 @@ def user_requires_mfa(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return Group.objects.filter(user=user, name__in=MFA_REQUIRED_GROUPS).exists()
+    # Asked once per user object, so once per request for ``request.user``.
+    if not hasattr(user, "_comptoir_in_mfa_groups"):
+        user._comptoir_in_mfa_groups = Group.objects.filter(
+            user=user, name__in=MFA_REQUIRED_GROUPS
+        ).exists()
+    return user._comptoir_in_mfa_groups
 
 
 def user_lacks_required_mfa(user) -> bool:
@@ -135,6 +153,49 @@ class AccountAdapter(DefaultAccountAdapter):
         stage = f"{RequiredMFALoginStage.__module__}.{RequiredMFALoginStage.__name__}"
         at = stages.index("allauth.account.stages.LoginByCodeStage") + 1
         return [*stages[:at], stage, *stages[at:]]
+
+    def get_client_ip(self, request) -> str:
+        """allauth's client address (``X-Forwarded-For``, ``ALLAUTH_TRUSTED_PROXY_COUNT``
+        entries from the right), or the connection's when the header has fewer entries
+        than proxies (a request that did not come through them): not a server error."""
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            ip = request.META.get("REMOTE_ADDR")
+            if not ip:
+                raise PermissionDenied("Unable to determine client IP address") from None
+            return ip
+
+    def send_password_reset_mail(self, user, email, context) -> None:
+        """No reset link for a person who must have MFA and has none: they are told to
+        ask an administrator. The form's answer is the same either way."""
+        if user_lacks_required_mfa(user):
+            self.send_mail(
+                "account/email/password_reset_refused",
+                email,
+                {"user": user, "message": password_reset_refused_message()},
+            )
+            return
+        super().send_password_reset_mail(user, email, context)
+
+
+def password_reset_refused_message() -> str:
+    return _(
+        "Your account requires two-factor authentication, which you have not set up yet: "
+        "its password cannot be reset by e-mail. Please ask an administrator of the "
+        "site to reset it."
+    )
+
+
+class ResetPasswordKeyForm(BaseResetPasswordKeyForm):
+    """allauth's new-password form, refused to a person who must have MFA and has none
+    (a link e-mailed before they had to)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.user is not None and user_lacks_required_mfa(self.user):
+            raise ValidationError(password_reset_refused_message(), code="mfa_required")
+        return cleaned_data
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -204,6 +204,7 @@ ACCOUNT_RATE_LIMITS = {
     # and 5 in 5 minutes on one account whatever the address, against guessing spread
     # over many addresses. A right password does not count; a password reset clears the
     # account's count, and someone locked out meanwhile can sign in by a code by e-mail.
+    # This is allauth's own default, written out here to be seen and tuned.
     "login_failed": "10/m/ip,5/5m/key",
 }
 
@@ -227,6 +228,12 @@ for _rate in filter(None, (part.strip() for part in CHECKOUT_RATE_LIMITS.split("
             f"CHECKOUT_RATE_LIMITS: {_rate!r} is not a rate such as 5/5m/user or 30/10m/ip."
         )
 ACCOUNT_RATE_LIMITS["checkout"] = CHECKOUT_RATE_LIMITS
+# No self-service password reset for who must have MFA and has none (cms/mfa.py).
+ACCOUNT_FORMS = {"reset_password_from_key": "cms.mfa.ResetPasswordKeyForm"}
+# A reset never signs in (allauth's default, relied on by cms/mfa.py).
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# allauth e-mails the owner when their password or e-mail addresses change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "account_login"
@@ -338,20 +345,13 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 STRIPE_IDEMPOTENCY_PREFIX = env_str("STRIPE_IDEMPOTENCY_PREFIX")
 
 
-def _retention_days(name: str, default: int) -> int:
-    value = env_str(name, str(default)).strip()
-    if not value.isdigit() or int(value) < 1:
-        raise ImproperlyConfigured(f"{name} must be a whole number of days, 1 or more.")
-    return int(value)
-
-
 # Personal data retention (the nightly task cms.tasks.personal_data_purge). Installation-
 # wide, as what they apply to is: accounts and Stripe's webhooks belong to no one territory
 # (anonymous carts do: TerritorySettings.anonymous_cart_days).
 # An account whose e-mail was never verified is deleted this long after sign-up.
-UNVERIFIED_ACCOUNT_RETENTION_DAYS = _retention_days("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 14)
+UNVERIFIED_ACCOUNT_RETENTION_DAYS = env_int("UNVERIFIED_ACCOUNT_RETENTION_DAYS", 14, minimum=1)
 # A Stripe webhook event loses the personal data of its payload this long after receipt.
-STRIPE_EVENT_PAYLOAD_RETENTION_DAYS = _retention_days("STRIPE_EVENT_PAYLOAD_RETENTION_DAYS", 60)
+STRIPE_EVENT_PAYLOAD_RETENTION_DAYS = env_int("STRIPE_EVENT_PAYLOAD_RETENTION_DAYS", 60, minimum=1)
 
 # The benchmark's floor endpoint exists only when this is set.
 BENCHMARK = env_bool("COMPTOIR_BENCHMARK", default=False)

@@ -446,17 +446,20 @@ def account_erase(*, user, now: dt.datetime | None = None) -> bool:
 
 
 def provider_applications_withdraw(*, user) -> int:
-    """Delete the person's applications that never became a provider; return how many.
+    """Withdraw the person's applications that never became a provider; return how many.
 
-    An application waiting for a decision, or turned down, is the applicant's data
-    (name, address, phone, SIRET...): it leaves the editors' queue, the admin listing and
-    the search index (Wagtail removes a deleted object's index entry), and the admin's
-    history of it keeps no name. An approved (or since suspended) provider is the
-    business's record, which its bookings, invoices and the ledger name: it stays, and
-    its other members or the territory change its contact details.
+    An application waiting for a decision, or turned down, holds the applicant's data
+    (name, address, phone, SIRET...): it is emptied in place and marked withdrawn, so
+    it leaves the editors' queue and the search index, and the admin's history of it
+    keeps no name. The row itself stays: a commission rule may name it, and a rule
+    whose providers became empty would apply to every provider. An approved (or since
+    suspended) provider is the business's record, which its bookings, invoices and the
+    ledger name: it stays, and its other members or the territory change its contact
+    details.
     """
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ModelLogEntry
+    from wagtail.search import index
 
     applications = list(
         Provider.objects.select_for_update().filter(
@@ -470,10 +473,33 @@ def provider_applications_withdraw(*, user) -> int:
         return 0
     content_type = ContentType.objects.get_for_model(Provider)
     for provider in applications:
+        label = f"provider #{provider.pk}"
         ModelLogEntry.objects.filter(content_type=content_type, object_id=str(provider.pk)).update(
-            label=f"provider #{provider.pk}", data={}
+            label=label, data={}
         )
-        provider.delete()
+        provider.status = ProviderStatus.WITHDRAWN
+        provider.status_reason = ""
+        provider.applied_by = None
+        provider.name = label
+        provider.slug = f"withdrawn-{provider.pk}"
+        for name in (
+            "legal_name",
+            "commune",
+            "address",
+            "postcode",
+            "siret",
+            "contact_name",
+            "email",
+            "phone",
+            "website",
+            "description",
+        ):
+            setattr(provider, name, "")
+        provider.latitude = provider.longitude = None
+        provider.classification = None
+        provider.save()
+        provider.labels.clear()
+        index.remove_object(provider)
     return len(applications)
 
 

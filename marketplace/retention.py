@@ -10,7 +10,6 @@ belongs to one territory, its settings (``TerritorySettings.anonymous_cart_days`
 from __future__ import annotations
 
 import datetime as dt
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -75,21 +74,3 @@ def anonymous_carts_purge(*, now: dt.datetime | None = None) -> int:
             .get(Cart._meta.label, 0)
         )
     return deleted
-
-
-def sessions_purge() -> int:
-    """Delete expired sessions (what Django's ``clearsessions`` does); return how many.
-
-    The count is known for database sessions; other engines expire theirs themselves.
-    """
-    engine = import_module(settings.SESSION_ENGINE)
-    count = 0
-    if settings.SESSION_ENGINE in (
-        "django.contrib.sessions.backends.db",
-        "django.contrib.sessions.backends.cached_db",
-    ):
-        from django.contrib.sessions.models import Session
-
-        count = Session.objects.filter(expire_date__lt=timezone.now()).count()
-    engine.SessionStore.clear_expired()
-    return count

@@ -5,7 +5,7 @@ delivered: a Checkout Session carries the payer's e-mail, name, phone and addres
 (``customer_details``), a charge its billing details and card, a dispute its evidence.
 Processing never needs them: handlers read the object's id and account and re-fetch the
 rest from Stripe (:mod:`payments.webhooks`). So scrubbing sets every value under a
-personal key (:data:`PERSONAL_KEYS`, at any depth) to ``null`` and keeps the rest: the
+personal key (:func:`key_is_personal`, at any depth) to ``null`` and keeps the rest: the
 event's id (a redelivery stays a no-op), type, dates, amounts, ids and metadata, which
 finance and the reconciliation use.
 
@@ -29,55 +29,61 @@ from django.utils import timezone
 from marketplace.personal_data import PersonalDataSource, register_personal_data_source
 from payments.models import StripeEvent, StripePayment
 
-# Keys whose values are about a person, wherever they appear in a Stripe object.
-PERSONAL_KEYS = frozenset(
+# A key is personal when its name contains one of these, wherever it appears in a Stripe
+# object: Stripe names a person's details consistently (``customer_email``,
+# ``payer_name``, ``verified_address``, ``business_name``, ``cardholder_name``...), so
+# new fields are caught without a list of every one of them.
+PERSONAL_KEY_PARTS = (
+    # Contact: e-mail, names, phones, addresses (a shipping block holds all three).
+    "email",
+    "name",
+    "phone",
+    "address",
+    "shipping",
+    "owner",
+    "payer",
+    "cardholder",
+    "tax_id",
+    # Identity (connected accounts' persons).
+    "dob",
+    "birth",
+    "id_number",
+    "ssn",
+    # Card and bank: enough to recognise the person's means of payment.
+    "last4",
+    "fingerprint",
+    "exp_month",
+    "exp_year",
+    "routing_number",
+    "iban",
+    # Where and how they paid; a dispute's evidence; the receipt's page; what they typed.
+    "ip_address",
+    "purchase_ip",
+    "user_agent",
+    "evidence",
+    "signature",
+    "receipt_url",
+    "custom_fields",
+)
+# Keys that contain one of these parts and hold nothing about the person: Checkout's
+# settings, and the shipping rate's id (amounts are kept by the rule below).
+SAFE_KEYS = frozenset(
     {
-        # Contact: e-mail, names, phones, addresses.
-        "email",
-        "customer_email",
-        "receipt_email",
-        "customer_email_address",
-        "name",
-        "customer_name",
-        "individual_name",
-        "account_holder_name",
-        "first_name",
-        "last_name",
-        "maiden_name",
-        "first_name_kana",
-        "first_name_kanji",
-        "last_name_kana",
-        "last_name_kanji",
-        "full_name_aliases",
-        "phone",
-        "customer_phone",
-        "address",
-        "address_kana",
-        "address_kanji",
-        "billing_address",
-        "shipping_address",
-        "registered_address",
-        "shipping",
-        "tax_ids",
-        # Identity (connected accounts' persons).
-        "dob",
-        "id_number",
-        "ssn_last_4",
-        # Card and bank: enough to recognise the person's means of payment.
-        "last4",
-        "fingerprint",
-        "exp_month",
-        "exp_year",
-        "routing_number",
-        # Where and how they paid; a dispute's evidence; the receipt's page.
-        "ip_address",
-        "customer_purchase_ip",
-        "user_agent",
-        "evidence",
-        "receipt_url",
-        "custom_fields",
+        "billing_address_collection",
+        "shipping_address_collection",
+        "phone_number_collection",
+        "name_collection",
+        "tax_id_collection",
+        "shipping_rate",
     }
 )
+
+
+def key_is_personal(key: str) -> bool:
+    """Whether the values under ``key`` are about a person (see :data:`PERSONAL_KEY_PARTS`)."""
+    if key in SAFE_KEYS or key.startswith("amount") or key.endswith("_amount"):
+        return False
+    return any(part in key for part in PERSONAL_KEY_PARTS)
 
 
 def payload_personal(payload: Any, path: str = "") -> dict[str, Any]:
@@ -86,7 +92,7 @@ def payload_personal(payload: Any, path: str = "") -> dict[str, Any]:
     if isinstance(payload, dict):
         for key, value in payload.items():
             where = f"{path}.{key}" if path else key
-            if key in PERSONAL_KEYS and value not in (None, "", [], {}):
+            if key_is_personal(key) and value not in (None, "", [], {}):
                 found[where] = value
             else:
                 found.update(payload_personal(value, where))
@@ -97,10 +103,10 @@ def payload_personal(payload: Any, path: str = "") -> dict[str, Any]:
 
 
 def payload_scrub(payload: Any) -> Any:
-    """A copy of ``payload`` with every personal value (see :data:`PERSONAL_KEYS`) null."""
+    """A copy of ``payload`` with every personal value (see :func:`key_is_personal`) null."""
     if isinstance(payload, dict):
         return {
-            key: None if key in PERSONAL_KEYS and value is not None else payload_scrub(value)
+            key: None if key_is_personal(key) and value is not None else payload_scrub(value)
             for key, value in payload.items()
         }
     if isinstance(payload, list):

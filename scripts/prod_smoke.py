@@ -58,6 +58,7 @@ SECURITY_HEADERS = {
 STATIC_REFERENCE = re.compile(r"""(?:src|href|data-[\w-]+)\s*=\s*["'](/static/[^"'#?\s]+)""")
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 MAX_REDIRECTS = 5
+CRAWLER_IP = "198.51.100.80"  # the crawler's address, as the proxy forwards it
 
 
 class SmokeError(Exception):
@@ -84,6 +85,19 @@ def release_steps(readme_text: str) -> list[list[str]]:
     if not steps:
         raise SmokeError("README.md's Production block lists no `python manage.py` command.")
     return steps
+
+
+def release_exports(readme_text: str) -> dict[str, str]:
+    """The variables the same block ``export``s with a value (not a ``...`` placeholder)."""
+    match = re.search(r"^## Production\b.*?$(.*?)(?=^## )", readme_text, re.M | re.S)
+    block = re.search(r"^```sh\n(.*?)^```", match.group(1), re.M | re.S) if match else None
+    if not block:
+        raise SmokeError("README.md's Production section has no ```sh block.")
+    exports = re.search(r"^export (.*?)(?<!\\)$", block.group(1), re.M | re.S)
+    words = shlex.split(exports.group(1).replace("\\\n", " ")) if exports else []
+    return dict(
+        word.split("=", 1) for word in words if "=" in word and "..." not in word.split("=", 1)[1]
+    )
 
 
 # --- What a response must be -------------------------------------------------------------
@@ -177,6 +191,10 @@ class Smoke:
             "STRIPE_WEBHOOK_SECRET": "whsec_prod_smoke",
             "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_prod_smoke_connect",
         }
+        # What the README's recipe sets for every deployment (the proxy count...), unless
+        # the smoke sets it for its own machine above (hosts, services).
+        for name, value in release_exports(README.read_text()).items():
+            self.env.setdefault(name, value)
 
     # -- helpers
 
@@ -341,6 +359,8 @@ class Smoke:
                 headers={
                     "Host": f"127.0.0.1:{self.port}",
                     "X-Forwarded-Proto": "https",
+                    # The proxy appends the client's address (ALLAUTH_TRUSTED_PROXY_COUNT).
+                    "X-Forwarded-For": CRAWLER_IP,
                     "Accept-Language": "fr",
                 },
             )

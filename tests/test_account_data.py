@@ -61,6 +61,17 @@ def test_export_needs_a_signed_in_person(client, territory):
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
 
 
+def test_export_asks_to_reauthenticate_first(client, visitor):
+    """Card digits, addresses, sessions' IPs: a session left open somewhere is not enough."""
+    client.force_login(visitor)
+    response = client.get(reverse("my_data_export"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    reauthenticate(client)
+    response = client.get(reverse("my_data_export"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+
+
 def test_export_is_a_json_download_of_their_data_only(client, club, visitor):
     visitor.first_name, visitor.last_name = "Camille", "Durand"
     visitor.save()
@@ -73,6 +84,7 @@ def test_export_is_a_json_download_of_their_data_only(client, club, visitor):
     booking = Booking.objects.get(offer=mine)
     cancel(client, booking, reason="Changement de programme")
 
+    reauthenticate(client)  # the export asks for it (allauth)
     response = client.get(reverse("my_data_export"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")

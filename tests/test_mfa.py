@@ -203,6 +203,77 @@ def test_a_login_by_code_is_refused_to_staff_who_must_have_mfa_and_have_none(cli
         assert signed_in(client) == user.pk
 
 
+def reset_link_of(message) -> str | None:
+    found = re.search(r"https?://testserver(/[^\s]*/password/reset/key/[^\s]+)", message.body)
+    return found.group(1) if found else None
+
+
+def reset_password_by_mail(client, email: str, password: str):
+    """Follow the e-mailed link and choose ``password``; the last response."""
+    link = reset_link_of(mail.outbox[-1])
+    assert link, mail.outbox[-1].body
+    response = client.get(link, follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link
+    return client.post(form_url, {"password1": password, "password2": password})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["superuser", "finance", "council"])
+def test_the_mailbox_alone_cannot_reset_the_password_of_staff_who_must_have_mfa(
+    client, who, request
+):
+    """Reset, log in with the new password, enrol one's own app: the mailbox alone would
+    take the account. They are told, in their language, to ask an administrator."""
+    user = request.getfixturevalue(who)
+    with required:
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
+        assert response.status_code == 302  # the same answer as for anybody
+        [message] = mail.outbox
+        assert message.to == [user.email]
+        assert reset_link_of(message) is None
+        assert "administrat" in message.body and "double authentification" in message.body
+        client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+        assert signed_in(client) == user.pk  # the password is unchanged
+
+
+@pytest.mark.django_db
+def test_a_reset_link_sent_before_joining_finance_is_refused_too(client, territory):
+    from django.contrib.auth.models import Group
+
+    user = make_user("bientot@example.org")
+    with required:
+        client.post(reverse("account_reset_password"), {"email": user.email})
+        user.groups.add(Group.objects.get(name=FINANCE_GROUP))
+        response = reset_password_by_mail(client, user.email, "attacker-pass-123!")
+        assert response.status_code == 200
+        assert "administrat" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_others_reset_their_password_by_mail_and_are_told_of_the_change(client, visitor):
+    with required:
+        client.post(reverse("account_reset_password"), {"email": visitor.email})
+        response = reset_password_by_mail(client, visitor.email, "new-horse-battery-9")
+        assert response.status_code == 302
+    visitor.refresh_from_db()
+    assert visitor.check_password("new-horse-battery-9")
+    # ACCOUNT_EMAIL_NOTIFICATIONS: the owner hears of the change, in French here.
+    link, notice = mail.outbox
+    assert reset_link_of(link) and reset_link_of(notice) is None
+    assert notice.to == [visitor.email] and "mot de passe" in notice.body.lower()
+
+
+@pytest.mark.django_db
+def test_an_e_mailed_code_is_the_only_mailbox_login(settings):
+    """The mailbox logs in by code only: a password reset does not sign in here."""
+    from cms.mfa import MAILBOX_METHODS
+
+    assert settings.ACCOUNT_LOGIN_ON_PASSWORD_RESET is False
+    assert MAILBOX_METHODS == {"code"}
+
+
 @pytest.mark.django_db
 def test_outside_production_everyone_may_log_in_by_code(client, finance):
     response = login_by_code(client, finance.email)
@@ -367,3 +438,26 @@ def test_the_admin_account_page_links_to_two_factor_authentication(client, edito
     client.force_login(editor)
     page = client.get(reverse("wagtailadmin_account")).content.decode()
     assert f'href="{reverse("mfa_index")}"' in page
+
+
+@pytest.mark.django_db
+def test_who_must_have_mfa_is_asked_of_the_database_once_per_request(
+    client, finance, django_assert_num_queries
+):
+    from cms.mfa import user_requires_mfa
+
+    user = User.objects.get(pk=finance.pk)  # a fresh object, as request.user is
+    with django_assert_num_queries(0):
+        assert user_requires_mfa(user) is False  # the requirement is off: no query
+    with required, django_assert_num_queries(1):
+        assert user_requires_mfa(user) is True
+        assert user_requires_mfa(user) is True
+    with_totp(finance)
+    client.force_login(finance)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with required, CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    group_queries = [q for q in queries.captured_queries if '"auth_user_groups"' in q["sql"]]
+    assert len(group_queries) <= 1

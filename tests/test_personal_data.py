@@ -21,10 +21,10 @@ from marketplace.models import Booking, Cart, Provider, ProviderMembership, Prov
 from marketplace.personal_data import RECORDS, USER_RELATIONS, user_relations
 from marketplace.services import provider_apply, provider_reject
 from payments.models import LedgerEntry, StripeEvent, StripePayment
-from payments.personal_data import payload_personal
+from payments.personal_data import payload_personal, payload_scrub
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
-from tests.conftest import make_provider, make_user
+from tests.conftest import make_provider, make_user, reauthenticate
 
 DAY = dt.timedelta(days=1)
 User = get_user_model()
@@ -202,6 +202,7 @@ def test_the_export_holds_everything_kept_about_the_person(client, club, categor
     stripe_events_for(other_order, email=other.email, payment_intent="pi_2", charge="ch_2")
     provider_apply(site=territory, user=other, data=application_data(category, name="Chez Elle"))
 
+    reauthenticate(client)  # the export asks for it (allauth)
     response = client.get(reverse("my_data_export"))
     assert response.status_code == 200
     data = json.loads(response.content)
@@ -315,7 +316,16 @@ def test_deletion_withdraws_the_application_from_the_queue_and_the_search_index(
     # The service behind /compte/supprimer/ (the page itself: tests/test_account_data.py).
     assert account_erase(user=applicant) is True
 
-    assert not Provider.objects.filter(pk__in=[waiting.pk, turned_down.pk]).exists()
+    # Emptied in place, not deleted (a commission rule may name them).
+    for application in Provider.objects.filter(pk__in=[waiting.pk, turned_down.pk]):
+        assert application.status == ProviderStatus.WITHDRAWN
+        assert application.applied_by is None and application.status_reason == ""
+        assert application.name == f"provider #{application.pk}"
+        for field in ("legal_name", "address", "postcode", "siret", "contact_name", "email"):
+            assert getattr(application, field) == "", field
+        assert application.phone == "" and application.description == ""
+        assert application.latitude is None and application.slug.startswith("withdrawn-")
+    assert waiting.pk not in {p.pk for p in Provider.get_indexed_objects()}
     assert not IndexEntry.objects.filter(
         content_type=provider_type, object_id__in=[str(waiting.pk), str(turned_down.pk)]
     ).exists()
@@ -325,6 +335,39 @@ def test_deletion_withdraws_the_application_from_the_queue_and_the_search_index(
     assert "Gîte des Saules" not in client.get(reverse("wagtailadmin_home")).content.decode()
     found = client.get(reverse("providers:index"), {"q": "Saules"}).content.decode()
     assert "Gîte des Saules" not in found
+
+
+def test_deletion_keeps_the_scope_of_a_rule_that_names_the_application(category, territory):
+    """A rule scoped to the application still names it after the erasure: an empty
+    ``providers`` means "any provider", so deleting the row would widen the rule."""
+    from commissions.models import CommissionRule
+    from tests.booking_helpers import rule, side
+
+    applicant = make_user("camille@example.org")
+    waiting = provider_apply(site=territory, user=applicant, data=application_data(category))
+    shared_rules(
+        territory,
+        rules=[
+            rule("base", "Base", provider=side("5.00"), visitor=side("2.00")),
+            rule(
+                "gite",
+                "Le gîte",
+                provider=side("30.00"),
+                visitor=side("0.00"),
+                providers=[waiting.slug],
+            ),
+        ],
+    )
+    scoped = CommissionRule.objects.get(key="gite", site=territory)
+    assert scoped.to_spec().scope.providers == {waiting.slug}
+
+    assert account_erase(user=applicant) is True
+
+    scoped.refresh_from_db()
+    assert list(scoped.providers.all()) == [waiting]
+    assert scoped.to_spec().scope.providers  # still this one provider, not "any"
+    waiting.refresh_from_db()
+    assert waiting.status == ProviderStatus.WITHDRAWN and waiting.applied_by is None
 
 
 def test_deletion_keeps_an_approved_provider_the_person_applied_for(category, territory):
@@ -383,3 +426,149 @@ def test_a_team_member_emptied_keeps_no_subscription_profile_nor_token(editor):
     assert not PageSubscription.objects.filter(user=editor).exists()
     assert not UserProfile.objects.filter(user=editor).exists()
     assert not editor.groups.exists()
+
+
+# --- Scrubbing Stripe's real objects ----------------------------------------------------------
+
+# Stripe's published example objects (the double's fixtures), as a webhook delivers them.
+STRIPE_OBJECTS = (
+    "checkout.session",
+    "charge",
+    "customer",
+    "payment_intent",
+    "payment_method",
+    "payment_source",
+    "card",
+    "source",
+    "confirmation_token",
+    "dispute",
+    "refund",
+    "mandate",
+    "account",
+    "financial_connections.account_owner",
+    "identity.verification_report",
+)
+
+
+def stripe_fixture(kind: str) -> dict:
+    from tests.stripe_double.forms import FIXTURES
+
+    return json.loads(FIXTURES.read_text())["resources"][kind]
+
+
+def strings_in(payload) -> set[str]:
+    if isinstance(payload, dict):
+        return set().union(*(strings_in(v) for v in payload.values())) if payload else set()
+    if isinstance(payload, list):
+        return set().union(*(strings_in(v) for v in payload)) if payload else set()
+    return {payload} if isinstance(payload, str) else set()
+
+
+def event_of(obj: dict) -> dict:
+    return {"id": "evt_1", "object": "event", "type": "x.updated", "data": {"object": obj}}
+
+
+def test_scrubbing_stripes_own_example_objects_leaves_none_of_their_people():
+    """The people in Stripe's fixtures (Jenny Rosen, her e-mails, phones, addresses) go."""
+    people = {
+        "site@stripe.com",
+        "Jenny Rosen",
+        "Jenny",
+        "Rosen",
+        "example@example.com",
+        "jenny@example.com",
+        "jenny.rosen@example.com",
+        "nobody+janesmith@stripe.com",
+        "+1 555-555-5555",
+        "+15555555555",
+        "+18008675309",
+        "1234 Fake Street",
+        "123 Fake St",
+        "94102",
+        "4242",
+        "AOB934RVNwzk6xtn",
+    }
+    for kind in STRIPE_OBJECTS:
+        obj = stripe_fixture(kind)
+        scrubbed = payload_scrub(event_of(obj))
+        assert not strings_in(scrubbed) & people, (kind, strings_in(scrubbed) & people)
+        # What finance, redeliveries and the handlers need stays.
+        assert scrubbed["id"] == "evt_1" and scrubbed["type"] == "x.updated"
+        kept = scrubbed["data"]["object"]
+        assert kept["id"] == obj["id"] and kept.get("object") == obj.get("object")
+        for key in ("amount", "amount_total", "currency", "created", "metadata", "status"):
+            assert kept.get(key) == obj.get(key), (kind, key)
+
+
+def test_scrubbing_a_paid_checkout_leaves_nothing_equal_to_the_payer(territory):
+    """Every place Stripe puts the payer in a session and its charge, filled, then scrubbed."""
+    email, line1, ip = "camille@example.org", "12 chemin de la Rivière", "203.0.113.9"
+    details = {"email": email, "name": NAME, "phone": PHONE, "address": ADDRESS}
+    session = stripe_fixture("checkout.session")
+    session.update(
+        customer_email=email,
+        client_reference_id="CMD-42",
+        metadata={"order_id": "42", "order_reference": "CMD-42"},
+        customer_details={
+            **details,
+            "business_name": NAME,
+            "individual_name": NAME,
+            "tax_exempt": "none",
+            "tax_ids": [{"type": "eu_vat", "value": "FR40303265045"}],
+        },
+        collected_information={
+            "business_name": NAME,
+            "individual_name": NAME,
+            "shipping_details": {"name": NAME, "address": ADDRESS},
+        },
+        custom_fields=[{"key": "nom", "type": "text", "text": {"value": NAME}}],
+    )
+    charge = stripe_fixture("charge")
+    charge.update(
+        billing_details={**details, "tax_id": None},
+        receipt_email=email,
+        receipt_url=f"https://pay.stripe.com/receipts/{email}",
+        shipping={"name": NAME, "phone": PHONE, "address": ADDRESS, "carrier": None},
+        transfer_group="CMD-42",
+    )
+    charge["payment_method_details"] = {
+        "type": "paypal",
+        "paypal": {
+            "payer_email": email,
+            "payer_name": NAME,
+            "payer_id": "PAYER42",
+            "verified_email": email,
+            "verified_name": NAME,
+            "verified_phone_number": PHONE,
+            "verified_address": ADDRESS,
+        },
+        "ideal": {"verified_name": NAME, "iban_last4": "1234"},
+        "card_present": {"cardholder_name": NAME},
+        "klarna": {"payer_details": {"address": {"country": "FR"}}},
+    }
+    dispute = stripe_fixture("dispute")
+    dispute["evidence"].update(
+        customer_email_address=email,
+        customer_name=NAME,
+        billing_address=line1,
+        customer_purchase_ip=ip,
+    )
+    mandate = stripe_fixture("mandate")
+    mandate["customer_acceptance"] = {
+        "type": "online",
+        "online": {"ip_address": ip, "user_agent": "Mozilla/5.0 (Camille)"},
+    }
+    person = {email, NAME, PHONE, line1, ADDRESS["postal_code"], ip, "Mozilla/5.0 (Camille)"}
+    for obj in (session, charge, dispute, mandate):
+        payload = event_of(obj)
+        assert strings_in(payload) & person  # the person is there before
+        scrubbed = payload_scrub(payload)
+        assert not strings_in(scrubbed) & person, strings_in(scrubbed) & person
+        assert not payload_personal(scrubbed)
+    scrubbed_session = payload_scrub(event_of(session))["data"]["object"]
+    assert scrubbed_session["client_reference_id"] == "CMD-42"
+    assert scrubbed_session["metadata"] == {"order_id": "42", "order_reference": "CMD-42"}
+    assert scrubbed_session["id"] == session["id"]
+    scrubbed_charge = payload_scrub(event_of(charge))["data"]["object"]
+    assert scrubbed_charge["transfer_group"] == "CMD-42"
+    assert scrubbed_charge["amount"] == charge["amount"]

@@ -93,3 +93,39 @@ def test_make_and_ci_run_the_smoke():
     assert re.search(r"^prod-smoke: install\n\t\$\(PY\) scripts/prod_smoke.py$", makefile, re.M)
     ci = (BASE_DIR / ".ci" / "run").read_text()
     assert ci.index("\nmake prod-smoke\n") > ci.index('step "Tests on PostgreSQL + Redis"')
+
+
+def test_the_readme_recipe_trusts_the_proxy_and_binds_gunicorn_behind_it():
+    readme = (BASE_DIR / "README.md").read_text()
+    assert prod_smoke.release_exports(readme)["ALLAUTH_TRUSTED_PROXY_COUNT"] == "1"
+    production = readme[readme.index("## Production") :]
+    assert "--bind 127.0.0.1:" in production and "--bind 0." not in production
+
+
+def test_the_smoke_runs_with_the_readmes_proxy_count_and_sends_the_proxys_header(monkeypatch):
+    import shutil
+
+    smoke = prod_smoke.Smoke()
+    shutil.rmtree(smoke.workdir)
+    assert smoke.env["ALLAUTH_TRUSTED_PROXY_COUNT"] == "1"
+    assert smoke.env["ALLOWED_HOSTS"] == "127.0.0.1,localhost"  # its own, not the README's
+
+    sent = {}
+
+    class Connection:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def request(self, method, path, headers):
+            sent.update(headers)
+
+        def getresponse(self):
+            raise OSError("not connected")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(prod_smoke.http.client, "HTTPConnection", Connection)
+    with pytest.raises(OSError):
+        smoke.get("/")
+    assert sent["X-Forwarded-For"] == prod_smoke.CRAWLER_IP

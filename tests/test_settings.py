@@ -42,6 +42,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "STRIPE_SECRET_KEY": "sk_test_not_a_real_key",
         "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_not_a_real_connect_secret",
+        "ALLAUTH_TRUSTED_PROXY_COUNT": "1",
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value}
@@ -113,6 +114,18 @@ def test_production_settings_pass_the_deploy_checks(collected):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_checks_warn_when_production_trusts_no_proxy(collected):
+    """Behind the proxy, with a count of 0, every visitor has the proxy's address: one
+    attacker's failed logins would lock everyone out."""
+    tmp_path, _ = collected
+    env = production_env(ALLAUTH_TRUSTED_PROXY_COUNT="")
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "cms.W001" in result.stderr and "ALLAUTH_TRUSTED_PROXY_COUNT" in result.stderr
 
 
 def test_deploy_checks_fail_without_the_collected_manifest(tmp_path):

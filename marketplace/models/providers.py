@@ -35,6 +35,9 @@ class ProviderStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     SUSPENDED = "suspended", _("Suspended")
+    # The applicant erased their account before becoming a provider: the row stays,
+    # emptied, because commission rules may name it (an empty scope means "any").
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ProviderQuerySet(models.QuerySet):
@@ -172,6 +175,11 @@ class Provider(index.Indexed, models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # A withdrawn application is emptied and searchable by no one.
+        return super().get_indexed_objects().exclude(status=ProviderStatus.WITHDRAWN)
 
     @property
     def is_approved(self) -> bool:
