@@ -58,6 +58,7 @@ SECURITY_HEADERS = {
 STATIC_REFERENCE = re.compile(r"""(?:src|href|data-[\w-]+)\s*=\s*["'](/static/[^"'#?\s]+)""")
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 MAX_REDIRECTS = 5
+CACHE_HEADER = "X-Comptoir-Cache"  # cms.middleware.HEADER: "hit" when served from the cache
 CRAWLER_IP = "198.51.100.80"  # the crawler's address, as the proxy forwards it
 
 
@@ -140,6 +141,7 @@ class Report:
     pages: list[tuple[str, int]] = field(default_factory=list)
     statics: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
+    cache_hits: int = 0
 
     def print(self) -> None:
         print("\n==== prod-smoke summary ====")
@@ -147,7 +149,10 @@ class Report:
             print(f"  {outcome:<4} {seconds:6.1f} s  {name}")
         for path, status in self.pages:
             print(f"  {status}  {path}")
-        print(f"  pages crawled: {len(self.pages)}, static files checked: {len(self.statics)}")
+        print(
+            f"  pages crawled: {len(self.pages)}, static files checked: {len(self.statics)}, "
+            f"pages served again from the cache: {self.cache_hits}"
+        )
         if self.failures:
             print(f"  FAILED: {len(self.failures)} problem(s)")
             for failure in self.failures:
@@ -451,6 +456,7 @@ print(json.dumps(urls))
                 self.page(path)
             except OSError as error:
                 self.report.failures.append(f"{path}: {error}")
+        self.cache_hits()
         for name, process in self.processes.items():
             if process.poll() is not None:
                 self.report.failures.append(f"{name} stopped during the crawl")
@@ -458,6 +464,21 @@ print(json.dumps(urls))
             self.report.failures.append("the huey consumer logged a traceback")
         outcome = "FAIL" if self.report.failures else "ok"
         self.report.steps.append(("crawl", time.monotonic() - started, outcome))
+
+    def cache_hits(self) -> None:
+        """The pages answered 200 once, again: anonymous pages now come from the page
+        cache, which must send the same security headers as the page it stored."""
+        hits = 0
+        for path in [path for path, status in self.report.pages if status == 200]:
+            status, headers, _body = self.get(path)
+            hits += headers.get(CACHE_HEADER) == "hit"
+            for problem in header_problems(headers):
+                self.report.failures.append(
+                    f"{path} (again, {CACHE_HEADER}: {headers.get(CACHE_HEADER)}): {problem}"
+                )
+        if not hits:
+            self.report.failures.append(f"no page came from the cache ({CACHE_HEADER}: hit)")
+        self.report.cache_hits = hits
 
     def cleanup(self) -> None:
         self.stop()
