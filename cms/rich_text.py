@@ -1,17 +1,17 @@
-"""The admin's rich text editor, with a form error for a value that is not Draftail's.
+"""The admin's rich text editor, refusing a posted value that is not Draftail's JSON.
 
-Draftail posts its content as a JSON object; Wagtail's widget converts it without
-checking it is one, so a hand-made post of a number, a list or text that is not JSON
-raised deep in the converter (``'int' object has no attribute 'get'``) and the editor
-saw a server error. Here such a value is a validation error of the field: the page
-editor shows it beside the field and saves nothing. Installed as the default editor by
+Draftail posts its content as a JSON object (``null`` when empty); Wagtail's widget
+converts it without checking it is one, so a hand-made post of a number or a list raised
+``AttributeError`` deep in the converter (``'int' object has no attribute 'get'``). Here
+any such value raises ``ValueError``, as text that is not JSON already did, and
+``config.middleware.AdminMalformedRequestMiddleware`` answers it with a 400 Bad Request.
+(A form error is not possible: the page editor reads the posted value again, through
+this widget, to show the form back.) Installed as the default editor by
 ``WAGTAILADMIN_RICH_TEXT_EDITORS`` in the settings.
 """
 
 import json
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from wagtail.admin.rich_text import DraftailRichTextArea
 
 
@@ -19,10 +19,7 @@ class CheckedDraftailRichTextArea(DraftailRichTextArea):
     def value_from_datadict(self, data, files, name):
         original_value = data.get(name)
         if original_value is not None:
-            try:
-                content = json.loads(original_value)
-            except ValueError:
-                content = ""
+            content = json.loads(original_value)  # ValueError when it is no JSON
             if content is not None and not isinstance(content, dict):
-                raise ValidationError(_("This rich text is malformed."), code="malformed")
+                raise ValueError(f"rich text {name!r} is not a Draftail content state")
         return super().value_from_datadict(data, files, name)
