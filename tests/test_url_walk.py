@@ -246,9 +246,15 @@ def seed_media(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("hostile-media"))
 
 
+# The walk tries input, not the cost of hashing: every login, sign-up and
+# re-authentication form it posts would otherwise hash with PBKDF2 (a fifth of a second).
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, seed_media):
     settings.MEDIA_ROOT = seed_media
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +264,10 @@ def demo(django_db_setup, django_db_blocker, seed_media):
 
     previous_immediate, HUEY.immediate = HUEY.immediate, True
     try:
-        with override_settings(MEDIA_ROOT=seed_media), django_db_blocker.unblock():
+        with (
+            override_settings(MEDIA_ROOT=seed_media, PASSWORD_HASHERS=FAST_HASHERS),
+            django_db_blocker.unblock(),
+        ):
             with transaction.atomic():
                 call_command("seed_demo", "--past-orders", "6", stdout=io.StringIO())
                 yield
