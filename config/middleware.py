@@ -3,6 +3,11 @@
 A NUL byte belongs in no URL: PostgreSQL refuses it in any string (psycopg raises before
 the query runs), so every view that looks a path or query value up would answer 500 on
 it. Refused here once, as a 400, instead of in each view.
+
+A hand-made request to Wagtail's admin (an id that is no number, a StreamField that is
+no JSON, a ``next`` that is no path) is answered with a 400 by
+:class:`AdminMalformedRequestMiddleware`, placed last in ``MIDDLEWARE`` so that its
+``process_exception`` sees the view's exception first.
 """
 
 import logging
@@ -37,7 +42,8 @@ class AdminMalformedRequestMiddleware:
 
     Wagtail's admin views trust what their own JavaScript posts: a chosen id is a number,
     a StreamField or a rich text is JSON, an inline formset carries its management form,
-    a ``next`` is a path, a history filter's date has a following day. A request made by
+    a ``next`` is a path, a history filter's date has a following day (a rich text that
+    is no Draftail JSON raises ``ValueError`` through ``cms.rich_text``). A request made by
     hand (or by a fuzzer) breaks those assumptions deep inside Wagtail, where the view
     cannot tell it apart from a bug, and the person saw a server error page.
 
