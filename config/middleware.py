@@ -55,7 +55,9 @@ class AdminMalformedRequestMiddleware:
     - on the images and documents listings, the usage count filter is dropped while
       searching: modelsearch cannot search a queryset filtered on an annotation
       (``'Coalesce' object has no attribute 'target'``, the reason Wagtail already hides
-      the usage count ordering while searching).
+      the usage count ordering while searching); in the image chooser, the tag filter is
+      dropped while searching (the images' search index cannot filter by tag name:
+      ``FilterFieldError``).
 
     After the view, exactly the exception types such input raises in Wagtail's admin
     views are answered with a 400 Bad Request and logged at WARNING with the exception:
@@ -68,8 +70,14 @@ class AdminMalformedRequestMiddleware:
     ``/admin/`` is concerned; the rest of the site validates its own input.
     """
 
-    LISTINGS_WITH_USAGE_COUNT = re.compile(r"^/admin/(images|documents)/(results/)?$")
-    USAGE_COUNT_PARAMS = ("usage_count_min", "usage_count_max")
+    # Filters Wagtail offers that its search backend cannot apply to a search, by view.
+    UNSEARCHABLE_FILTERS = (
+        (
+            re.compile(r"^/admin/(images|documents)/(results/)?$"),
+            ("usage_count_min", "usage_count_max"),
+        ),
+        (re.compile(r"^/admin/images/chooser/(results/)?$"), ("tag",)),
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -83,10 +91,12 @@ class AdminMalformedRequestMiddleware:
         request.GET = self._without_foreign_next(request, request.GET)
         if request.method == "POST":
             request.POST = self._without_foreign_next(request, request.POST)
-        if self.LISTINGS_WITH_USAGE_COUNT.match(request.path_info) and request.GET.get("q"):
-            if any(name in request.GET for name in self.USAGE_COUNT_PARAMS):
+        if not request.GET.get("q"):
+            return
+        for path, names in self.UNSEARCHABLE_FILTERS:
+            if path.match(request.path_info) and any(name in request.GET for name in names):
                 query = request.GET.copy()
-                for name in self.USAGE_COUNT_PARAMS:
+                for name in names:
                     query.pop(name, None)
                 request.GET = query
 

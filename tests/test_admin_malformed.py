@@ -95,3 +95,10 @@ def test_other_errors_of_the_site_are_not_hidden(client):
     assert middleware.process_exception(request, ValueError("x")) is None
     request.path_info = "/admin/pages/"
     assert middleware.process_exception(request, TypeError("x")) is None
+
+
+@pytest.mark.parametrize("chooser", ["/admin/images/chooser/", "/admin/images/chooser/results/"])
+def test_searching_the_image_chooser_with_a_tag_lists_instead_of_failing(admin_client, chooser):
+    # The search index of images cannot filter by tag name (FilterFieldError).
+    response = admin_client.get(chooser, {"q": "plage", "tag": "mer"})
+    assert response.status_code == 200
