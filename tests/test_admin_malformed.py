@@ -104,11 +104,12 @@ def test_searching_the_image_chooser_with_a_tag_lists_instead_of_failing(admin_c
     assert response.status_code == 200
 
 
-def test_a_history_date_before_the_calendar_is_a_bad_request(admin_client):
-    # Wagtail's history filter makes 0001-01-01 aware in the territory's time zone,
-    # which overflows the calendar when converted to UTC (OverflowError).
+def test_a_history_date_before_the_calendar_is_no_server_error(admin_client):
+    # On SQLite, Wagtail's history filter makes 0001-01-01 aware in the territory's time
+    # zone, which overflows the calendar when converted to UTC (OverflowError): a 400.
+    # PostgreSQL takes the date and lists nothing.
     user = get_user_model().objects.get(username="root")
     response = admin_client.get(
         f"/admin/users/history/{user.pk}/", {"timestamp_from": "0001-01-01"}
     )
-    assert response.status_code == 400
+    assert response.status_code in (200, 400)
