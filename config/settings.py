@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "cms.mfa.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "config.middleware.AdminMalformedRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -238,6 +239,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
+# Draftail, with a form error instead of a 500 for a posted value that is not its JSON.
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {"WIDGET": "cms.rich_text.CheckedDraftailRichTextArea"}
+}
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery
 # codes, or a security key (WebAuthn). Offered to everyone; required (cms/mfa.py) for
