@@ -482,20 +482,12 @@ def provider_applications_withdraw(*, user) -> int:
         provider.applied_by = None
         provider.name = label
         provider.slug = f"withdrawn-{provider.pk}"
-        for name in (
-            "legal_name",
-            "commune",
-            "address",
-            "postcode",
-            "siret",
-            "contact_name",
-            "email",
-            "phone",
-            "website",
-            "description",
-        ):
-            setattr(provider, name, "")
-        provider.latitude = provider.longitude = None
+        # What the applicant filled in, but the category (a rule may name it too).
+        for name in PROVIDER_APPLICATION_FIELDS:
+            if name in ("name", "category"):
+                continue
+            field = provider._meta.get_field(name)
+            setattr(provider, name, None if field.null else "")
         provider.classification = None
         provider.save()
         provider.labels.clear()
