@@ -192,9 +192,7 @@ class Scope:
             and meet(self.communes, other.communes, _fold)
             and meet(self.kinds, other.kinds)
             and (
-                self.season is None
-                or other.season is None
-                or self.season.intersects(other.season)
+                self.season is None or other.season is None or self.season.intersects(other.season)
             )
         )
 

@@ -12,6 +12,7 @@ from wagtail.signals import published, unpublished
 
 from commissions.engine import RuleSpec, find_ties
 from commissions.models import (
+    SEASON_FIELDS,
     Beneficiary,
     BeneficiaryKind,
     CommissionRule,
@@ -100,6 +101,7 @@ def rules_export(*, site) -> dict:
                 },
                 "valid_from": r.valid_from.isoformat() if r.valid_from else None,
                 "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+                "season": _season_export(r),
                 "provider": {
                     "rate": f"{r.provider_rate:.2f}",
                     "fixed": r.provider_fixed,
@@ -116,6 +118,17 @@ def rules_export(*, site) -> dict:
             }
             for r in live_rules_queryset(site_id=site.pk)
         ],
+    }
+
+
+def _season_export(rule) -> dict | None:
+    """``{"start": "07-01", "end": "08-31"}`` (month-day of the service), or None."""
+    season = rule.season
+    if season is None:
+        return None
+    return {
+        "start": f"{season.start_month:02d}-{season.start_day:02d}",
+        "end": f"{season.end_month:02d}-{season.end_day:02d}",
     }
 
 
@@ -152,6 +165,27 @@ def _date(path: str, value):
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         _fail(path, _("a date YYYY-MM-DD is expected"))
+
+
+def _month_day(path: str, value) -> tuple[int, int]:
+    """ "07-01" as (7, 1); a day that no year has is refused."""
+    try:
+        month, day = (int(part) for part in str(value).split("-"))
+        dt.date(2000, month, day)
+    except (TypeError, ValueError):
+        _fail(path, _("a day of the year MM-DD is expected"))
+    return month, day
+
+
+def _season(path: str, value) -> tuple[int | None, ...]:
+    """(start day, start month, end day, end month), all None when there is no season."""
+    if value in (None, {}):
+        return (None, None, None, None)
+    if not isinstance(value, dict) or "start" not in value or "end" not in value:
+        _fail(path, _("an object with start and end (MM-DD) is expected"))
+    start_month, start_day = _month_day(f"{path}.start", value["start"])
+    end_month, end_day = _month_day(f"{path}.end", value["end"])
+    return (start_day, start_month, end_day, end_month)
 
 
 def _slugs(path: str, model_label: str, slugs, *, site=None):
@@ -262,6 +296,10 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         obj.labels = _slugs(f"{path}.scope.labels", "marketplace.Label", scope.get("labels") or [])
         obj.valid_from = _date(f"{path}.valid_from", item.get("valid_from"))
         obj.valid_until = _date(f"{path}.valid_until", item.get("valid_until"))
+        for name, value in zip(
+            SEASON_FIELDS, _season(f"{path}.season", item.get("season")), strict=True
+        ):
+            setattr(obj, name, value)
         for side in ("provider", "visitor"):
             values = item.get(side) or {}
             if not isinstance(values, dict):
