@@ -95,14 +95,12 @@ def rule_ties(
 
 
 def tie_state_words(rule) -> str:
-    """"live", "scheduled to go live on …", "awaiting approval" (the other rule's state)."""
+    """ "live", "scheduled to go live on …", "awaiting approval" (the other rule's state)."""
     state = getattr(rule, "tie_state", TIE_LIVE)
     if state == TIE_SCHEDULED:
         go_live_at = rule.tie_go_live_at
         return _("scheduled to go live on %(date)s") % {
-            "date": date_format(timezone.localtime(go_live_at), "j F Y H:i")
-            if go_live_at
-            else "?"
+            "date": date_format(timezone.localtime(go_live_at), "j F Y H:i") if go_live_at else "?"
         }
     if state == TIE_IN_REVIEW:
         return pgettext("commission rule state", "awaiting approval")
