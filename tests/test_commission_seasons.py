@@ -259,3 +259,30 @@ def test_an_invalid_season_is_refused_naming_the_field(territory, season, field)
     assert field in excinfo.value.messages[0]
     assert not CommissionRule.objects.exists()
     assert not Booking.objects.exists()
+
+
+def test_the_admin_form_has_the_season_panel(territory, finance, client):
+    shared_rules(territory, rules=[base()])
+    client.force_login(finance)
+    response = client.get(ADD_URL)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Saison (dates de la prestation)" in text
+    assert 'name="season_start_month"' in text and 'name="season_end_day"' in text
+
+
+def test_the_quote_command_reads_the_service_date(territory):
+    import io
+
+    from django.core.management import call_command
+
+    shared_rules(territory, rules=[base(), summer()])
+
+    def rule_for(*extra):
+        out = io.StringIO()
+        call_command("commission_quote", "--amount", "10000", *extra, stdout=out)
+        return json.loads(out.getvalue())["rule"]
+
+    assert rule_for() == "base"
+    assert rule_for("--service-date", f"{NEXT_YEAR}-07-14") == "ete"
+    assert rule_for("--service-date", f"{NEXT_YEAR}-09-14") == "base"
