@@ -3,15 +3,20 @@
 from importlib import import_module
 
 from django.conf import settings
-from django.core.management import call_command
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 
 @db_periodic_task(crontab(minute="*"))
 def publish_scheduled_content():
-    """Publish pages and snippets (commission rules too) whose go-live time has come."""
-    call_command("publish_scheduled")
+    """Publish pages and snippets (commission rules too) whose go-live time has come.
+
+    One at a time: a revision that cannot go live (a rule that would tie) is skipped
+    and reported, and never stops the others (see :mod:`cms.scheduled`).
+    """
+    from cms.scheduled import scheduled_content_publish
+
+    return scheduled_content_publish()
 
 
 @db_periodic_task(crontab(hour=3, minute=40))

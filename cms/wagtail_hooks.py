@@ -41,3 +41,16 @@ def register_permitted_file_endpoints(router):
 def hide_page_types_usage_report(request, menu_items):
     if not user_sees_every_page(request.user):
         menu_items[:] = [item for item in menu_items if item.name != REPORT_MENU_NAME]
+
+
+@hooks.register("register_log_actions")
+def register_go_live_refused_action(actions):
+    from django.utils.translation import gettext_lazy
+
+    from cms.scheduled import GO_LIVE_REFUSED
+
+    actions.register_action(
+        GO_LIVE_REFUSED,
+        gettext_lazy("Scheduled go-live refused"),
+        gettext_lazy("Did not go live as scheduled (it stays a draft)"),
+    )

@@ -1,12 +1,13 @@
 """Rules in plain words, for the public transparency page and the rule preview."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from commissions.engine import RuleSpec, Side
+from commissions.engine import RuleSpec, Season, Side
 from commissions.money import format_cents
 
 
@@ -84,9 +85,36 @@ def validity_sentence(spec: RuleSpec) -> str:
     return _("with no end date")
 
 
+def _day_of_year(month: int, day: int) -> str:
+    # A leap year, so that 29 February can be said.
+    return date_format(dt.date(2000, month, day), "j F")
+
+
+def season_sentence(season: Season) -> str:
+    """ "for stays and services from 1 July to 31 August" (the dates of the service)."""
+    return _(
+        "for stays and services from %(start)s to %(end)s (arrival date of a stay, "
+        "date of an activity, booking date of a product)"
+    ) % {
+        "start": _day_of_year(season.start_month, season.start_day),
+        "end": _day_of_year(season.end_month, season.end_day),
+    }
+
+
+def when_sentence(spec: RuleSpec) -> str:
+    """When the rule applies: the season of the service, then the booking dates."""
+    if spec.scope.season is None:
+        return validity_sentence(spec)
+    if spec.valid_from or spec.valid_until:
+        return f"{season_sentence(spec.scope.season)}, {validity_sentence(spec)}"
+    return _("%(season)s, whatever the booking date") % {
+        "season": season_sentence(spec.scope.season)
+    }
+
+
 def rule_sentences(spec: RuleSpec, names: dict[str, dict[str, str]] | None = None) -> list[str]:
     """The rule as a few plain sentences."""
-    sentences = [f"{scope_sentence(spec, names)}, {validity_sentence(spec)}."]
+    sentences = [f"{scope_sentence(spec, names)}, {when_sentence(spec)}."]
     sentences.append(
         _("Provider commission: %(text)s.") % {"text": side_sentence(spec.provider_side)}
     )

@@ -13,10 +13,30 @@ compared dimension by dimension, in this order (the first difference decides):
 3. then **labels**,
 4. then **communes**,
 5. then **offer kinds**,
+6. then a **season** (dates of the service),
 
 so a provider-specific rule beats a category rule, which beats the territory's base
-rule (a rule that names none of them). Two matching rules with the same specificity
-are a tie: :func:`find_ties` reports them so that publishing such a rule is refused.
+rule (a rule that names none of them), and "Campings in July and August" beats
+"Campings" for a stay in July, while a category rule beats a territory-wide season.
+Two matching rules with the same specificity are a tie: :func:`find_ties` reports
+them so that publishing such a rule is refused. Rules tie only where one booking could
+match both: a line has one provider, commune, kind and **one category** (the offer's
+listing category), so those sets must meet; it may carry several labels, so two label
+rules always may; two seasons must share a day of the year.
+
+Validity and season are two different dates. Validity (``valid_from``/``valid_until``)
+reads the **booking date** (``Line.booked_on``). A season (:class:`Season`, a recurring
+span of days of the year such as 1 July – 31 August, which may wrap over the new year:
+1 November – 31 March) reads the **service date** (``Line.service_on``), whatever the
+booking date. One rule decides a whole booking, on one service date:
+
+- a stay: its **arrival date** (first night): a stay from 30 August to 3 September is
+  priced in full by a July–August season rule; one from 29 June to 3 July is not;
+- an activity: the **slot's date**;
+- a product (collected at the shop, no date is recorded): the **booking date**.
+
+A line without a service date (a listing's "from" price, before dates are chosen) is
+matched by no season rule: it shows the price outside any season.
 """
 
 from __future__ import annotations
@@ -81,6 +101,47 @@ class Side:
         return self.rate == 0 and self.fixed == 0 and not self.minimum
 
 
+# A leap year, so that a season may start or end on 29 February.
+_ANY_LEAP_YEAR = 2000
+
+
+@dataclass(frozen=True)
+class Season:
+    """Days of the year when the service takes place, every year: from start to end,
+    both included; it wraps over the new year when the end comes before the start
+    (1 November – 31 March)."""
+
+    start_month: int
+    start_day: int
+    end_month: int
+    end_day: int
+
+    def __post_init__(self):
+        # Raises ValueError for a day that no year has (31 April, 30 February).
+        dt.date(_ANY_LEAP_YEAR, self.start_month, self.start_day)
+        dt.date(_ANY_LEAP_YEAR, self.end_month, self.end_day)
+
+    @property
+    def start(self) -> tuple[int, int]:
+        return (self.start_month, self.start_day)
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.end_month, self.end_day)
+
+    def _holds(self, month_day: tuple[int, int]) -> bool:
+        if self.start <= self.end:
+            return self.start <= month_day <= self.end
+        return month_day >= self.start or month_day <= self.end
+
+    def contains(self, day: dt.date) -> bool:
+        return self._holds((day.month, day.day))
+
+    def intersects(self, other: Season) -> bool:
+        # Two arcs of the year's circle meet when one holds the other's first day.
+        return self._holds(other.start) or other._holds(self.start)
+
+
 @dataclass(frozen=True)
 class Scope:
     providers: frozenset[str] = frozenset()
@@ -88,6 +149,8 @@ class Scope:
     labels: frozenset[str] = frozenset()
     communes: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()
+    # Dates of the service (not of the booking); None: all year round.
+    season: Season | None = None
 
     def specificity(self) -> tuple[bool, ...]:
         return (
@@ -96,6 +159,7 @@ class Scope:
             bool(self.labels),
             bool(self.communes),
             bool(self.kinds),
+            self.season is not None,
         )
 
     def matches(self, line: Line) -> bool:
@@ -105,13 +169,18 @@ class Scope:
             and (not self.labels or bool(self.labels & set(line.labels)))
             and (not self.communes or _fold(line.commune) in {_fold(c) for c in self.communes})
             and (not self.kinds or line.kind in self.kinds)
+            and (
+                self.season is None
+                or (line.service_on is not None and self.season.contains(line.service_on))
+            )
         )
 
     def could_overlap(self, other: Scope) -> bool:
         """Whether some line could match both scopes.
 
-        A line has one provider, commune and kind, so those sets must intersect; it may
-        carry several categories and labels, so any two of those sets can both match.
+        A line has one provider, commune, kind and category (an offer is priced with its
+        one listing category), so those sets must intersect; it may carry several labels,
+        so any two label sets can both match. Seasons must share a day of the year.
         """
 
         def meet(a: frozenset, b: frozenset, fold=lambda x: x) -> bool:
@@ -119,8 +188,12 @@ class Scope:
 
         return (
             meet(self.providers, other.providers)
+            and meet(self.categories, other.categories)
             and meet(self.communes, other.communes, _fold)
             and meet(self.kinds, other.kinds)
+            and (
+                self.season is None or other.season is None or self.season.intersects(other.season)
+            )
         )
 
 
@@ -165,6 +238,9 @@ class Line:
     kind: str = ""
     commune: str = ""
     labels: tuple[str, ...] = ()
+    # The date of the service a season is read on (see the module doc); None when the
+    # line has none (a listing's "from" price): then no season rule applies.
+    service_on: dt.date | None = None
 
 
 @dataclass(frozen=True)

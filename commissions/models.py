@@ -28,10 +28,27 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
-from commissions.engine import RuleSpec, Scope, Side
+from commissions.engine import RuleSpec, Scope, Season, Side
 from commissions.fields import CentsField
 
 RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+DAY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(31)]
+SEASON_FIELDS = ("season_start_day", "season_start_month", "season_end_day", "season_end_month")
+
+
+class Month(models.IntegerChoices):
+    JANUARY = 1, _("January")
+    FEBRUARY = 2, _("February")
+    MARCH = 3, _("March")
+    APRIL = 4, _("April")
+    MAY = 5, _("May")
+    JUNE = 6, _("June")
+    JULY = 7, _("July")
+    AUGUST = 8, _("August")
+    SEPTEMBER = 9, _("September")
+    OCTOBER = 10, _("October")
+    NOVEMBER = 11, _("November")
+    DECEMBER = 12, _("December")
 
 
 class BeneficiaryKind(models.TextChoices):
@@ -196,6 +213,28 @@ class CommissionRule(
     valid_until = models.DateField(
         _("valid until"), null=True, blank=True, help_text=_("Bookings made until this day.")
     )
+    # Season: the dates of the service (arrival, slot, sale of a product), every year,
+    # whatever the booking date; all four empty means all year round.
+    season_start_day = models.PositiveSmallIntegerField(
+        _("season starts on day"), null=True, blank=True, validators=DAY_VALIDATORS
+    )
+    season_start_month = models.PositiveSmallIntegerField(
+        _("season start month"), null=True, blank=True, choices=Month.choices
+    )
+    season_end_day = models.PositiveSmallIntegerField(
+        _("season ends on day"),
+        null=True,
+        blank=True,
+        validators=DAY_VALIDATORS,
+        help_text=_(
+            "Stays are priced by their arrival date, activities by their slot's date, "
+            "products by their booking date. The end may come before the start "
+            "(1 November to 31 March)."
+        ),
+    )
+    season_end_month = models.PositiveSmallIntegerField(
+        _("season end month"), null=True, blank=True, choices=Month.choices
+    )
 
     provider_rate = models.DecimalField(
         _("provider-side rate (%)"),
@@ -247,10 +286,33 @@ class CommissionRule(
             low, high = getattr(self, f"{side}_min"), getattr(self, f"{side}_max")
             if low is not None and high is not None and high < low:
                 errors[f"{side}_max"] = _("The maximum is below the minimum.")
+        season_values = [getattr(self, name) for name in SEASON_FIELDS]
+        if any(v is not None for v in season_values):
+            missing = [n for n, v in zip(SEASON_FIELDS, season_values, strict=True) if v is None]
+            for name in missing:
+                errors[name] = _("A season needs a start and an end day and month.")
+            if not missing:
+                for name_day, name_month in (SEASON_FIELDS[:2], SEASON_FIELDS[2:]):
+                    try:
+                        Season(getattr(self, name_month), getattr(self, name_day), 1, 1)
+                    except (ValueError, TypeError):
+                        errors[name_day] = _("This day does not exist in this month.")
         if self.distribution_id and self.site_id and self.distribution.site_id != self.site_id:
             errors["distribution"] = _("This distribution key belongs to another territory.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def season(self) -> Season | None:
+        """The rule's season as the engine reads it, None when it has none (or a bad one)."""
+        values = [getattr(self, name) for name in SEASON_FIELDS]
+        if any(v is None for v in values):
+            return None
+        start_day, start_month, end_day, end_month = values
+        try:
+            return Season(start_month, start_day, end_month, end_day)
+        except ValueError:
+            return None
 
     def to_spec(self) -> RuleSpec:
         """The engine's view of this rule (as stored in this instance)."""
@@ -263,6 +325,7 @@ class CommissionRule(
                 labels=frozenset(label.slug for label in self.labels.all()),
                 communes=frozenset(self.communes or ()),
                 kinds=frozenset(self.kinds or ()),
+                season=self.season,
             ),
             valid_from=self.valid_from,
             valid_until=self.valid_until,

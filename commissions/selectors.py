@@ -6,7 +6,7 @@ from commissions.engine import Line, Quote, RuleSpec, quote
 from commissions.models import Beneficiary, CommissionRule
 
 CACHE_VERSION_KEY = "commissions:rules-version:{site_id}"
-CACHE_KEY = "commissions:rules:{site_id}:{version}"
+CACHE_KEY = "commissions:rules:v2:{site_id}:{version}"
 
 
 def _version(site_id: int) -> int:

@@ -7,11 +7,15 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from wagtail.signals import published, unpublished
 
 from commissions.engine import RuleSpec, find_ties
 from commissions.models import (
+    SEASON_FIELDS,
     Beneficiary,
     BeneficiaryKind,
     CommissionRule,
@@ -26,29 +30,112 @@ class RuleTieError(ValidationError):
     """Publishing this rule would make two live rules equally specific for a booking."""
 
 
+# The state of the other rule a tie is found with (``tie_state`` on the rule returned).
+TIE_LIVE = "live"
+TIE_SCHEDULED = "scheduled"
+TIE_IN_REVIEW = "in_review"
+
+
+def rule_versions_to_compare(*, site_id: int, exclude_pk: int | None = None) -> list:
+    """Every version of the territory's other rules that is or may become live.
+
+    Live rules (their live content), scheduled revisions (approved, with a future
+    go-live) and the submitted revision of each rule in review, each a
+    :class:`CommissionRule` with ``tie_state`` (``TIE_LIVE``, ``TIE_SCHEDULED``,
+    ``TIE_IN_REVIEW``) and ``tie_go_live_at``. The rule ``exclude_pk`` is left out
+    whole: its draft replaces its live and scheduled versions.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Revision, WorkflowState
+
+    versions = []
+    for rule in live_rules_queryset(site_id=site_id):
+        if rule.pk != exclude_pk:
+            rule.tie_state, rule.tie_go_live_at = TIE_LIVE, None
+            versions.append(rule)
+    content_type = ContentType.objects.get_for_model(CommissionRule)
+    excluded = str(exclude_pk) if exclude_pk is not None else None
+    scheduled = Revision.objects.filter(
+        base_content_type=content_type, approved_go_live_at__isnull=False
+    ).order_by("approved_go_live_at", "pk")
+    pending = [(revision, TIE_SCHEDULED, revision.approved_go_live_at) for revision in scheduled]
+    states = (
+        WorkflowState.objects.filter(
+            base_content_type=content_type, status=WorkflowState.STATUS_IN_PROGRESS
+        )
+        .select_related("current_task_state__revision")
+        .order_by("created_at", "pk")
+    )
+    pending += [
+        (state.current_task_state.revision, TIE_IN_REVIEW, None)
+        for state in states
+        if state.current_task_state_id and state.current_task_state.revision_id
+    ]
+    for revision, tie_state, go_live_at in pending:
+        if revision.object_id == excluded:
+            continue
+        rule = revision.as_object()
+        if rule.site_id != site_id:
+            continue
+        rule.tie_state, rule.tie_go_live_at = tie_state, go_live_at
+        versions.append(rule)
+    return versions
+
+
 def rule_ties(
     *, site_id: int, spec: RuleSpec, exclude_pk: int | None = None
 ) -> list[CommissionRule]:
-    """Live rules of the territory that would tie with ``spec`` for some booking."""
-    others = [r for r in live_rules_queryset(site_id=site_id) if r.pk != exclude_pk]
-    tied_keys = {tie.key for tie in find_ties(spec, [r.to_spec() for r in others])}
-    return [r for r in others if r.key in tied_keys]
+    """The territory's rules that would tie with ``spec`` for some booking: live ones,
+    scheduled revisions and drafts in review (see :func:`rule_versions_to_compare`)."""
+    return [
+        other
+        for other in rule_versions_to_compare(site_id=site_id, exclude_pk=exclude_pk)
+        if find_ties(spec, [other.to_spec()])
+    ]
+
+
+def tie_state_words(rule) -> str:
+    """ "live", "scheduled to go live on …", "awaiting approval" (the other rule's state)."""
+    state = getattr(rule, "tie_state", TIE_LIVE)
+    if state == TIE_SCHEDULED:
+        go_live_at = rule.tie_go_live_at
+        return _("scheduled to go live on %(date)s") % {
+            "date": date_format(timezone.localtime(go_live_at), "j F Y H:i") if go_live_at else "?"
+        }
+    if state == TIE_IN_REVIEW:
+        return pgettext("commission rule state", "awaiting approval")
+    return pgettext("commission rule state", "live")
 
 
 def rule_tie_error(ties: list[CommissionRule]) -> RuleTieError:
+    """The error naming the other rules and their state (live, scheduled, in review)."""
+    if all(getattr(r, "tie_state", TIE_LIVE) == TIE_LIVE for r in ties):
+        return RuleTieError(
+            _(
+                "This rule would apply to the same bookings as the live rule “%(other)s” "
+                "with the same precision. Narrow its scope or validity, or change the "
+                "other rule first."
+            )
+            % {"other": ", ".join(r.name for r in ties)},
+            code="rule_tie",
+        )
+    others = ", ".join(
+        _("“%(name)s” (%(state)s)") % {"name": r.name, "state": tie_state_words(r)} for r in ties
+    )
     return RuleTieError(
         _(
-            "This rule would apply to the same bookings as the live rule “%(other)s” "
-            "with the same precision. Narrow its scope or validity, or change the "
-            "other rule first."
+            "This rule would apply to the same bookings as another rule with the same "
+            "precision: %(others)s. Narrow its scope, validity or season, or change or "
+            "withdraw the other rule first."
         )
-        % {"other": ", ".join(r.name for r in ties)},
+        % {"others": others},
         code="rule_tie",
     )
 
 
 def rule_ties_check(*, rule: CommissionRule) -> None:
-    """Raise :class:`RuleTieError` naming the other rule when ``rule`` would tie."""
+    """Raise :class:`RuleTieError` naming the other rule when ``rule`` would tie with a
+    live rule, a scheduled revision or a draft in review."""
     ties = rule_ties(site_id=rule.site_id, spec=rule.to_spec(), exclude_pk=rule.pk)
     if ties:
         raise rule_tie_error(ties)
@@ -100,6 +187,7 @@ def rules_export(*, site) -> dict:
                 },
                 "valid_from": r.valid_from.isoformat() if r.valid_from else None,
                 "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+                "season": _season_export(r),
                 "provider": {
                     "rate": f"{r.provider_rate:.2f}",
                     "fixed": r.provider_fixed,
@@ -116,6 +204,17 @@ def rules_export(*, site) -> dict:
             }
             for r in live_rules_queryset(site_id=site.pk)
         ],
+    }
+
+
+def _season_export(rule) -> dict | None:
+    """``{"start": "07-01", "end": "08-31"}`` (month-day of the service), or None."""
+    season = rule.season
+    if season is None:
+        return None
+    return {
+        "start": f"{season.start_month:02d}-{season.start_day:02d}",
+        "end": f"{season.end_month:02d}-{season.end_day:02d}",
     }
 
 
@@ -152,6 +251,27 @@ def _date(path: str, value):
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         _fail(path, _("a date YYYY-MM-DD is expected"))
+
+
+def _month_day(path: str, value) -> tuple[int, int]:
+    """ "07-01" as (7, 1); a day that no year has is refused."""
+    try:
+        month, day = (int(part) for part in str(value).split("-"))
+        dt.date(2000, month, day)
+    except (TypeError, ValueError):
+        _fail(path, _("a day of the year MM-DD is expected"))
+    return month, day
+
+
+def _season(path: str, value) -> tuple[int | None, ...]:
+    """(start day, start month, end day, end month), all None when there is no season."""
+    if value in (None, {}):
+        return (None, None, None, None)
+    if not isinstance(value, dict) or "start" not in value or "end" not in value:
+        _fail(path, _("an object with start and end (MM-DD) is expected"))
+    start_month, start_day = _month_day(f"{path}.start", value["start"])
+    end_month, end_day = _month_day(f"{path}.end", value["end"])
+    return (start_day, start_month, end_day, end_month)
 
 
 def _slugs(path: str, model_label: str, slugs, *, site=None):
@@ -262,6 +382,10 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         obj.labels = _slugs(f"{path}.scope.labels", "marketplace.Label", scope.get("labels") or [])
         obj.valid_from = _date(f"{path}.valid_from", item.get("valid_from"))
         obj.valid_until = _date(f"{path}.valid_until", item.get("valid_until"))
+        for name, value in zip(
+            SEASON_FIELDS, _season(f"{path}.season", item.get("season")), strict=True
+        ):
+            setattr(obj, name, value)
         for side in ("provider", "visitor"):
             values = item.get(side) or {}
             if not isinstance(values, dict):

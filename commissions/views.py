@@ -19,6 +19,7 @@ def form_rule_spec(form):
             labels=frozenset(label.slug for label in data.get("labels") or ()),
             communes=frozenset(data.get("communes") or ()),
             kinds=frozenset(data.get("kinds") or ()),
+            season=spec.scope.season,
         ),
     )
 

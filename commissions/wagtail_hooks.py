@@ -88,6 +88,19 @@ class CommissionRuleViewSet(SnippetViewSet):
             ),
             MultiFieldPanel(
                 [
+                    FieldRowPanel(
+                        [FieldPanel("season_start_day"), FieldPanel("season_start_month")]
+                    ),
+                    FieldRowPanel([FieldPanel("season_end_day"), FieldPanel("season_end_month")]),
+                ],
+                heading=_("Season (dates of the service)"),
+                help_text=_(
+                    "Leave empty for all year round. A season reads the date of the service, "
+                    "whatever the booking date: validity above reads the booking date."
+                ),
+            ),
+            MultiFieldPanel(
+                [
                     FieldRowPanel([FieldPanel("provider_rate"), FieldPanel("provider_fixed")]),
                     FieldRowPanel([FieldPanel("provider_min"), FieldPanel("provider_max")]),
                 ],

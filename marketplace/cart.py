@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 from commissions.engine import Quote
 from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.bookings import BookingError
-from marketplace.commission import PriceBreakdown, offer_commission_quote, price_breakdown
+from marketplace.commission import (
+    PriceBreakdown,
+    offer_commission_quote,
+    price_breakdown,
+    service_date,
+)
 from marketplace.models import Cart, CartLine, OfferKind, OfferPage, TerritorySettings
 from marketplace.pricing import PriceQuote
 from marketplace.quotes import offer_quote
@@ -176,7 +181,11 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
         for item in priced
         if item.price is not None
         for key in offer_commission_quote(
-            offer=item.line.offer, subtotal=item.price.total, booked_on=today, specs=specs
+            offer=item.line.offer,
+            subtotal=item.price.total,
+            booked_on=today,
+            service_on=cart_line_service_date(item.line, booked_on=today),
+            specs=specs,
         ).allocations
     }
     names = beneficiary_names(site_id=cart.site_id, keys=keys)
@@ -186,10 +195,21 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
                 offer=item.line.offer,
                 price_quote=item.price,
                 booked_on=today,
+                service_on=cart_line_service_date(item.line, booked_on=today),
                 specs=specs,
                 names=names,
             )
     return priced
+
+
+def cart_line_service_date(line: CartLine, *, booked_on: dt.date) -> dt.date | None:
+    """The date a season rule reads for this line: arrival, slot date, or booking date."""
+    return service_date(
+        kind=line.offer.kind,
+        booked_on=booked_on,
+        start=line.start,
+        starts_at=line.slot.starts_at if line.slot_id else None,
+    )
 
 
 def cart_merge(*, source: Cart, target: Cart) -> int:

@@ -36,8 +36,41 @@ def offer_label_slugs(offer) -> tuple[str, ...]:
     return tuple(sorted({label.slug for label in chain(offer_labels, provider_labels)}))
 
 
-def offer_commission_line(*, offer, subtotal: int, booked_on: dt.date) -> Line:
-    """The engine's ``Line`` for ``subtotal`` cents of ``offer`` booked on ``booked_on``.
+def service_date(
+    *,
+    kind: str,
+    booked_on: dt.date,
+    start: dt.date | None = None,
+    starts_at: dt.datetime | None = None,
+) -> dt.date | None:
+    """The date a season rule reads (see :mod:`commissions.engine`): a stay's arrival
+    (``start``), an activity's slot date (``starts_at``, local), a product's booking date
+    (collected at the shop: no other date is recorded). None when it is not known yet
+    (a stay or activity before dates are chosen: no season rule applies)."""
+    if kind == "stay":
+        return start
+    if kind == "activity":
+        return timezone.localtime(starts_at).date() if starts_at else None
+    return booked_on
+
+
+def quote_service_date(*, offer, form, booked_on: dt.date) -> dt.date | None:
+    """The service date of a valid offer-page form (:mod:`marketplace.quotes`)."""
+    data = getattr(form, "cleaned_data", None) or {}
+    slot = getattr(form, "slots", {}).get(data.get("slot"))
+    return service_date(
+        kind=offer.kind,
+        booked_on=booked_on,
+        start=data.get("start"),
+        starts_at=slot.starts_at if slot is not None else None,
+    )
+
+
+def offer_commission_line(
+    *, offer, subtotal: int, booked_on: dt.date, service_on: dt.date | None = None
+) -> Line:
+    """The engine's ``Line`` for ``subtotal`` cents of ``offer`` booked on ``booked_on``
+    for a service on ``service_on`` (see :func:`service_date`).
 
     Scope as the rules read it: the provider's slug, the offer's listing category (its
     own, else its provider's), its kind, commune, and its and its provider's labels.
@@ -52,6 +85,7 @@ def offer_commission_line(*, offer, subtotal: int, booked_on: dt.date) -> Line:
         kind=offer.kind,
         commune=offer.commune,
         labels=offer_label_slugs(offer),
+        service_on=service_on,
     )
 
 
@@ -60,13 +94,21 @@ def offer_site_id(offer) -> int | None:
 
 
 def offer_commission_quote(
-    *, offer, subtotal: int, booked_on: dt.date, specs: Sequence[RuleSpec] | None = None
+    *,
+    offer,
+    subtotal: int,
+    booked_on: dt.date,
+    service_on: dt.date | None = None,
+    specs: Sequence[RuleSpec] | None = None,
 ) -> Quote:
     """The commission quote for ``subtotal`` cents of ``offer`` (live rules by default)."""
     if specs is None:
         site_id = offer_site_id(offer)
         specs = live_rule_specs(site_id=site_id) if site_id else ()
-    return quote(offer_commission_line(offer=offer, subtotal=subtotal, booked_on=booked_on), specs)
+    line = offer_commission_line(
+        offer=offer, subtotal=subtotal, booked_on=booked_on, service_on=service_on
+    )
+    return quote(line, specs)
 
 
 def offers_all_in_prices(
@@ -76,6 +118,8 @@ def offers_all_in_prices(
 
     The service fee the live rules add to the offer's lowest price: what a card and the
     API show as "from ... all in". One read of the rules' cache for all the offers.
+    No dates are chosen yet: a stay's or activity's price is quoted without a service
+    date, so no season rule applies to it; a product's service date is its booking date.
     """
     offers = list(offers)
     booked_on = booked_on or timezone.localdate()
@@ -85,7 +129,11 @@ def offers_all_in_prices(
             offer.visitor_fee_from = offer.price_from_all_in = None
             continue
         result = offer_commission_quote(
-            offer=offer, subtotal=offer.price_from, booked_on=booked_on, specs=specs
+            offer=offer,
+            subtotal=offer.price_from,
+            booked_on=booked_on,
+            service_on=service_date(kind=offer.kind, booked_on=booked_on),
+            specs=specs,
         )
         offer.visitor_fee_from = result.visitor_fee
         offer.price_from_all_in = result.visitor_total
@@ -123,17 +171,23 @@ def price_breakdown(
     offer,
     price_quote: PriceQuote,
     booked_on: dt.date,
+    service_on: dt.date | None = None,
     specs: Sequence[RuleSpec] | None = None,
     names: dict[str, str] | None = None,
 ) -> PriceBreakdown:
-    """The breakdown of ``price_quote`` for ``offer`` booked on ``booked_on``.
+    """The breakdown of ``price_quote`` for ``offer`` booked on ``booked_on`` for a
+    service on ``service_on`` (see :func:`service_date`).
 
     Beneficiaries' names are looked up in one query unless ``names`` (key → name, as
     ``commissions.selectors.beneficiary_names`` gives) is passed, e.g. by a cart that
     looks them up once for all its lines.
     """
     commission = offer_commission_quote(
-        offer=offer, subtotal=price_quote.total, booked_on=booked_on, specs=specs
+        offer=offer,
+        subtotal=price_quote.total,
+        booked_on=booked_on,
+        service_on=service_on,
+        specs=specs,
     )
     beneficiaries = beneficiary_shares(
         allocations=commission.allocations, site_id=offer_site_id(offer), names=names

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from commissions.engine import Line
 from commissions.simulation import register_line_source
-from marketplace.commission import PREFETCHED_LABELS, offer_commission_line
+from marketplace.commission import PREFETCHED_LABELS, offer_commission_line, service_date
 from marketplace.models import Booking, BookingStatus, Label
 
 # Bookings that were sold and not cancelled: what a commission is really taken on.
@@ -42,4 +42,10 @@ def booking_lines(*, site, since: dt.date) -> Iterator[Line]:
             offer=booking.offer,
             subtotal=booking.subtotal,
             booked_on=timezone.localdate(booking.created_at),
+            service_on=service_date(
+                kind=booking.kind,
+                booked_on=timezone.localdate(booking.created_at),
+                start=booking.start,
+                starts_at=booking.starts_at,
+            ),
         )

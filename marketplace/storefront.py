@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from marketplace.commission import price_breakdown
+from marketplace.commission import price_breakdown, quote_service_date
 from marketplace.jsonld import offer_jsonld
 from marketplace.models import CancellationPolicy, TerritorySettings
 from marketplace.quotes import offer_quote
@@ -74,8 +74,12 @@ def offer_page_context(*, request, page) -> dict:
     # quoted as if booked today, as the cart will.
     breakdown = None
     if quote.quote is not None:
+        today = timezone.localdate()
         breakdown = price_breakdown(
-            offer=page, price_quote=quote.quote, booked_on=timezone.localdate()
+            offer=page,
+            price_quote=quote.quote,
+            booked_on=today,
+            service_on=quote_service_date(offer=page, form=quote.form, booked_on=today),
         )
     url = request.build_absolute_uri(page.get_url(request))
     image_urls = []

@@ -10,6 +10,7 @@ from commissions.engine import (
     Line,
     RuleSpec,
     Scope,
+    Season,
     Side,
     find_ties,
     quote,
@@ -193,7 +194,9 @@ def test_ties_are_found():
     limited = RuleSpec(
         "e", "e", scope=Scope(categories=frozenset({"camping"})), valid_until=dt.date(2029, 1, 1)
     )
-    assert find_ties(a, [b, c]) == [b]  # an offer may carry both categories
+    # An offer is priced with one listing category: distinct categories never meet.
+    assert find_ties(a, [b, c]) == []
+    assert find_ties(a, [RuleSpec("a2", "a2", scope=Scope(categories=frozenset({"camping"})))])
     assert find_ties(c, [a, b]) == []
     assert find_ties(later, [limited]) == []
 
@@ -203,3 +206,177 @@ def test_rounding_is_half_up():
     assert round_half_up(Decimal("1.5")) == 2
     assert round_half_up(Decimal("2.5")) == 3
     assert round_half_up(Decimal("-2.5")) == -3
+
+
+# --- Scopes that finance writes: categories, specificity, seasons ----------------------
+
+
+def rule(key, rate, **scope):
+    season = scope.pop("season", None)
+    return RuleSpec(
+        key,
+        key,
+        scope=Scope(season=season, **{k: frozenset(v) for k, v in scope.items()}),
+        provider_side=Side(rate=Decimal(rate)),
+    )
+
+
+def territory_rules():
+    """A territory's real set: a base rule, two categories, a provider, a label, a kind."""
+    return [
+        rule("base", 10),
+        rule("campings", 8, categories={"camping"}),
+        rule("gites", 10, categories={"gite"}),
+        rule("ferme", 3, providers={"ferme-du-bois"}),
+        rule("bio", 6, labels={"bio"}),
+        rule("produits", 4, kinds={"product"}),
+    ]
+
+
+def test_rules_on_different_categories_do_not_tie():
+    rules = territory_rules()
+    for candidate in rules:
+        assert find_ties(candidate, rules) == [], candidate.key
+
+
+def test_labels_may_still_meet_on_one_line():
+    bio = rule("bio", 6, labels={"bio"})
+    local = rule("local", 5, labels={"local"})
+    assert find_ties(local, [bio]) == [bio]
+
+
+def test_specificity_order_with_a_real_rule_set():
+    rules = territory_rules()
+
+    def which(**line):
+        return quote(Line(10_000, DAY, **line), rules).rule
+
+    assert which(provider="x", categories=("hotel",), kind="stay") == "base"
+    assert which(provider="x", categories=("camping",), kind="stay") == "campings"
+    assert which(provider="x", categories=("gite",), kind="stay") == "gites"
+    # provider > category > label > kind
+    assert which(provider="ferme-du-bois", categories=("camping",), labels=("bio",)) == "ferme"
+    assert which(provider="x", categories=("gite",), labels=("bio",)) == "gites"
+    assert which(provider="x", labels=("bio",), kind="product") == "bio"
+    assert which(provider="x", kind="product") == "produits"
+    assert quote(Line(10_000, DAY, categories=("gite",)), rules).provider_commission == 1000
+    assert quote(Line(10_000, DAY, categories=("camping",)), rules).provider_commission == 800
+
+
+SUMMER = Season(7, 1, 8, 31)
+WINTER = Season(11, 1, 3, 31)
+
+
+def test_season_contains_service_dates_whatever_the_year():
+    assert SUMMER.contains(dt.date(2026, 7, 1)) and SUMMER.contains(dt.date(2031, 8, 31))
+    assert not SUMMER.contains(dt.date(2026, 6, 30)) and not SUMMER.contains(dt.date(2026, 9, 1))
+    # Over the new year.
+    assert WINTER.contains(dt.date(2026, 11, 1)) and WINTER.contains(dt.date(2027, 1, 15))
+    assert WINTER.contains(dt.date(2027, 3, 31)) and not WINTER.contains(dt.date(2027, 4, 1))
+    assert not WINTER.contains(dt.date(2026, 10, 31))
+
+
+def test_season_rule_applies_on_the_service_date_whenever_booked():
+    rules = [rule("base", 8), rule("ete", 10, season=SUMMER)]
+    booked_in_january = dt.date(2026, 1, 10)
+
+    def which(service_on, booked_on=booked_in_january):
+        return quote(Line(10_000, booked_on, service_on=service_on), rules).rule
+
+    assert which(dt.date(2026, 7, 14)) == "ete"
+    assert which(dt.date(2026, 8, 31), booked_on=dt.date(2026, 8, 30)) == "ete"
+    assert which(dt.date(2026, 9, 1)) == "base"
+    # No service date (a listing's "from" price): no season applies.
+    assert which(None) == "base"
+
+
+def test_season_beats_the_same_scope_without_season_but_not_a_narrower_scope():
+    rules = [
+        rule("base", 8),
+        rule("ete", 10, season=SUMMER),
+        rule("campings", 6, categories={"camping"}),
+        rule("campings-ete", 7, categories={"camping"}, season=SUMMER),
+    ]
+    july = dt.date(2026, 7, 20)
+    assert quote(Line(10_000, DAY, service_on=july, categories=("gite",)), rules).rule == "ete"
+    assert quote(Line(10_000, DAY, service_on=july, categories=("camping",)), rules).rule == (
+        "campings-ete"
+    )
+    october = dt.date(2026, 10, 2)
+    assert quote(Line(10_000, DAY, service_on=october, categories=("camping",)), rules).rule == (
+        "campings"
+    )
+    assert find_ties(rules[1], rules) == [] and find_ties(rules[3], rules) == []
+
+
+def test_seasons_tie_only_when_they_intersect():
+    summer = rule("ete", 10, season=SUMMER)
+    winter = rule("hiver", 9, season=WINTER)
+    august = rule("aout", 12, season=Season(8, 1, 8, 15))
+    new_year = rule("nouvel-an", 12, season=Season(12, 20, 1, 5))
+    assert find_ties(summer, [winter]) == []
+    assert find_ties(summer, [august]) == [august]
+    assert find_ties(winter, [new_year]) == [new_year]
+    assert find_ties(august, [new_year]) == []
+
+
+def test_a_season_must_be_a_real_day():
+    import pytest
+
+    with pytest.raises(ValueError):
+        Season(2, 30, 3, 1)
+    with pytest.raises(ValueError):
+        Season(13, 1, 3, 1)
+    assert Season(2, 29, 3, 1).contains(dt.date(2028, 2, 29))
+
+
+seasons = st.one_of(
+    st.none(),
+    st.builds(
+        lambda a, b: Season(a.month, a.day, b.month, b.day),
+        st.dates(dt.date(2028, 1, 1), dt.date(2028, 12, 31)),
+        st.dates(dt.date(2028, 1, 1), dt.date(2028, 12, 31)),
+    ),
+)
+small_sets = st.frozensets(st.sampled_from(["a", "b", "c"]), max_size=2)
+
+
+@st.composite
+def scoped_rules(draw, key):
+    return RuleSpec(
+        key,
+        key,
+        scope=Scope(
+            providers=draw(small_sets),
+            categories=draw(small_sets),
+            labels=draw(small_sets),
+            communes=draw(small_sets),
+            kinds=draw(small_sets),
+            season=draw(seasons),
+        ),
+    )
+
+
+@st.composite
+def lines(draw):
+    return Line(
+        subtotal=1000,
+        booked_on=DAY,
+        service_on=draw(st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)))),
+        provider=draw(st.sampled_from(["a", "b", "c"])),
+        categories=(draw(st.sampled_from(["a", "b", "c"])),),
+        labels=tuple(draw(small_sets)),
+        commune=draw(st.sampled_from(["a", "b", "c"])),
+        kind=draw(st.sampled_from(["a", "b", "c"])),
+    )
+
+
+@given(first=scoped_rules("first"), second=scoped_rules("second"), line=lines())
+def test_two_rules_that_may_both_decide_a_line_are_a_tie(first, second, line):
+    """Soundness of the tie check: no booking is ever decided by the key's order."""
+    if (
+        first.scope.matches(line)
+        and second.scope.matches(line)
+        and first.scope.specificity() == second.scope.specificity()
+    ):
+        assert find_ties(first, [second]) == [second]

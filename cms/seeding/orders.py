@@ -32,7 +32,7 @@ from commissions.models import Beneficiary
 from commissions.selectors import live_rule_specs
 from marketplace.bookings import BookingError, bookings_complete, checkout_create, order_release
 from marketplace.cart import PricedLine
-from marketplace.commission import PREFETCHED_LABELS, price_breakdown
+from marketplace.commission import PREFETCHED_LABELS, price_breakdown, service_date
 from marketplace.models import (
     ActivityOfferPage,
     ActivitySlot,
@@ -120,7 +120,17 @@ def past_line_priced(
     else:
         price = product_price(offer=offer, quantity=quantity)
     breakdown = price_breakdown(
-        offer=offer, price_quote=price, booked_on=booked_on, specs=specs, names=names
+        offer=offer,
+        price_quote=price,
+        booked_on=booked_on,
+        service_on=service_date(
+            kind=offer.kind,
+            booked_on=booked_on,
+            start=start,
+            starts_at=slot.starts_at if slot is not None else None,
+        ),
+        specs=specs,
+        names=names,
     )
     return PricedLine(line=line, price=price, breakdown=breakdown)
 

@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--commune", default="")
         parser.add_argument("--label", action="append", default=[], help="label slug")
         parser.add_argument("--date", default=None, help="booking date YYYY-MM-DD (today)")
+        parser.add_argument(
+            "--service-date",
+            default=None,
+            help="date of the service (arrival, slot) YYYY-MM-DD, read by seasons (none)",
+        )
 
     def handle(self, *args, **options):
         if options["amount"] < 0 or options["amount"] > 10**9:
@@ -31,8 +36,11 @@ class Command(BaseCommand):
             day = (
                 dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
             )
+            service_on = (
+                dt.date.fromisoformat(options["service_date"]) if options["service_date"] else None
+            )
         except ValueError as exc:
-            raise CommandError("--date must be YYYY-MM-DD.") from exc
+            raise CommandError("--date and --service-date must be YYYY-MM-DD.") from exc
         site = site_for(options["site"])
         line = Line(
             subtotal=options["amount"],
@@ -42,6 +50,7 @@ class Command(BaseCommand):
             kind=options["kind"],
             commune=options["commune"],
             labels=tuple(options["label"]),
+            service_on=service_on,
         )
         result = line_quote(site_id=site.pk, line=line)
         self.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))

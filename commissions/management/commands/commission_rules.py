@@ -5,6 +5,11 @@
 
 Import is all or nothing: invalid input is refused whole with a message naming the
 bad field. Rules and keys are saved as drafts unless ``--publish``.
+
+Each rule's ``"season"`` is ``null`` (all year round) or the days of the year of the
+service, ``{"start": "07-01", "end": "08-31"}`` (``MM-DD``; the end may come before the
+start: ``{"start": "11-01", "end": "03-31"}``); a file without it means no season. See
+:mod:`commissions.engine` for which date of a booking a season reads.
 """
 
 import json
