@@ -109,7 +109,9 @@ class PeriodForm(forms.Form):
         label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label=_("End date (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("End date (included)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, today: dt.date, **kwargs):
@@ -292,7 +294,9 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
     @cached_property
     def edit_url(self):
         meta = self.model._meta
-        return reverse(f"wagtailsnippets_{meta.app_label}_{meta.model_name}:edit", args=[self.object.pk])
+        return reverse(
+            f"wagtailsnippets_{meta.app_label}_{meta.model_name}:edit", args=[self.object.pk]
+        )
 
     def get_breadcrumbs_items(self):
         meta = self.model._meta
@@ -356,7 +360,9 @@ class RulePreviewView(PreviewView):
     def build_preview(self, period):
         site = self.object.site
         live_rules = list(live_rules_queryset(site_id=site.pk))
-        simulation = rule_simulate(draft=self.draft, site=site, period=period, live_rules=live_rules)
+        simulation = rule_simulate(
+            draft=self.draft, site=site, period=period, live_rules=live_rules
+        )
         spec = self.draft.to_spec()
         live = next((r for r in live_rules if r.pk == self.object.pk), None)
         live_spec = live.to_spec() if live is not None else None

@@ -214,9 +214,7 @@ def _live_rules(site):
     return list(live_rules_queryset(site_id=site.pk))
 
 
-def rule_simulate(
-    *, draft, site, period: Period | None = None, live_rules=None
-) -> Simulation:
+def rule_simulate(*, draft, site, period: Period | None = None, live_rules=None) -> Simulation:
     """Simulate ``draft`` (a CommissionRule, possibly unsaved) over ``period`` (the last
     90 days by default): the draft replaces its live version, or is added when new."""
     period = period or period_preset(DEFAULT_PERIOD, today=timezone.localdate())
