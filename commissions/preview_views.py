@@ -209,6 +209,7 @@ class Preview:
     sentences: list[str] = field(default_factory=list)  # the draft rule in plain words
     live_sentences: list[str] = field(default_factory=list)
     beneficiary: object = None  # commissions.simulation.BeneficiaryPreview
+    shares: list = field(default_factory=list)  # a key's (name, live %, draft %)
 
     @property
     def totals(self):
@@ -324,7 +325,10 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        form = PeriodForm(self.request.GET, today=today)
+        data = self.request.GET.copy()
+        if not data.get("period"):
+            data["period"] = DEFAULT_PERIOD
+        form = PeriodForm(data, today=today)
         preview = self.build_preview(form.cleaned_data["result"]) if form.is_valid() else None
         site = self.object.site
         context.update(
@@ -401,8 +405,26 @@ class KeyPreviewView(PreviewView):
                 (r for r in live_rules if r.distribution_id == self.object.pk),
                 key=lambda r: r.name.casefold(),
             ),
+            shares=self.shares(),
             **preview_rows(site=site, simulation=simulation),
         )
+
+
+    def shares(self) -> list[tuple[str, object, object]]:
+        """Each beneficiary's share today and in the draft (None where it has none)."""
+        live = {s.beneficiary_id: s for s in self.object.shares.select_related("beneficiary")}
+        draft = {s.beneficiary_id: s for s in self.draft.shares.all()}
+        rows = []
+        for beneficiary_id in dict.fromkeys([*draft, *live]):
+            share = draft.get(beneficiary_id) or live[beneficiary_id]
+            rows.append(
+                (
+                    share.beneficiary.name,
+                    live[beneficiary_id].percentage if beneficiary_id in live else None,
+                    draft[beneficiary_id].percentage if beneficiary_id in draft else None,
+                )
+            )
+        return rows
 
 
 class BeneficiaryPreviewView(PreviewView):

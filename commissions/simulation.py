@@ -320,8 +320,13 @@ def beneficiary_preview(*, live, draft, period: Period) -> BeneficiaryPreview:
     keys = list(
         DistributionKey.objects.filter(site=site, live=True, shares__beneficiary=live)
         .distinct()
+        .prefetch_related("shares")
         .order_by("name")
     )
+    for key in keys:  # its share in each key, for the page
+        key.beneficiary_share = sum(
+            (s.percentage for s in key.shares.all() if s.beneficiary_id == live.pk), Decimal(0)
+        )
     rules = list(
         CommissionRule.objects.filter(site=site, live=True, distribution__in=keys).order_by("name")
     )

@@ -349,6 +349,14 @@ def test_key_preview_quotes_every_live_rule_using_the_key(client, shop, bookings
     assert preview.simulation.totals.commission.difference == 0
     assert [r.name for r in preview.rules] == ["Règle de base"]
     assert preview.beneficiary_rows[0].name == "Fonds local"  # equal impact: by name
+    assert preview.shares == [
+        ("Fonds local", Decimal("50.00"), Decimal(80)),
+        ("Office de tourisme", Decimal("50.00"), Decimal(20)),
+    ]
+    page = text(response)
+    assert "Parts aujourd'hui et dans le brouillon" in page
+    # Amounts per category and provider do not change with a key: not shown.
+    assert "Par catégorie" not in page and "Camping des Saules" not in page
 
 
 def test_beneficiary_preview_of_an_in_memory_draft(shop, bookings):
@@ -378,7 +386,8 @@ def test_beneficiary_preview_page_and_links_from_edit_pages(client, shop, bookin
     response = client.get(reverse("commissions_preview_beneficiary", args=[fonds.pk]))
     assert response.status_code == 200
     page = text(response)
-    assert "Fonds local" in page and "Moitié-moitié" in page and "Règle de base" in page
+    assert "Fonds local" in page and "Règle de base" in page
+    assert "Moitié-moitié : une part de 50,00 %" in page
     assert "4,90 €" in page  # what it received over the last 90 days
     for edit, preview in (
         (f"/admin/snippets/commissions/commissionrule/edit/{rule.pk}/", rule_url(rule)),
