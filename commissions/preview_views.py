@@ -409,7 +409,6 @@ class KeyPreviewView(PreviewView):
             **preview_rows(site=site, simulation=simulation),
         )
 
-
     def shares(self) -> list[tuple[str, object, object]]:
         """Each beneficiary's share today and in the draft (None where it has none)."""
         live = {s.beneficiary_id: s for s in self.object.shares.select_related("beneficiary")}
