@@ -26,7 +26,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -343,12 +342,6 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
                 "territory": site.site_name or site.hostname,
                 "generated_at": timezone.localtime(),
                 "edit_url": self.edit_url,
-                "page_url": self.request.path
-                + (
-                    "?" + urlencode({"revision": self.revision.pk})
-                    if self.request.GET.get("revision")
-                    else ""
-                ),
             }
         )
         return context

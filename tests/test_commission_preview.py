@@ -545,3 +545,17 @@ def test_differences_are_signed_and_say_new_or_dash():
         assert cents_signed(-5) == "\u2212€0.05"
         assert change_percent(Figure(live=0, draft=5)) == "new"
         assert change_percent(Figure(live=3, draft=4)) == "+33.3%"
+
+
+def test_side_panel_preview_names_and_links_to_the_full_page(shop, bookings, finance, rf):
+    from django.utils import translation
+
+    rule, _revision = _draft_base()
+    draft = rule.get_latest_revision_as_object()
+    request = rf.get("/")
+    request.user = finance
+    with translation.override("fr"):
+        html = draft.serve_preview(request, "").rendered_content
+    assert reverse("commissions_preview_rule", args=[rule.pk]) in html
+    assert "Camping des Saules" in html and "Fonds local" in html and "+2,10" in html
+    assert shop["camping"].slug not in html
