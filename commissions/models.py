@@ -344,12 +344,21 @@ class CommissionRule(
         return "commissions/rule_preview.html"
 
     def get_preview_context(self, request, mode_name):
+        from django.urls import reverse
+
         from commissions.describe import rule_sentences
+        from commissions.preview_views import preview_rows
         from commissions.simulation import rule_simulate
+        from commissions.transparency import scope_names
 
         context = super().get_preview_context(request, mode_name)
-        context["sentences"] = rule_sentences(self.to_spec())
-        context["simulation"] = rule_simulate(draft=self, site=self.site)
+        spec = self.to_spec()
+        context["sentences"] = rule_sentences(spec, scope_names([spec]))
+        simulation = rule_simulate(draft=self, site=self.site)
+        context["simulation"] = simulation
+        context.update(preview_rows(site=self.site, simulation=simulation))
+        if self.pk:
+            context["full_preview_url"] = reverse("commissions_preview_rule", args=[self.pk])
         return context
 
     def publish(self, revision, *args, **kwargs):

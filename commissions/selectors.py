@@ -55,3 +55,23 @@ def beneficiary_names(*, site_id: int, keys) -> dict[str, str]:
     return dict(
         Beneficiary.objects.filter(site_id=site_id, key__in=keys).values_list("key", "name")
     )
+
+
+def category_and_provider_names(
+    *, site_id: int, categories, providers
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Display names of categories and of the territory's providers by slug (two queries
+    at most), for the slugs a simulation's lines carry."""
+    from django.apps import apps
+
+    category_names, provider_names = {}, {}
+    categories, providers = set(categories) - {""}, set(providers) - {""}
+    if categories:
+        model = apps.get_model("marketplace", "ProviderCategory")
+        category_names = {c.slug: str(c) for c in model.objects.filter(slug__in=categories)}
+    if providers:
+        model = apps.get_model("marketplace", "Provider")
+        provider_names = dict(
+            model.objects.filter(site_id=site_id, slug__in=providers).values_list("slug", "name")
+        )
+    return category_names, provider_names

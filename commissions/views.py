@@ -5,6 +5,7 @@ import dataclasses
 from wagtail.snippets.views.snippets import CreateView, EditView
 
 from commissions.engine import Scope
+from commissions.preview_views import PreviewLinkMixin
 
 
 def form_rule_spec(form):
@@ -49,5 +50,13 @@ class RuleCreateView(RuleTieCheckMixin, CreateView):
     pass
 
 
-class RuleEditView(RuleTieCheckMixin, EditView):
+class RuleEditView(PreviewLinkMixin, RuleTieCheckMixin, EditView):
+    pass
+
+
+class KeyEditView(PreviewLinkMixin, EditView):
+    pass
+
+
+class BeneficiaryEditView(PreviewLinkMixin, EditView):
     pass

@@ -16,7 +16,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from commissions.forms import CommissionRuleForm, DistributionKeyForm
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
-from commissions.views import RuleCreateView, RuleEditView
+from commissions.preview_views import preview_urls
+from commissions.views import BeneficiaryEditView, KeyEditView, RuleCreateView, RuleEditView
 
 
 class BeneficiaryViewSet(SnippetViewSet):
@@ -28,6 +29,7 @@ class BeneficiaryViewSet(SnippetViewSet):
     search_fields = ["name"]
     # Searched in the database: the search backend cannot sort by a foreign key column.
     search_backend_name = None
+    edit_view_class = BeneficiaryEditView
     panels = [
         FieldPanel("site"),
         FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
@@ -48,6 +50,7 @@ class DistributionKeyViewSet(SnippetViewSet):
     search_fields = ["name"]
     # Searched in the database: the search backend cannot sort by a foreign key column.
     search_backend_name = None
+    edit_view_class = KeyEditView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
@@ -152,6 +155,12 @@ class LiveRulesPanel(Component):
                 }
             )
         return {"territories": territories}
+
+
+@hooks.register("register_admin_urls")
+def register_preview_urls():
+    """The full-page previews of drafts (rules, keys, beneficiaries) for the council."""
+    return preview_urls()
 
 
 @hooks.register("construct_homepage_panels")

@@ -24,12 +24,19 @@ SOLD_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
 @register_line_source
-def booking_lines(*, site, since: dt.date) -> Iterator[Line]:
-    """The engine's ``Line`` of each confirmed or completed booking of ``site`` made on or
-    after ``since``, oldest first. Three queries, whatever the number of bookings."""
+def booking_lines(*, site, since: dt.date, until: dt.date) -> Iterator[Line]:
+    """The engine's ``Line`` of each confirmed or completed booking of ``site`` made from
+    ``since`` to ``until`` (both days included, in the territory's time zone), oldest
+    first. Three queries, whatever the number of bookings."""
     start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
     bookings = (
-        Booking.objects.filter(order__site=site, status__in=SOLD_STATUSES, created_at__gte=start)
+        Booking.objects.filter(
+            order__site=site,
+            status__in=SOLD_STATUSES,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
         .select_related("offer__provider", "offer__listing_category")
         .prefetch_related(
             Prefetch("offer__labels", queryset=Label.objects.order_by(), to_attr=PREFETCHED_LABELS),
