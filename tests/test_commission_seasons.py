@@ -116,7 +116,7 @@ def test_a_season_rule_goes_live_through_the_council_and_prices_summer_stays(
     early = book(visitor, offer, start=dt.date(NEXT_YEAR, 6, 29), end=dt.date(NEXT_YEAR, 7, 2))
     assert early.bookings.get().rule_key == "base"
     # The simulation reads the same dates from the bookings.
-    lines = list(booking_lines(site=territory, since=TODAY))
+    lines = list(booking_lines(site=territory, since=TODAY, until=TODAY))
     assert [line.service_on for line in lines] == [
         dt.date(NEXT_YEAR, 7, 10),
         dt.date(NEXT_YEAR, 8, 30),
