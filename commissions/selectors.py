@@ -55,3 +55,13 @@ def beneficiary_names(*, site_id: int, keys) -> dict[str, str]:
     return dict(
         Beneficiary.objects.filter(site_id=site_id, key__in=keys).values_list("key", "name")
     )
+
+
+def beneficiary_payout_accounts(*, site_id: int) -> dict[str, str]:
+    """Stripe connected account by beneficiary key, for the territory's *live*
+    beneficiaries with one: the payout destinations the council approved."""
+    return dict(
+        Beneficiary.objects.filter(site_id=site_id, live=True)
+        .exclude(stripe_account="")
+        .values_list("key", "stripe_account")
+    )
