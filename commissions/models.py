@@ -348,10 +348,17 @@ class CommissionRule(
         return context
 
     def publish(self, revision, *args, **kwargs):
-        """Refuse to publish a rule that would tie with another live rule."""
-        from commissions.services import rule_ties_check
+        """Refuse to publish a rule that would tie with another live rule, or that
+        shares by a distribution key not live."""
+        from commissions.services import rule_distribution_error, rule_ties_check
 
-        rule_ties_check(rule=revision.as_object())
+        rule = revision.as_object()
+        rule_ties_check(rule=rule)
+        error = rule_distribution_error(
+            distribution=DistributionKey.objects.filter(pk=rule.distribution_id).first()
+        )
+        if error:
+            raise error
         return super().publish(revision, *args, **kwargs)
 
     @property

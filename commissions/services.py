@@ -47,6 +47,20 @@ def rule_tie_error(ties: list[CommissionRule]) -> RuleTieError:
     )
 
 
+def rule_distribution_error(*, distribution: DistributionKey | None) -> ValidationError | None:
+    """The error when a rule would go live sharing by a key the council has not approved."""
+    if distribution is None or distribution.live:
+        return None
+    return ValidationError(
+        _(
+            "The distribution key “%(key)s” is not approved yet: a rule can only go live "
+            "with a live key. Submit the key for approval first."
+        )
+        % {"key": distribution.name},
+        code="distribution_not_live",
+    )
+
+
 def rule_ties_check(*, rule: CommissionRule) -> None:
     """Raise :class:`RuleTieError` naming the other rule when ``rule`` would tie."""
     ties = rule_ties(site_id=rule.site_id, spec=rule.to_spec(), exclude_pk=rule.pk)

@@ -109,17 +109,19 @@ class GoLiveCheckMixin:
 
 
 class RuleTieCheckMixin(GoLiveCheckMixin):
-    """A tie with a live rule."""
+    """A tie with a live rule, or a distribution key not live."""
 
     def go_live_error(self, form):
-        from commissions.services import rule_tie_error, rule_ties
+        from commissions.services import rule_distribution_error, rule_tie_error, rule_ties
 
         ties = rule_ties(
             site_id=form.instance.site_id,
             spec=form_rule_spec(form),
             exclude_pk=form.instance.pk,
         )
-        return rule_tie_error(ties) if ties else None
+        if ties:
+            return rule_tie_error(ties)
+        return rule_distribution_error(distribution=form.cleaned_data.get("distribution"))
 
 
 class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):

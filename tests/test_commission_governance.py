@@ -431,3 +431,44 @@ def test_approving_a_rule_that_now_ties_is_a_message_not_a_500(rules, client, fi
     assert response.status_code in (200, 302)
     assert any("Campings" in m for m in messages_of(response))
     assert not CommissionRule.objects.get(key="camping-ete").live
+
+
+def test_a_rule_cannot_be_submitted_with_a_key_the_council_has_not_approved(rules, client, finance):
+    from tests.test_commissions import rule_form
+
+    key = DistributionKey.objects.get(key="moitie")
+    DistributionKey.objects.filter(pk=key.pk).update(live=False)
+    client.force_login(finance)
+    response = client.post(
+        f"{ADMIN}/commissionrule/add/", rule_form(rules, **{"action-submit": "1"})
+    )
+    assert response.status_code == 200
+    assert "Moitié-moitié" in response.content.decode()
+    assert not CommissionRule.objects.filter(key="marche").exists()
+
+
+def test_a_plain_council_task_from_before_becomes_the_commission_task_in_place(db):
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, Task, Workflow, WorkflowTask
+
+    from commissions.models import CommissionApprovalTask
+    from commissions.services import (
+        COMMISSION_TASK_NAME,
+        COMMISSION_WORKFLOW_NAME,
+        commission_permissions_ensure,
+    )
+
+    finance, council = Group.objects.create(name="F"), Group.objects.create(name="C")
+    old = GroupApprovalTask.objects.create(name=COMMISSION_TASK_NAME)
+    old.groups.add(council)
+    workflow = Workflow.objects.create(name=COMMISSION_WORKFLOW_NAME)
+    WorkflowTask.objects.create(workflow=workflow, task=old, sort_order=0)
+
+    commission_permissions_ensure(finance=finance, council=council)
+    commission_permissions_ensure(finance=finance, council=council)
+    task = Task.objects.get(pk=old.pk).specific
+    assert isinstance(task, CommissionApprovalTask)
+    assert list(task.groups.all()) == [council]
+    assert not GroupApprovalTask.objects.filter(pk=old.pk).exists()
+    assert list(workflow.tasks.all()) == [Task.objects.get(pk=old.pk)]
+    assert Task.objects.filter(name=COMMISSION_TASK_NAME).count() == 1

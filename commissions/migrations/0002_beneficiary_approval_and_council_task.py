@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 COUNCIL_TASK_NAME = "Approbation par le conseil"
+COMMISSION_WORKFLOW_NAME = "Approbation des commissions"
 
 
 def council_task_convert(apps, schema_editor):
@@ -32,6 +33,23 @@ def council_task_convert(apps, schema_editor):
             "DELETE FROM wagtailcore_groupapprovaltask WHERE task_ptr_id = %s", [old.pk]
         )
         Task.objects.filter(pk=old.pk).update(content_type=content_type)
+
+
+def beneficiary_workflow_attach(apps, schema_editor):
+    """Beneficiaries join the council's workflow (``commission_permissions_ensure`` does
+    the same on set-up; here for territories already set up)."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Workflow = apps.get_model("wagtailcore", "Workflow")
+    WorkflowContentType = apps.get_model("wagtailcore", "WorkflowContentType")
+    workflow = Workflow.objects.filter(name=COMMISSION_WORKFLOW_NAME).first()
+    if workflow is None:
+        return
+    content_type, _created = ContentType.objects.get_or_create(
+        app_label="commissions", model="beneficiary"
+    )
+    WorkflowContentType.objects.get_or_create(
+        content_type=content_type, defaults={"workflow": workflow}
+    )
 
 
 class Migration(migrations.Migration):
@@ -117,4 +135,5 @@ class Migration(migrations.Migration):
             bases=('wagtailcore.task',),
         ),
         migrations.RunPython(council_task_convert, migrations.RunPython.noop),
+        migrations.RunPython(beneficiary_workflow_attach, migrations.RunPython.noop),
     ]
