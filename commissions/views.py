@@ -187,7 +187,11 @@ class ReviewActionMixin:
                 "submit it again."
             )
         messages.success(self.request, message % {"object": self.object})
-        return redirect(self.get_success_url())
+        # A reviewer may have no other right on the model than reviewing it: once the
+        # review ends, the editor and the listing are closed to them, the dashboard is not.
+        if self.user_has_any_permission({"add", "change", "delete", "view"}):
+            return redirect(self.get_success_url())
+        return redirect(reverse("wagtailadmin_home"))
 
 
 class GovernedWorkflowActionView(WorkflowActionView):

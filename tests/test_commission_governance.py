@@ -5,6 +5,7 @@ finance edits and submits, the council approves or requests changes, nobody edit
 text under review, and approval publishes exactly the submitted revision.
 """
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -58,7 +59,8 @@ def form_data(client, model: str, obj) -> dict:
 
 
 def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
+    # Wagtail stores admin messages as HTML (escaped text, then buttons).
+    return [html.unescape(str(m)).strip() for m in get_messages(response.wsgi_request)]
 
 
 def submit(client, model: str, obj, **changes):
@@ -107,6 +109,11 @@ def test_council_cannot_edit_a_rule_under_review_nor_approve_its_own_text(
     data.update({"action-workflow-action": "1", "workflow-action-name": "approve"})
     response = client.post(url("commissionrule", "edit", rule), data)
     assert response.status_code == 302
+    # The council lands where it may be, told what happened (no "permission" error).
+    assert client.get(response["Location"]).status_code == 200
+    assert messages_of(response) == [
+        "« Règle de base » approuvé tel que soumis : il est en vigueur."
+    ]
     rule.refresh_from_db()
     assert rule.provider_rate == Decimal("9.00")
     assert rule.live_revision_id == submitted.pk
@@ -420,6 +427,9 @@ def test_approving_a_rule_that_now_ties_is_a_message_not_a_500(rules, client, fi
     response = approve(client, "commissionrule", draft, task_state)
     assert response.status_code == 302
     assert any("Campings" in m for m in messages_of(response))
+    refusal = messages_of(response)[-1]
+    assert refusal.startswith("Non approuvé : Cette règle")
+    assert "Rien n'a été publié" in refusal
     draft.refresh_from_db()
     assert not draft.live
     task_state.refresh_from_db()
