@@ -230,7 +230,11 @@ def test_finance_cannot_delete_what_has_been_live(rules, client, finance, model,
     response = client.post(delete_url)
     assert response.status_code == 302
     assert type(obj).objects.filter(pk=obj.pk).exists()
-    assert messages_of(response)
+    assert "ne peut pas être supprimé" in messages_of(response)[-1]
+    # Nor through the listing's bulk deletion.
+    response = client.post(f"/admin/bulk/commissions/{model}/delete/?id={obj.pk}")
+    assert response.status_code < 500
+    assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def test_a_draft_never_published_can_be_deleted(rules, client, finance):
