@@ -253,8 +253,10 @@ def _slugs(path: str, model_label: str, slugs, *, site=None):
 def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
     """Load beneficiaries, keys and rules for ``site``: all of it, or nothing.
 
-    Existing objects with the same key are updated. Rules and keys are saved as draft
-    revisions unless ``publish``; publishing checks ties like the admin does.
+    Existing objects with the same key are updated. Beneficiaries, keys and rules are
+    saved as draft revisions unless ``publish`` (the live values stay until the council
+    approves them, or the import publishes); publishing runs the same go-live checks as
+    the admin (ties, beneficiaries inactive or not live, keys not live).
     """
     if not isinstance(data, dict):
         _fail("$", _("a JSON object is expected"))

@@ -4,7 +4,7 @@
     manage.py commission_rules import FILE [--site HOST] [--publish]
 
 Import is all or nothing: invalid input is refused whole with a message naming the
-bad field. Rules and keys are saved as drafts unless ``--publish``.
+bad field. Beneficiaries, keys and rules are saved as drafts unless ``--publish``.
 """
 
 import json
