@@ -22,6 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
+from wagtail.admin.views import generic
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import (
     CreateView,
@@ -244,6 +245,10 @@ class RuleEditView(ReviewActionMixin, RuleTieCheckMixin, EditView):
     pass
 
 
+class RuleCopyView(generic.CopyViewMixin, RuleCreateView):
+    pass
+
+
 class KeyCreateView(KeyBeneficiariesCheckMixin, CreateView):
     pass
 
@@ -252,9 +257,17 @@ class KeyEditView(ReviewActionMixin, KeyBeneficiariesCheckMixin, EditView):
     pass
 
 
+class KeyCopyView(generic.CopyViewMixin, KeyCreateView):
+    pass
+
+
 class BeneficiaryCreateView(BeneficiaryDeactivationCheckMixin, CreateView):
     pass
 
 
 class BeneficiaryEditView(ReviewActionMixin, BeneficiaryDeactivationCheckMixin, EditView):
+    pass
+
+
+class BeneficiaryCopyView(generic.CopyViewMixin, BeneficiaryCreateView):
     pass

@@ -19,14 +19,17 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from commissions.forms import CommissionRuleForm, DistributionKeyForm
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
 from commissions.views import (
+    BeneficiaryCopyView,
     BeneficiaryCreateView,
     BeneficiaryEditView,
     GovernedDeleteView,
     GovernedIndexView,
     GovernedPermissionPolicy,
     GovernedWorkflowActionView,
+    KeyCopyView,
     KeyCreateView,
     KeyEditView,
+    RuleCopyView,
     RuleCreateView,
     RuleEditView,
 )
@@ -51,6 +54,7 @@ class BeneficiaryViewSet(GovernedViewSet):
     list_filter = ["kind", "active", "site", "live"]
     add_view_class = BeneficiaryCreateView
     edit_view_class = BeneficiaryEditView
+    copy_view_class = BeneficiaryCopyView
     search_fields = ["name"]
     # Searched in the database: the search backend cannot sort by a foreign key column.
     search_backend_name = None
@@ -76,6 +80,7 @@ class DistributionKeyViewSet(GovernedViewSet):
     search_backend_name = None
     add_view_class = KeyCreateView
     edit_view_class = KeyEditView
+    copy_view_class = KeyCopyView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
@@ -98,6 +103,7 @@ class CommissionRuleViewSet(GovernedViewSet):
     search_backend_name = None
     add_view_class = RuleCreateView
     edit_view_class = RuleEditView
+    copy_view_class = RuleCopyView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),

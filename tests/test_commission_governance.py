@@ -486,3 +486,18 @@ def test_a_plain_council_task_from_before_becomes_the_commission_task_in_place(d
     assert not GroupApprovalTask.objects.filter(pk=old.pk).exists()
     assert list(workflow.tasks.all()) == [Task.objects.get(pk=old.pk)]
     assert Task.objects.filter(name=COMMISSION_TASK_NAME).count() == 1
+
+
+def test_a_copied_key_naming_an_inactive_beneficiary_cannot_be_submitted(rules, client, finance):
+    key = DistributionKey.objects.get(key="moitie")
+    Beneficiary.objects.filter(key="ot").update(active=False)
+    client.force_login(finance)
+    copy_url = url("distributionkey", "copy", key)
+    response = client.get(copy_url)
+    assert response.status_code == 200
+    data = querydict_from_html(response.content.decode(), form_id="w-editor-form").dict()
+    data.update({"key": "copie", "name": "Copie", "action-submit": "1"})
+    response = client.post(copy_url, data)
+    assert response.status_code == 200
+    assert "Office de tourisme" in response.content.decode()
+    assert not DistributionKey.objects.filter(key="copie").exists()
