@@ -1,10 +1,32 @@
 """Commission rules, distribution keys and beneficiaries: what the territory edits.
 
-Rules and keys are Wagtail snippets with drafts and revisions; rules also go through an
-approval workflow, can be locked and scheduled, and preview their effect. The database
-row of a snippet with ``DraftStateMixin`` holds its *live* content; drafts live in
-revisions. The maths is in :mod:`commissions.engine`; :func:`CommissionRule.to_spec`
-turns a row into the engine's plain data.
+Rules, keys and beneficiaries are Wagtail snippets with drafts and revisions; they go
+through the council's approval workflow (:class:`CommissionApprovalTask`), can be locked
+and scheduled; rules also preview their effect. The database row of a snippet with
+``DraftStateMixin`` holds its *live* content (for an object never published, its first
+draft, with ``live=False``); later drafts live in revisions.
+
+Governance, as the territory's council needs it to be airtight:
+
+- **Locked under review, for everyone.** While a change awaits the council, nobody saves
+  a new revision of it, reviewers included: they approve or request changes on the text
+  as submitted. To change a submitted text, finance withdraws the submission ("cancel
+  workflow") and submits again, or the council requests changes. (We chose the lock over
+  "an edit restarts the review": with the lock, the revision the council reads is the
+  only one that can exist until it decides.)
+- **Approval publishes exactly the submitted revision**: the task state's revision (see
+  :func:`marketplace.workflows.workflow_state_publish`), never "the latest".
+- **No one approves their own submission**: the task offers no approval to whoever
+  started the workflow or wrote the submitted revision.
+- **A change that cannot go live is refused, not half-done**: publishing checks ties
+  (rules), inactive or unapproved beneficiaries (keys) and shares still allocated
+  (beneficiaries); an approval refused this way publishes nothing, the task stays in
+  review and the reviewer reads why (:mod:`commissions.views`).
+- **What has been live is ended, never deleted**: a rule ends with a dated
+  ``valid_until``, submitted and approved; only drafts never published can be deleted.
+
+The maths is in :mod:`commissions.engine`; :func:`CommissionRule.to_spec` turns a row
+into the engine's plain data.
 
 Scope references the marketplace's taxonomy by lazy model references (never by a
 Python import), so this app still imports no other app of ours.
@@ -18,7 +40,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail.locks import WorkflowLock
 from wagtail.models import (
+    AbstractGroupApprovalTask,
     DraftStateMixin,
     LockableMixin,
     Orderable,
@@ -60,8 +84,15 @@ class BeneficiaryKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Beneficiary(index.Indexed, models.Model):
-    """Who receives a share of the commission."""
+class Beneficiary(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+):
+    """Who receives a share of the commission.
+
+    Its payout destination (``stripe_account``) and ``active`` decide who receives money,
+    so changes go through the council's approval like rules and keys: readers use the
+    row of a *live* beneficiary (``live=True``), which holds the approved values.
+    """
 
     site = models.ForeignKey(
         "wagtailcore.Site",
@@ -99,6 +130,22 @@ class Beneficiary(index.Indexed, models.Model):
     def payout_label(self) -> str:
         return self.stripe_account or str(_("kept by the operator"))
 
+    def publish(self, revision, *args, **kwargs):
+        """Refuse to go live inactive while a live key still allocates it a share."""
+        from commissions.services import beneficiary_go_live_check
+
+        beneficiary_go_live_check(beneficiary=revision.as_object())
+        return super().publish(revision, *args, **kwargs)
+
+    @property
+    def ever_published(self) -> bool:
+        return object_ever_published(self)
+
+
+def object_ever_published(obj) -> bool:
+    """Whether a draft-state snippet has ever been live (then it is ended, not deleted)."""
+    return bool(obj.live or obj.live_revision_id or obj.first_published_at)
+
 
 class DistributionKey(
     WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
@@ -133,6 +180,17 @@ class DistributionKey(
 
     def as_distribution(self) -> tuple[tuple[str, Decimal], ...]:
         return tuple((share.beneficiary.key, share.percentage) for share in self.shares.all())
+
+    def publish(self, revision, *args, **kwargs):
+        """Refuse to go live sharing with an inactive or not yet approved beneficiary."""
+        from commissions.services import distribution_key_go_live_check
+
+        distribution_key_go_live_check(key=revision.as_object())
+        return super().publish(revision, *args, **kwargs)
+
+    @property
+    def ever_published(self) -> bool:
+        return object_ever_published(self)
 
 
 class DistributionShare(Orderable):
@@ -362,8 +420,99 @@ class CommissionRule(
         return context
 
     def publish(self, revision, *args, **kwargs):
-        """Refuse to publish a rule that would tie with another live rule."""
-        from commissions.services import rule_ties_check
+        """Refuse to publish a rule that would tie with another live rule, or that
+        shares by a distribution key not live."""
+        from commissions.services import rule_distribution_error, rule_ties_check
 
-        rule_ties_check(rule=revision.as_object())
+        rule = revision.as_object()
+        rule_ties_check(rule=rule)
+        error = rule_distribution_error(
+            distribution=DistributionKey.objects.filter(pk=rule.distribution_id).first()
+        )
+        if error:
+            raise error
         return super().publish(revision, *args, **kwargs)
+
+    @property
+    def ever_published(self) -> bool:
+        return object_ever_published(self)
+
+
+class UnderReviewLock(WorkflowLock):
+    """The lock of a change awaiting the council: nobody edits it, reviewers included."""
+
+    def for_user(self, user):
+        return True
+
+    def get_message(self, user):
+        return _(
+            "Under review: the council approves or requests changes on the text as it "
+            "was submitted; no one can edit it meanwhile. To change it, withdraw the "
+            "submission (cancel the workflow) or wait for the council's answer."
+        )
+
+    def get_description(self, user, can_lock=False):
+        return self.get_message(user)
+
+    def get_locked_by(self, user, can_lock=False):
+        return _("Locked during review")
+
+
+class CommissionApprovalTask(AbstractGroupApprovalTask):
+    """The council's approval of a change to commissions (rules, keys, beneficiaries).
+
+    Like a group approval task, with the governance the territory needs: the object is
+    locked for everyone while in review (:class:`UnderReviewLock`), and whoever started
+    the workflow or wrote the submitted revision is offered no action on it (they may
+    still withdraw it), so no one approves their own submission.
+    """
+
+    lock_class = UnderReviewLock
+
+    @staticmethod
+    def submitter_ids(task_state) -> set[int]:
+        ids = {task_state.workflow_state.requested_by_id}
+        if task_state.revision_id:
+            ids.add(task_state.revision.user_id)
+        return ids - {None}
+
+    def _submitted_by(self, obj, user) -> bool:
+        task_state = getattr(obj, "current_workflow_task_state", None)
+        return task_state is not None and user.pk in self.submitter_ids(task_state)
+
+    def locked_for_user(self, obj, user):
+        return True
+
+    def user_can_lock(self, obj, user):
+        return False
+
+    def get_actions(self, obj, user):
+        if self._submitted_by(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        if user is not None and user.pk in self.submitter_ids(task_state):
+            raise PermissionDenied
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        return (
+            super()
+            .get_task_states_user_can_moderate(user, **kwargs)
+            .exclude(workflow_state__requested_by=user)
+            .exclude(revision__user=user)
+        )
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "Members of the chosen groups approve or request changes on a commission "
+            "change as submitted; no one edits it under review or approves their own."
+        )
+
+    class Meta:
+        verbose_name = _("commission approval task")
+        verbose_name_plural = _("commission approval tasks")

@@ -75,3 +75,13 @@ def category_and_provider_names(
             model.objects.filter(site_id=site_id, slug__in=providers).values_list("slug", "name")
         )
     return category_names, provider_names
+
+
+def beneficiary_payout_accounts(*, site_id: int) -> dict[str, str]:
+    """Stripe connected account by beneficiary key, for the territory's *live*
+    beneficiaries with one: the payout destinations the council approved."""
+    return dict(
+        Beneficiary.objects.filter(site_id=site_id, live=True)
+        .exclude(stripe_account="")
+        .values_list("key", "stripe_account")
+    )

@@ -133,12 +133,93 @@ def rule_tie_error(ties: list[CommissionRule]) -> RuleTieError:
     )
 
 
+def rule_distribution_error(*, distribution: DistributionKey | None) -> ValidationError | None:
+    """The error when a rule would go live sharing by a key the council has not approved."""
+    if distribution is None or distribution.live:
+        return None
+    return ValidationError(
+        _(
+            "The distribution key “%(key)s” is not approved yet: a rule can only go live "
+            "with a live key. Submit the key for approval first."
+        )
+        % {"key": distribution.name},
+        code="distribution_not_live",
+    )
+
+
 def rule_ties_check(*, rule: CommissionRule) -> None:
     """Raise :class:`RuleTieError` naming the other rule when ``rule`` would tie with a
     live rule, a scheduled revision or a draft in review."""
     ties = rule_ties(site_id=rule.site_id, spec=rule.to_spec(), exclude_pk=rule.pk)
     if ties:
         raise rule_tie_error(ties)
+
+
+def distribution_key_beneficiaries_error(*, beneficiaries) -> ValidationError | None:
+    """The error when a key would share with a beneficiary that is inactive or not live.
+
+    ``beneficiaries`` are the key's beneficiaries (instances or primary keys); their
+    database rows are read, which hold the approved values of live beneficiaries.
+    """
+    ids = {getattr(b, "pk", b) for b in beneficiaries}
+    refused = sorted(
+        b.name for b in Beneficiary.objects.filter(pk__in=ids) if not (b.live and b.active)
+    )
+    if not refused:
+        return None
+    return ValidationError(
+        _(
+            "This distribution key shares with “%(names)s”, which is inactive or not yet "
+            "approved by the council. A key can only go live sharing among active, "
+            "approved beneficiaries: approve or reactivate the beneficiary first, or "
+            "give its share to another one."
+        )
+        % {"names": "”, “".join(refused)},
+        code="beneficiary_inactive",
+    )
+
+
+def distribution_key_go_live_check(*, key: DistributionKey) -> None:
+    """Raise a ValidationError when ``key`` (as it would go live) names a beneficiary
+    that is inactive or not live."""
+    error = distribution_key_beneficiaries_error(
+        beneficiaries=[share.beneficiary_id for share in key.shares.all()]
+    )
+    if error:
+        raise error
+
+
+def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationError | None:
+    """The error when ``beneficiary`` would go live inactive while a live distribution key
+    still allocates it a share, else None."""
+    if beneficiary.active or beneficiary.pk is None:
+        return None
+    keys = (
+        DistributionKey.objects.filter(
+            live=True, shares__beneficiary_id=beneficiary.pk, shares__percentage__gt=0
+        )
+        .distinct()
+        .order_by("name")
+    )
+    names = [k.name for k in keys]
+    if not names:
+        return None
+    return ValidationError(
+        _(
+            "“%(beneficiary)s” cannot be deactivated: the live distribution key "
+            "“%(keys)s” still gives it a share. Submit a change of that key first, "
+            "then deactivate the beneficiary."
+        )
+        % {"beneficiary": beneficiary.name, "keys": "”, “".join(names)},
+        code="beneficiary_allocated",
+    )
+
+
+def beneficiary_go_live_check(*, beneficiary: Beneficiary) -> None:
+    """Raise a ValidationError when ``beneficiary`` cannot go live as it is."""
+    error = beneficiary_deactivation_error(beneficiary=beneficiary)
+    if error:
+        raise error
 
 
 @receiver(published)
@@ -163,7 +244,7 @@ def rules_export(*, site) -> dict:
     return {
         "beneficiaries": [
             {"key": b.key, "name": b.name, "kind": b.kind, "stripe_account": b.stripe_account}
-            for b in Beneficiary.objects.filter(site=site).order_by("key")
+            for b in Beneficiary.objects.filter(site=site, live=True).order_by("key")
         ],
         "distribution_keys": [
             {
@@ -292,8 +373,10 @@ def _slugs(path: str, model_label: str, slugs, *, site=None):
 def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
     """Load beneficiaries, keys and rules for ``site``: all of it, or nothing.
 
-    Existing objects with the same key are updated. Rules and keys are saved as draft
-    revisions unless ``publish``; publishing checks ties like the admin does.
+    Existing objects with the same key are updated. Beneficiaries, keys and rules are
+    saved as draft revisions unless ``publish`` (the live values stay until the council
+    approves them, or the import publishes); publishing runs the same go-live checks as
+    the admin (ties, beneficiaries inactive or not live, keys not live).
     """
     if not isinstance(data, dict):
         _fail("$", _("a JSON object is expected"))
@@ -308,11 +391,19 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         kind = item.get("kind", BeneficiaryKind.OTHER)
         if kind not in BeneficiaryKind.values:
             _fail(f"{path}.kind", _("unknown kind %(kind)s") % {"kind": kind})
-        obj = beneficiaries.get(key) or Beneficiary(site=site, key=key)
+        existing = beneficiaries.get(key)
+        obj = (
+            existing.get_latest_revision_as_object()
+            if existing is not None
+            else Beneficiary(site=site, key=key)
+        )
         obj.name, obj.kind = name, kind
         obj.stripe_account = item.get("stripe_account") or ""
         _full_clean(path, obj, exclude=["site"])
-        obj.save()
+        try:
+            _save_versioned(obj, publish=publish, user=user)
+        except ValidationError as exc:
+            _fail(path, exc.messages[0])
         beneficiaries[key] = obj
         counts["beneficiaries"] += 1
 
@@ -343,7 +434,10 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
             _fail(f"{path}.shares", error.messages[0])
         obj.shares = share_objs
         _full_clean(path, obj, exclude=["site"])
-        _save_versioned(obj, publish=publish, user=user)
+        try:
+            _save_versioned(obj, publish=publish, user=user)
+        except ValidationError as exc:
+            _fail(path, exc.messages[0])
         keys[key] = obj
         counts["distribution_keys"] += 1
 
@@ -409,7 +503,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         _full_clean(path, obj, exclude=["site", "distribution"])
         try:
             _save_versioned(obj, publish=publish, user=user)
-        except RuleTieError as exc:
+        except ValidationError as exc:
             _fail(path, exc.messages[0])
         rules[obj.key] = obj
         counts["rules"] += 1
@@ -446,13 +540,16 @@ COMMISSION_TASK_NAME = "Approbation par le conseil"
 def commission_permissions_ensure(*, finance, council) -> None:
     """Finance officers edit rules, keys and beneficiaries; the council approves changes.
 
-    Finance has no publish permission on rules and keys, so every change goes through
-    the "Approbation des commissions" workflow, whose only task is the council's
-    approval. Idempotent.
+    Finance has no publish permission on rules, keys and beneficiaries, so every change
+    goes through the "Approbation des commissions" workflow, whose only task is the
+    council's :class:`~commissions.models.CommissionApprovalTask` (a plain group
+    approval task of that name, from before, is converted in place). Idempotent.
     """
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType, WorkflowTask
+    from wagtail.models import Task, Workflow, WorkflowContentType, WorkflowTask
+
+    from commissions.models import CommissionApprovalTask
 
     finance.permissions.add(
         *Permission.objects.filter(
@@ -467,17 +564,52 @@ def commission_permissions_ensure(*, finance, council) -> None:
                 "unlock_commissionrule",
                 "lock_distributionkey",
                 "unlock_distributionkey",
+                "lock_beneficiary",
+                "unlock_beneficiary",
             ],
         )
     )
-    task = GroupApprovalTask.objects.filter(name=COMMISSION_TASK_NAME).first()
+    task = CommissionApprovalTask.objects.filter(name=COMMISSION_TASK_NAME).first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name=COMMISSION_TASK_NAME)
+        old = Task.objects.filter(name=COMMISSION_TASK_NAME).first()
+        if old is not None:
+            _council_task_convert(old)
+            task = CommissionApprovalTask.objects.get(pk=old.pk)
+        else:
+            task = CommissionApprovalTask.objects.create(name=COMMISSION_TASK_NAME)
     task.groups.add(council)
     workflow, _created = Workflow.objects.get_or_create(name=COMMISSION_WORKFLOW_NAME)
     if not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-    for model in (CommissionRule, DistributionKey):
+    for model in (CommissionRule, DistributionKey, Beneficiary):
         WorkflowContentType.objects.get_or_create(
             content_type=ContentType.objects.get_for_model(model), defaults={"workflow": workflow}
         )
+
+
+def _council_task_convert(task) -> None:
+    """Make a plain group approval task a CommissionApprovalTask, keeping its id, groups
+    and task states (see migration commissions 0002, which does the same)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from wagtail.models import GroupApprovalTask, Task
+
+    from commissions.models import CommissionApprovalTask
+
+    specific = task.specific
+    group_ids = (
+        list(specific.groups.values_list("pk", flat=True))
+        if isinstance(specific, GroupApprovalTask)
+        else []
+    )
+    if isinstance(specific, GroupApprovalTask):
+        specific.groups.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM wagtailcore_groupapprovaltask WHERE task_ptr_id = %s", [task.pk]
+            )
+    CommissionApprovalTask(task_ptr_id=task.pk).save_base(raw=True)
+    CommissionApprovalTask.objects.get(pk=task.pk).groups.set(group_ids)
+    Task.objects.filter(pk=task.pk).update(
+        content_type=ContentType.objects.get_for_model(CommissionApprovalTask)
+    )

@@ -87,7 +87,7 @@ def transparency_data(*, site) -> dict:
             distributed[key] = distributed.get(key, 0) + cents
     beneficiaries = [
         {"beneficiary": b, "distributed": distributed.get(b.key, 0)}
-        for b in Beneficiary.objects.filter(site=site, active=True).order_by("name")
+        for b in Beneficiary.objects.filter(site=site, live=True, active=True).order_by("name")
     ]
     history = (
         ModelLogEntry.objects.filter(

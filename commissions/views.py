@@ -1,8 +1,36 @@
-"""Admin views of the commission module: snippet views that refuse ties before publishing."""
+"""Admin views of the commission module: the council's governance, in the snippet views.
+
+- Ties (rules) and unfit beneficiaries (keys, beneficiaries) are form errors when finance
+  submits or publishes, before any workflow starts.
+- While a change is in review nobody saves a new revision of it (the task's lock, see
+  :class:`commissions.models.CommissionApprovalTask`); the editor's "Approve" and
+  "Request changes" buttons act on the submitted revision without saving the form.
+- An approval that cannot go live (a tie, an inactive beneficiary...) publishes nothing:
+  the task stays in review, the reviewer reads why, and the answer is a redirect, never
+  a server error. The council then requests changes, or approves once the cause is gone.
+- What has been live is ended, never deleted: the delete button is not offered and a
+  forged delete request is refused with how to end it instead.
+"""
 
 import dataclasses
+import json
 
-from wagtail.snippets.views.snippets import CreateView, EditView
+from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.admin import messages
+from wagtail.admin.views import generic
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views.snippets import (
+    CreateView,
+    DeleteView,
+    EditView,
+    IndexView,
+    WorkflowActionView,
+)
 
 from commissions.engine import Scope
 from commissions.preview_views import PreviewLinkMixin
@@ -25,38 +53,225 @@ def form_rule_spec(form):
     )
 
 
-class RuleTieCheckMixin:
-    """On publish or submit for approval, a tie with a live rule is a form error."""
+def approval_refused_message(error: ValidationError) -> str:
+    return _(
+        "Not approved: %(reason)s Nothing was published; the change still awaits the "
+        "council's decision (approve it once the cause is solved, or request changes)."
+    ) % {"reason": " ".join(error.messages)}
+
+
+def ended_not_deleted_message(obj) -> str:
+    from commissions.models import CommissionRule, DistributionKey
+
+    if isinstance(obj, CommissionRule):
+        how = _("To end it, set its “valid until” date and submit the change for approval.")
+    elif isinstance(obj, DistributionKey):
+        how = _("To stop using it, give the rules another key and submit them for approval.")
+    else:
+        how = _(
+            "To stop paying it, remove its shares from the live keys, then deactivate it, "
+            "each change submitted for approval."
+        )
+    kept = _("“%(object)s” has been live: it is kept for the record and cannot be deleted.")
+    return f"{kept % {'object': obj}} {how}"
+
+
+class GovernedPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, except that what has ever been live cannot be deleted."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "delete" and getattr(instance, "ever_published", False):
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        actions = set(actions)
+        if getattr(instance, "ever_published", False):
+            actions.discard("delete")
+        return bool(actions) and super().user_has_any_permission_for_instance(
+            user, actions, instance
+        )
+
+
+class GoLiveCheckMixin:
+    """On publish or submit for approval, what would refuse to go live is a form error."""
+
+    def go_live_error(self, form) -> ValidationError | None:
+        return None
 
     def is_valid(self, form):
         valid = super().is_valid(form)
         if valid and self.action in ("publish", "submit"):
-            from commissions.services import rule_tie_error, rule_ties
-
-            ties = rule_ties(
-                site_id=form.instance.site_id,
-                spec=form_rule_spec(form),
-                exclude_pk=form.instance.pk,
-            )
-            if ties:
-                form.add_error(None, rule_tie_error(ties))
+            error = self.go_live_error(form)
+            if error is not None:
+                form.add_error(None, error)
                 self.produced_error_code = "validation_error"
                 self.produced_error_message = form.non_field_errors()[0]
                 return False
         return valid
 
 
+class RuleTieCheckMixin(GoLiveCheckMixin):
+    """A tie with a live rule, or a distribution key not live."""
+
+    def go_live_error(self, form):
+        from commissions.services import rule_distribution_error, rule_tie_error, rule_ties
+
+        ties = rule_ties(
+            site_id=form.instance.site_id,
+            spec=form_rule_spec(form),
+            exclude_pk=form.instance.pk,
+        )
+        if ties:
+            return rule_tie_error(ties)
+        return rule_distribution_error(distribution=form.cleaned_data.get("distribution"))
+
+
+class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
+    """A share given to an inactive or not yet approved beneficiary."""
+
+    def go_live_error(self, form):
+        from commissions.services import distribution_key_beneficiaries_error
+
+        formset = form.formsets.get("shares")
+        beneficiaries = [
+            f.cleaned_data["beneficiary"]
+            for f in (formset.forms if formset is not None else ())
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        return distribution_key_beneficiaries_error(beneficiaries=beneficiaries)
+
+
+class BeneficiaryDeactivationCheckMixin(GoLiveCheckMixin):
+    """Deactivating a beneficiary a live key still gives a share."""
+
+    def go_live_error(self, form):
+        from commissions.services import beneficiary_deactivation_error
+
+        return beneficiary_deactivation_error(beneficiary=form.instance)
+
+
+class ReviewActionMixin:
+    """The editor's workflow buttons act on the submitted revision, never save the form.
+
+    Under review the object is locked for everyone, so Wagtail would refuse the form
+    (and, without the lock, would save the reviewer's edits as a new revision before
+    approving). Here the action applies to the task state as it is; a refusal to go live
+    is a message.
+    """
+
+    def post(self, request, *args, **kwargs):
+        if self.action == "workflow-action" and self.object.workflow_in_progress:
+            return self.review_action()
+        return super().post(request, *args, **kwargs)
+
+    def review_action(self):
+        task_state = self.object.current_workflow_task_state
+        extra = json.loads(self.request.POST.get("workflow-action-extra-data") or "{}")
+        try:
+            with transaction.atomic():
+                task_state.task.specific.on_action(
+                    task_state.specific, self.request.user, self.workflow_action, **extra
+                )
+        except ValidationError as error:
+            messages.error(self.request, approval_refused_message(error))
+            return redirect(self.get_edit_url())
+        live = type(self.object).objects.get(pk=self.object.pk)
+        if self.workflow_action == "approve":
+            if live.live and live.live_revision_id == task_state.revision_id:
+                message = _("“%(object)s” approved as submitted: it is live.")
+            else:
+                message = _(
+                    "“%(object)s” approved as submitted: it goes live on its scheduled date."
+                )
+        else:
+            message = _(
+                "Changes requested on “%(object)s”: the submitter can now edit it and "
+                "submit it again."
+            )
+        messages.success(self.request, message % {"object": self.object})
+        # A reviewer may have no other right on the model than reviewing it: once the
+        # review ends, the editor and the listing are closed to them, the dashboard is not.
+        if self.user_has_any_permission({"add", "change", "delete", "view"}):
+            return redirect(self.get_success_url())
+        return redirect(reverse("wagtailadmin_home"))
+
+
+class GovernedWorkflowActionView(WorkflowActionView):
+    """Approve or request changes from the dashboard or the listing; a refusal to go
+    live is a message and a redirect, the task staying in review."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError as error:
+            messages.error(request, approval_refused_message(error))
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                return self.render_modal_json(
+                    request, {"step": "success", "redirect": self.redirect_url}
+                )
+            return redirect(self.redirect_url)
+
+
+class GovernedIndexView(IndexView):
+    def get_delete_url(self, instance):
+        if getattr(instance, "ever_published", False):
+            return None
+        return super().get_delete_url(instance)
+
+
+class GovernedDeleteView(DeleteView):
+    """Deletes only drafts never published; what has been live is ended instead."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.user_has_permission("delete") and self.object.ever_published:
+            messages.error(request, ended_not_deleted_message(self.object))
+            return redirect(
+                reverse(self.edit_url_name, args=(quote(self.object.pk),))
+                if self.edit_url_name
+                else reverse(self.index_url_name)
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def delete_action(self):
+        if self.object.ever_published:
+            raise PermissionDenied
+        return super().delete_action()
+
+
 class RuleCreateView(RuleTieCheckMixin, CreateView):
     pass
 
 
-class RuleEditView(PreviewLinkMixin, RuleTieCheckMixin, EditView):
+class RuleEditView(PreviewLinkMixin, ReviewActionMixin, RuleTieCheckMixin, EditView):
     pass
 
 
-class KeyEditView(PreviewLinkMixin, EditView):
+class RuleCopyView(generic.CopyViewMixin, RuleCreateView):
     pass
 
 
-class BeneficiaryEditView(PreviewLinkMixin, EditView):
+class KeyCreateView(KeyBeneficiariesCheckMixin, CreateView):
+    pass
+
+
+class KeyEditView(PreviewLinkMixin, ReviewActionMixin, KeyBeneficiariesCheckMixin, EditView):
+    pass
+
+
+class KeyCopyView(generic.CopyViewMixin, KeyCreateView):
+    pass
+
+
+class BeneficiaryCreateView(BeneficiaryDeactivationCheckMixin, CreateView):
+    pass
+
+
+class BeneficiaryEditView(
+    PreviewLinkMixin, ReviewActionMixin, BeneficiaryDeactivationCheckMixin, EditView
+):
+    pass
+
+
+class BeneficiaryCopyView(generic.CopyViewMixin, BeneficiaryCreateView):
     pass

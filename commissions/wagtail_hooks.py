@@ -11,25 +11,54 @@ from wagtail.admin.panels import (
     ObjectList,
 )
 from wagtail.admin.ui.components import Component
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.action_menu import WorkflowMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from commissions.forms import CommissionRuleForm, DistributionKeyForm
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
 from commissions.preview_views import preview_urls
-from commissions.views import BeneficiaryEditView, KeyEditView, RuleCreateView, RuleEditView
+from commissions.views import (
+    BeneficiaryCopyView,
+    BeneficiaryCreateView,
+    BeneficiaryEditView,
+    GovernedDeleteView,
+    GovernedIndexView,
+    GovernedPermissionPolicy,
+    GovernedWorkflowActionView,
+    KeyCopyView,
+    KeyCreateView,
+    KeyEditView,
+    RuleCopyView,
+    RuleCreateView,
+    RuleEditView,
+)
+
+for _model in (Beneficiary, DistributionKey, CommissionRule):
+    register_permission_policy(_model, GovernedPermissionPolicy(_model), exact_class=True)
 
 
-class BeneficiaryViewSet(SnippetViewSet):
+class GovernedViewSet(SnippetViewSet):
+    """The council's governance in the admin (see :mod:`commissions.views`)."""
+
+    index_view_class = GovernedIndexView
+    delete_view_class = GovernedDeleteView
+    workflow_action_view_class = GovernedWorkflowActionView
+
+
+class BeneficiaryViewSet(GovernedViewSet):
     model = Beneficiary
     icon = "group"
     menu_label = _("Beneficiaries")
     list_display = ["name", "kind", "key", "payout_label", "active"]
-    list_filter = ["kind", "active", "site"]
+    list_filter = ["kind", "active", "site", "live"]
+    add_view_class = BeneficiaryCreateView
+    edit_view_class = BeneficiaryEditView
+    copy_view_class = BeneficiaryCopyView
     search_fields = ["name"]
     # Searched in the database: the search backend cannot sort by a foreign key column.
     search_backend_name = None
-    edit_view_class = BeneficiaryEditView
     panels = [
         FieldPanel("site"),
         FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
@@ -41,7 +70,7 @@ class BeneficiaryViewSet(SnippetViewSet):
     ]
 
 
-class DistributionKeyViewSet(SnippetViewSet):
+class DistributionKeyViewSet(GovernedViewSet):
     model = DistributionKey
     icon = "table"
     menu_label = _("Distribution keys")
@@ -50,7 +79,9 @@ class DistributionKeyViewSet(SnippetViewSet):
     search_fields = ["name"]
     # Searched in the database: the search backend cannot sort by a foreign key column.
     search_backend_name = None
+    add_view_class = KeyCreateView
     edit_view_class = KeyEditView
+    copy_view_class = KeyCopyView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
@@ -62,7 +93,7 @@ class DistributionKeyViewSet(SnippetViewSet):
     )
 
 
-class CommissionRuleViewSet(SnippetViewSet):
+class CommissionRuleViewSet(GovernedViewSet):
     model = CommissionRule
     icon = "calculator"
     menu_label = _("Rules")
@@ -73,6 +104,7 @@ class CommissionRuleViewSet(SnippetViewSet):
     search_backend_name = None
     add_view_class = RuleCreateView
     edit_view_class = RuleEditView
+    copy_view_class = RuleCopyView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
@@ -85,7 +117,19 @@ class CommissionRuleViewSet(SnippetViewSet):
                     FieldPanel("providers"),
                     FieldPanel("communes"),
                     FieldPanel("labels", widget=forms.CheckboxSelectMultiple),
-                    FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("valid_from"),
+                            FieldPanel(
+                                "valid_until",
+                                help_text=_(
+                                    "Bookings made until this day. To end a live rule, set "
+                                    "this date and submit the rule for approval: a rule "
+                                    "that has been live is never deleted."
+                                ),
+                            ),
+                        ]
+                    ),
                 ],
                 heading=_("Scope"),
             ),
@@ -120,6 +164,13 @@ class CommissionRuleViewSet(SnippetViewSet):
         ],
         base_form_class=CommissionRuleForm,
     )
+
+
+class ReviewMenuItem(WorkflowMenuItem):
+    """A workflow button shown although the object is locked (it saves nothing)."""
+
+    def is_shown(self, context):
+        return context["view"] == "edit"
 
 
 class CommissionsGroup(SnippetViewSetGroup):
@@ -167,3 +218,30 @@ def register_preview_urls():
 def add_live_rules_panel(request, panels):
     if request.user.has_perm("commissions.change_commissionrule"):
         panels.append(LiveRulesPanel())
+
+
+@hooks.register("construct_snippet_action_menu")
+def review_buttons_under_lock(menu_items, request, context):
+    """Under review the object is locked for everyone, which hides Wagtail's workflow
+    buttons; the reviewers still get "Approve" and "Request changes" (which act on the
+    submitted revision, see :class:`commissions.views.ReviewActionMixin`)."""
+    from commissions.models import CommissionApprovalTask
+
+    instance = context.get("instance")
+    if context.get("view") != "edit" or not isinstance(
+        instance, Beneficiary | DistributionKey | CommissionRule
+    ):
+        return
+    task = instance.current_workflow_task
+    if not isinstance(task, CommissionApprovalTask):
+        return
+    if any(isinstance(item, WorkflowMenuItem) for item in menu_items):
+        return
+    for name, label, launch_modal in task.get_actions(instance, request.user):
+        item = ReviewMenuItem(
+            name,
+            _("%(label)s and Publish") % {"label": label} if name == "approve" else label,
+            launch_modal,
+            icon_name="success" if name == "approve" else "edit",
+        )
+        menu_items.insert(0, item)

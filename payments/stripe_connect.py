@@ -30,7 +30,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from commissions.engine import split_largest_remainder
-from commissions.models import Beneficiary
+from commissions.selectors import beneficiary_payout_accounts
 from marketplace.models import Booking, Order, OrderStatus, StripeFeeBearer, TerritorySettings
 from payments.ledger import (
     CLEARING_ACCOUNT,
@@ -305,11 +305,8 @@ def _destinations(order: Order) -> dict[str, str]:
         provider = booking.provider
         if provider.stripe_account_id and provider.payouts_enabled:
             found[provider_account(provider.pk)] = provider.stripe_account_id
-    for key, account in (
-        Beneficiary.objects.filter(site_id=order.site_id)
-        .exclude(stripe_account="")
-        .values_list("key", "stripe_account")
-    ):
+    # Approved destinations only: a beneficiary's row holds its live values.
+    for key, account in beneficiary_payout_accounts(site_id=order.site_id).items():
         found[f"beneficiary:{key}"] = account
     return found
 

@@ -4,7 +4,7 @@
     manage.py commission_rules import FILE [--site HOST] [--publish]
 
 Import is all or nothing: invalid input is refused whole with a message naming the
-bad field. Rules and keys are saved as drafts unless ``--publish``.
+bad field. Beneficiaries, keys and rules are saved as drafts unless ``--publish``.
 
 Each rule's ``"season"`` is ``null`` (all year round) or the days of the year of the
 service, ``{"start": "07-01", "end": "08-31"}`` (``MM-DD``; the end may come before the
