@@ -34,7 +34,12 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Revision
 
 from commissions.describe import rule_sentences
-from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.models import (
+    Beneficiary,
+    CommissionApprovalTask,
+    CommissionRule,
+    DistributionKey,
+)
 from commissions.selectors import (
     beneficiary_names,
     category_and_provider_names,
@@ -88,11 +93,14 @@ def preview_allowed(user) -> bool:
     workflow = CommissionRule.get_default_workflow()
     if workflow is None:
         return False
-    return GroupApprovalTask.objects.filter(
-        active=True,
-        workflow_tasks__workflow=workflow,
-        groups__in=user.groups.all(),
-    ).exists()
+    return any(
+        task_model.objects.filter(
+            active=True,
+            workflow_tasks__workflow=workflow,
+            groups__in=user.groups.all(),
+        ).exists()
+        for task_model in (CommissionApprovalTask, GroupApprovalTask)
+    )
 
 
 # --- The period ---------------------------------------------------------------------------
