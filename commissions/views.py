@@ -2,8 +2,9 @@
 
 import dataclasses
 
-from wagtail.snippets.views.snippets import CreateView, EditView
+from wagtail.snippets.views.snippets import CreateView, EditView, WorkflowActionView
 
+from commissions.admin_messages import CommissionMessagesMixin, WorkflowActionMessagesMixin
 from commissions.engine import Scope
 
 
@@ -44,9 +45,21 @@ class RuleTieCheckMixin:
         return valid
 
 
-class RuleCreateView(RuleTieCheckMixin, CreateView):
+class RuleCreateView(CommissionMessagesMixin, RuleTieCheckMixin, CreateView):
     pass
 
 
-class RuleEditView(RuleTieCheckMixin, EditView):
+class RuleEditView(CommissionMessagesMixin, RuleTieCheckMixin, EditView):
+    pass
+
+
+class CommissionCreateView(CommissionMessagesMixin, CreateView):
+    pass
+
+
+class CommissionEditView(CommissionMessagesMixin, EditView):
+    pass
+
+
+class CommissionWorkflowActionView(WorkflowActionMessagesMixin, WorkflowActionView):
     pass

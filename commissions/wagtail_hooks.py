@@ -9,6 +9,7 @@ from wagtail.admin.panels import (
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
+    PublishingPanel,
 )
 from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
@@ -16,7 +17,13 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from commissions.forms import CommissionRuleForm, DistributionKeyForm
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
-from commissions.views import RuleCreateView, RuleEditView
+from commissions.views import (
+    CommissionCreateView,
+    CommissionEditView,
+    CommissionWorkflowActionView,
+    RuleCreateView,
+    RuleEditView,
+)
 
 
 class BeneficiaryViewSet(SnippetViewSet):
@@ -48,12 +55,17 @@ class DistributionKeyViewSet(SnippetViewSet):
     search_fields = ["name"]
     # Searched in the database: the search backend cannot sort by a foreign key column.
     search_backend_name = None
+    add_view_class = CommissionCreateView
+    edit_view_class = CommissionEditView
+    workflow_action_view_class = CommissionWorkflowActionView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
             FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
             FieldPanel("description"),
             InlinePanel("shares", label=_("Share"), heading=_("Shares (total 100 %)"), min_num=1),
+            # The go-live date finance may ask for (the council's approval schedules it).
+            PublishingPanel(),
         ],
         base_form_class=DistributionKeyForm,
     )
@@ -70,6 +82,7 @@ class CommissionRuleViewSet(SnippetViewSet):
     search_backend_name = None
     add_view_class = RuleCreateView
     edit_view_class = RuleEditView
+    workflow_action_view_class = CommissionWorkflowActionView
     edit_handler = ObjectList(
         [
             FieldPanel("site"),
@@ -101,6 +114,8 @@ class CommissionRuleViewSet(SnippetViewSet):
                 heading=_("Service fee (paid by the visitor)"),
             ),
             FieldPanel("distribution"),
+            # The go-live date finance may ask for (the council's approval schedules it).
+            PublishingPanel(),
         ],
         base_form_class=CommissionRuleForm,
     )
