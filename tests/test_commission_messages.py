@@ -304,8 +304,10 @@ def test_wagtail_catalogue_no_longer_says_scheduled_for_a_submission(db):
     with translation.override("fr"):
         submitted = gettext("%(model_name)s '%(object)s' has been submitted for moderation.")
         created = gettext("%(model_name)s '%(object)s' created and submitted for moderation.")
-    assert submitted == "%(model_name)s « %(object)s » a été soumis(e) pour modération."
-    assert created == "%(model_name)s « %(object)s » créé(e) et soumis(e) pour modération."
+    assert submitted == "%(model_name)s «\u00a0%(object)s\u00a0» a été soumis(e) pour modération."
+    assert (
+        created == "%(model_name)s «\u00a0%(object)s\u00a0» créé(e) et soumis(e) pour modération."
+    )
 
 
 # --- A provider's offer: published at once, or waiting for the territory's editors -----

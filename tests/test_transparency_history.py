@@ -216,4 +216,4 @@ def test_beneficiary_changes_in_plain_words(db):
         "Désactivé : ne reçoit plus de part.",
     ]
     assert "acct_1" not in " ".join(changes)  # the account itself is not public
-    assert created == ["Nouveau bénéficiaire « Fonds local » (Fonds local)."]
+    assert created == ["Nouveau bénéficiaire «\u00a0Fonds local\u00a0» (Fonds local)."]
