@@ -63,6 +63,17 @@ def draft_message(obj) -> str:
     ) % {"subject": subject}
 
 
+def published_message(obj) -> str:
+    """A publisher's own publication (no approval step): in force now, or on its date."""
+    subject = message_subject(obj)
+    if obj.go_live_at and obj.go_live_at > timezone.now():
+        return _("%(subject)s will take effect on %(date)s.") % {
+            "subject": subject,
+            "date": when(obj.go_live_at),
+        }
+    return _("%(subject)s is published and now in force.") % {"subject": subject}
+
+
 def withdrawn_message(obj) -> str:
     return _(
         "%(subject)s is withdrawn from the council's approval and stays a draft. "
@@ -134,6 +145,8 @@ class CommissionMessagesMixin:
         if message_subject(obj) is not None:
             if self.action in ("submit", "restart-workflow"):
                 return submitted_message(obj)
+            if self.action == "publish":
+                return published_message(obj)
             if self.action in ("create", "edit") and getattr(self, "draftstate_enabled", False):
                 return draft_message(obj)
             if self.action == "cancel-workflow":

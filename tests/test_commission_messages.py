@@ -394,3 +394,34 @@ def test_offer_waiting_for_editors_says_so_then_edits_go_live(
     data["action-submit"] = "1"
     response = client.post(reverse("wagtailadmin_pages:edit", args=[offer.pk]), data)
     assert texts(response) == [PUBLISHED[language]]
+
+
+def test_an_administrator_publishing_is_told_when_it_takes_effect(client, taxonomy, language):
+    admin = speaking(make_user("admin@example.org", is_superuser=True), language)
+    client.force_login(admin)
+    base = CommissionRule.objects.get(key="base")
+    url = f"{LIST_URL}edit/{base.pk}/"
+    data = rule_form(taxonomy, key="base", name="Règle de base", kinds=[], provider_rate="9.00")
+    response = client.post(url, {**data, "action-publish": "1"})
+    assert texts(response) == [
+        {
+            "fr": "La règle « Règle de base » est publiée et en vigueur.",
+            "en": "The rule “Règle de base” is published and now in force.",
+        }[language]
+    ]
+    go_live = timezone.localtime() + dt.timedelta(days=3)
+    data["go_live_at"] = go_live.strftime("%Y-%m-%d %H:%M")
+    data["provider_rate"] = "10.00"
+    response = client.post(url, {**data, "action-publish": "1"})
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        when = date_format(go_live.replace(second=0, microsecond=0), "DATETIME_FORMAT")
+    assert texts(response) == [
+        {
+            "fr": f"La règle « Règle de base » entrera en vigueur le {when}.",
+            "en": f"The rule “Règle de base” will take effect on {when}.",
+        }[language]
+    ]
+    assert CommissionRule.objects.get(key="base").provider_rate == 9
+    lands_cleanly(client, response)
