@@ -217,3 +217,35 @@ def test_beneficiary_changes_in_plain_words(db):
     ]
     assert "acct_1" not in " ".join(changes)  # the account itself is not public
     assert created == ["Nouveau bénéficiaire «\u00a0Fonds local\u00a0» (Fonds local)."]
+
+
+def test_a_scheduled_change_is_listed_when_it_goes_live(client, taxonomy, finance, council):
+    import datetime as dt
+
+    from django.utils import timezone
+    from wagtail.models import Revision
+
+    from cms.tasks import publish_scheduled_content
+
+    go_live = timezone.localtime() + dt.timedelta(days=2)
+    change_camping(
+        client,
+        finance,
+        council,
+        taxonomy,
+        provider_rate="7.00",
+        go_live_at=go_live.strftime("%Y-%m-%d %H:%M"),
+    )
+    # Approved, not yet live: nothing new in the history.
+    assert "7 % du prix" not in history_text(client)
+
+    past = timezone.now() - dt.timedelta(minutes=1)
+    for revision in Revision.objects.filter(approved_go_live_at__isnull=False):
+        revision.approved_go_live_at = past
+        revision.content["go_live_at"] = past.isoformat()
+        revision.save()
+    publish_scheduled_content.call_local()
+    text = history_text(client)
+    assert "Commission du prestataire : 5 % du prix, au plus 50,00 € → 7 % du prix" in text
+    head = text[: text.index("Règle de commission « Règle de base »")]
+    assert head.count("Finances du territoire") == 1 and "Conseil, le" in head
