@@ -12,6 +12,7 @@ from wagtail.admin.panels import (
     PublishingPanel,
 )
 from wagtail.admin.ui.components import Component
+from wagtail.admin.widgets.datetime import AdminDateTimeInput
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -24,6 +25,30 @@ from commissions.views import (
     RuleCreateView,
     RuleEditView,
 )
+
+
+def go_live_panel() -> PublishingPanel:
+    """The go-live date finance may ask for; the council's approval schedules it.
+
+    Without Wagtail's expiry date: a rule ends with its "valid until" date, approved like
+    any change, never by a silent withdrawal (and a key expiring would leave its rules
+    with nobody to pay).
+    """
+    return PublishingPanel(
+        children=[
+            FieldPanel(
+                "go_live_at",
+                widget=AdminDateTimeInput(
+                    js_overlay_parent_selector="#schedule-publishing-dialog",
+                    attrs={
+                        "data-controller": "w-action",
+                        "data-action": "w-dialog:hidden->w-action#reset",
+                        "data-w-dialog-target": "notify",
+                    },
+                ),
+            )
+        ]
+    )
 
 
 class BeneficiaryViewSet(SnippetViewSet):
@@ -64,8 +89,7 @@ class DistributionKeyViewSet(SnippetViewSet):
             FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
             FieldPanel("description"),
             InlinePanel("shares", label=_("Share"), heading=_("Shares (total 100 %)"), min_num=1),
-            # The go-live date finance may ask for (the council's approval schedules it).
-            PublishingPanel(),
+            go_live_panel(),
         ],
         base_form_class=DistributionKeyForm,
     )
@@ -114,8 +138,7 @@ class CommissionRuleViewSet(SnippetViewSet):
                 heading=_("Service fee (paid by the visitor)"),
             ),
             FieldPanel("distribution"),
-            # The go-live date finance may ask for (the council's approval schedules it).
-            PublishingPanel(),
+            go_live_panel(),
         ],
         base_form_class=CommissionRuleForm,
     )

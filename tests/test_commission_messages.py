@@ -210,6 +210,10 @@ def test_council_approving_from_the_dashboard_is_told_it_is_live(
 def test_council_approving_a_scheduled_rule_is_told_the_date(
     client, taxonomy, finance, council, language
 ):
+    client.force_login(finance)
+    form = client.get(ADD_URL).content.decode()
+    # A go-live date to ask for; no expiry (a rule ends with its approved "valid until").
+    assert 'name="go_live_at"' in form and 'name="expire_at"' not in form
     go_live = timezone.localtime() + dt.timedelta(days=3)
     response, rule = submit_rule(
         client, finance, taxonomy, go_live_at=go_live.strftime("%Y-%m-%d %H:%M")
