@@ -145,21 +145,20 @@ def describe_rule(old: dict | None, new: dict, names: Names) -> list[str]:
     old_scope, new_scope = scope_sentence(before, lookup), scope_sentence(spec, lookup)
     if old_scope != new_scope:
         changes.append(_("Scope: %(old)s → %(new)s") % {"old": old_scope, "new": new_scope})
+    old_validity, new_validity = validity_sentence(before), validity_sentence(spec)
     if before.valid_until is None and spec.valid_until is not None:
+        # Ending a rule: a dated end, approved like any change.
         changes.append(
             _("Ends on %(date)s: for bookings made until that day.")
             % {"date": date_format(spec.valid_until)}
         )
-        before_start = before.valid_from
-        if before_start != spec.valid_from:
+        if before.valid_from != spec.valid_from:
             changes.append(
-                _("Validity: %(old)s → %(new)s")
-                % {"old": validity_sentence(before), "new": validity_sentence(spec)}
+                _("Validity: %(old)s → %(new)s") % {"old": old_validity, "new": new_validity}
             )
-    elif validity_sentence(before) != validity_sentence(spec):
+    elif old_validity != new_validity:
         changes.append(
-            _("Validity: %(old)s → %(new)s")
-            % {"old": validity_sentence(before), "new": validity_sentence(spec)}
+            _("Validity: %(old)s → %(new)s") % {"old": old_validity, "new": new_validity}
         )
     for label, old_side, new_side in (
         (_("Provider commission"), before.provider_side, spec.provider_side),

@@ -148,6 +148,8 @@ def test_history_says_what_changed_who_submitted_and_when_the_council_approved(
     assert "Fonds local : 50 % → 60 %" in text
     assert "Office de tourisme : 50 % → 40 %" in text
     # Names, not slugs or ids.
+    assert "catégories : Camping; types d'offre : Séjour" in text
+    assert "types d'offre : Produit" in text
     assert "moitie" not in text and "marche" not in text
     # Who: the role that submitted, the council's approval and its date.
     assert text.count("Finances du territoire") == 4
