@@ -191,5 +191,9 @@ class TransparencyPage(SeoMixin, Page):
         from commissions.transparency import transparency_data
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(transparency_data(site=self.get_site()))
+        from marketplace.models import TerritorySettings
+
+        site = self.get_site()
+        show_names = TerritorySettings.for_site(site).transparency_show_names
+        context.update(transparency_data(site=site, show_names=show_names))
         return context

@@ -569,6 +569,14 @@ def commission_permissions_ensure(*, finance, council) -> None:
             ],
         )
     )
+    # The council reads what it approves: the listings stay open to it once a workflow
+    # is over (view only; it never edits).
+    council.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="commissions",
+            codename__in=["view_commissionrule", "view_distributionkey", "view_beneficiary"],
+        )
+    )
     task = CommissionApprovalTask.objects.filter(name=COMMISSION_TASK_NAME).first()
     if task is None:
         old = Task.objects.filter(name=COMMISSION_TASK_NAME).first()

@@ -4,22 +4,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps
-from wagtail.models import ModelLogEntry
 
 from commissions.describe import rule_sentences
-from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.history import history_entries
+from commissions.models import Beneficiary, DistributionKey
 from commissions.selectors import live_rules_queryset
 
 # Sums of money already distributed per beneficiary key are kept by the payments
 # ledger; it registers a function ``(site) -> {beneficiary key: cents}`` here.
 _distributed_sources = []
 
-PUBLIC_ACTIONS = {
-    "wagtail.publish": "published",
-    "wagtail.publish.scheduled": "published",
-    "wagtail.unpublish": "withdrawn",
-    "wagtail.unpublish.scheduled": "withdrawn",
-}
 CHART_COLOURS = ["#1b5e20", "#0d47a1", "#b71c1c", "#4a148c", "#e65100", "#006064", "#3e2723"]
 
 
@@ -72,7 +66,8 @@ def scope_names(specs) -> dict[str, dict[str, str]]:
     return names
 
 
-def transparency_data(*, site) -> dict:
+def transparency_data(*, site, show_names: bool = False) -> dict:
+    """The page's data; ``show_names``: the territory publishes who submitted and approved."""
     rules = list(live_rules_queryset(site_id=site.pk))
     specs = [rule.to_spec() for rule in rules]
     names = scope_names(specs)
@@ -89,22 +84,6 @@ def transparency_data(*, site) -> dict:
         {"beneficiary": b, "distributed": distributed.get(b.key, 0)}
         for b in Beneficiary.objects.filter(site=site, live=True, active=True).order_by("name")
     ]
-    history = (
-        ModelLogEntry.objects.filter(
-            content_type__app_label="commissions",
-            content_type__model__in=["commissionrule", "distributionkey"],
-            action__in=PUBLIC_ACTIONS,
-            object_id__in=[
-                str(pk)
-                for pk in [
-                    *CommissionRule.objects.filter(site=site).values_list("pk", flat=True),
-                    *DistributionKey.objects.filter(site=site).values_list("pk", flat=True),
-                ]
-            ],
-        )
-        .select_related("content_type")
-        .order_by("-timestamp")[:50]
-    )
     return {
         "rules": [
             {"rule": rule, "sentences": rule_sentences(spec, names)}
@@ -113,13 +92,5 @@ def transparency_data(*, site) -> dict:
         "keys": [{"key": key, "segments": key_segments(key)} for key in keys],
         "beneficiaries": beneficiaries,
         "distributed_total": sum(distributed.values()),
-        "history": [
-            {
-                "timestamp": entry.timestamp,
-                "label": entry.label,
-                "kind": entry.content_type.model,
-                "change": PUBLIC_ACTIONS[entry.action],
-            }
-            for entry in history
-        ],
+        "history": history_entries(site=site, show_names=show_names),
     }

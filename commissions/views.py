@@ -32,6 +32,12 @@ from wagtail.snippets.views.snippets import (
     WorkflowActionView,
 )
 
+from commissions.admin_messages import (
+    CommissionMessagesMixin,
+    WorkflowActionMessagesMixin,
+    reviewer_landing_url,
+    workflow_outcome_message,
+)
 from commissions.engine import Scope
 from commissions.preview_views import PreviewLinkMixin
 
@@ -176,28 +182,15 @@ class ReviewActionMixin:
         except ValidationError as error:
             messages.error(self.request, approval_refused_message(error))
             return redirect(self.get_edit_url())
-        live = type(self.object).objects.get(pk=self.object.pk)
-        if self.workflow_action == "approve":
-            if live.live and live.live_revision_id == task_state.revision_id:
-                message = _("“%(object)s” approved as submitted: it is live.")
-            else:
-                message = _(
-                    "“%(object)s” approved as submitted: it goes live on its scheduled date."
-                )
-        else:
-            message = _(
-                "Changes requested on “%(object)s”: the submitter can now edit it and "
-                "submit it again."
-            )
-        messages.success(self.request, message % {"object": self.object})
+        message = workflow_outcome_message(self.object)
+        if message:
+            messages.success(self.request, message)
         # A reviewer may have no other right on the model than reviewing it: once the
-        # review ends, the editor and the listing are closed to them, the dashboard is not.
-        if self.user_has_any_permission({"add", "change", "delete", "view"}):
-            return redirect(self.get_success_url())
-        return redirect(reverse("wagtailadmin_home"))
+        # review ends, send them to a page they may still open.
+        return redirect(reviewer_landing_url(user=self.request.user, obj=self.object))
 
 
-class GovernedWorkflowActionView(WorkflowActionView):
+class GovernedWorkflowActionView(WorkflowActionMessagesMixin, WorkflowActionView):
     """Approve or request changes from the dashboard or the listing; a refusal to go
     live is a message and a redirect, the task staying in review."""
 
@@ -239,11 +232,13 @@ class GovernedDeleteView(DeleteView):
         return super().delete_action()
 
 
-class RuleCreateView(RuleTieCheckMixin, CreateView):
+class RuleCreateView(CommissionMessagesMixin, RuleTieCheckMixin, CreateView):
     pass
 
 
-class RuleEditView(PreviewLinkMixin, ReviewActionMixin, RuleTieCheckMixin, EditView):
+class RuleEditView(
+    CommissionMessagesMixin, PreviewLinkMixin, ReviewActionMixin, RuleTieCheckMixin, EditView
+):
     pass
 
 
@@ -251,11 +246,17 @@ class RuleCopyView(generic.CopyViewMixin, RuleCreateView):
     pass
 
 
-class KeyCreateView(KeyBeneficiariesCheckMixin, CreateView):
+class KeyCreateView(CommissionMessagesMixin, KeyBeneficiariesCheckMixin, CreateView):
     pass
 
 
-class KeyEditView(PreviewLinkMixin, ReviewActionMixin, KeyBeneficiariesCheckMixin, EditView):
+class KeyEditView(
+    CommissionMessagesMixin,
+    PreviewLinkMixin,
+    ReviewActionMixin,
+    KeyBeneficiariesCheckMixin,
+    EditView,
+):
     pass
 
 
@@ -263,12 +264,16 @@ class KeyCopyView(generic.CopyViewMixin, KeyCreateView):
     pass
 
 
-class BeneficiaryCreateView(BeneficiaryDeactivationCheckMixin, CreateView):
+class BeneficiaryCreateView(CommissionMessagesMixin, BeneficiaryDeactivationCheckMixin, CreateView):
     pass
 
 
 class BeneficiaryEditView(
-    PreviewLinkMixin, ReviewActionMixin, BeneficiaryDeactivationCheckMixin, EditView
+    CommissionMessagesMixin,
+    PreviewLinkMixin,
+    ReviewActionMixin,
+    BeneficiaryDeactivationCheckMixin,
+    EditView,
 ):
     pass
 

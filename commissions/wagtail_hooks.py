@@ -9,8 +9,10 @@ from wagtail.admin.panels import (
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
+    PublishingPanel,
 )
 from wagtail.admin.ui.components import Component
+from wagtail.admin.widgets.datetime import AdminDateTimeInput
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.action_menu import WorkflowMenuItem
 from wagtail.snippets.models import register_snippet
@@ -37,6 +39,30 @@ from commissions.views import (
 
 for _model in (Beneficiary, DistributionKey, CommissionRule):
     register_permission_policy(_model, GovernedPermissionPolicy(_model), exact_class=True)
+
+
+def go_live_panel() -> PublishingPanel:
+    """The go-live date finance may ask for; the council's approval schedules it.
+
+    Without Wagtail's expiry date: a rule ends with its "valid until" date, approved like
+    any change, never by a silent withdrawal (and a key expiring would leave its rules
+    with nobody to pay).
+    """
+    return PublishingPanel(
+        children=[
+            FieldPanel(
+                "go_live_at",
+                widget=AdminDateTimeInput(
+                    js_overlay_parent_selector="#schedule-publishing-dialog",
+                    attrs={
+                        "data-controller": "w-action",
+                        "data-action": "w-dialog:hidden->w-action#reset",
+                        "data-w-dialog-target": "notify",
+                    },
+                ),
+            )
+        ]
+    )
 
 
 class GovernedViewSet(SnippetViewSet):
@@ -67,6 +93,7 @@ class BeneficiaryViewSet(GovernedViewSet):
         FieldPanel("link"),
         FieldPanel("stripe_account"),
         FieldPanel("active"),
+        go_live_panel(),
     ]
 
 
@@ -88,6 +115,7 @@ class DistributionKeyViewSet(GovernedViewSet):
             FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
             FieldPanel("description"),
             InlinePanel("shares", label=_("Share"), heading=_("Shares (total 100 %)"), min_num=1),
+            go_live_panel(),
         ],
         base_form_class=DistributionKeyForm,
     )
@@ -161,6 +189,7 @@ class CommissionRuleViewSet(GovernedViewSet):
                 heading=_("Service fee (paid by the visitor)"),
             ),
             FieldPanel("distribution"),
+            go_live_panel(),
         ],
         base_form_class=CommissionRuleForm,
     )

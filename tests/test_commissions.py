@@ -360,7 +360,8 @@ def test_transparency_page_is_public_and_plain(taxonomy, client):
     assert "Règle de base" in html and "Campings" in html
     assert "<svg" in html and "Fonds local" in html and "Office de tourisme" in html
     assert "0,00" in html  # nothing distributed before any booking
-    assert html.count("<li><time") >= 3  # key and rules published, dated
+    assert html.count('class="history-entry"') >= 3  # key and rules published, dated
+    assert html.count("<time datetime=") >= 3
 
     response = client.get("/en" + url)
     assert response.status_code == 200

@@ -118,6 +118,15 @@ class TerritorySettings(BaseSiteSetting):
             "account renewing its holds forever. 0 for no wait."
         ),
     )
+    transparency_show_names = models.BooleanField(
+        _("publish names in the commission's history"),
+        default=False,
+        help_text=_(
+            "The transparency page says which role submitted each change of the "
+            "commission and when the council approved it. When on, it also gives the "
+            "names of the people who did."
+        ),
+    )
     map_latitude = models.DecimalField(
         _("map centre latitude"), max_digits=9, decimal_places=6, default=45.0
     )
@@ -157,6 +166,10 @@ class TerritorySettings(BaseSiteSetting):
                 FieldPanel("hold_cooldown_minutes"),
             ],
             heading=_("Limits on holding"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("transparency_show_names")],
+            heading=_("Transparency"),
         ),
         MultiFieldPanel(
             [FieldPanel("map_latitude"), FieldPanel("map_longitude"), FieldPanel("map_zoom")],
