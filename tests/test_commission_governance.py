@@ -112,7 +112,7 @@ def test_council_cannot_edit_a_rule_under_review_nor_approve_its_own_text(
     # The council lands where it may be, told what happened (no "permission" error).
     assert client.get(response["Location"]).status_code == 200
     assert messages_of(response) == [
-        "La règle « Règle de base » est approuvée et en vigueur."
+        "La règle «\u00a0Règle de base\u00a0» est approuvée et en vigueur."
     ]
     rule.refresh_from_db()
     assert rule.provider_rate == Decimal("9.00")
