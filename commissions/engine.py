@@ -22,7 +22,8 @@ Two matching rules with the same specificity are a tie: :func:`find_ties` report
 them so that publishing such a rule is refused. Rules tie only where one booking could
 match both: a line has one provider, commune, kind and **one category** (the offer's
 listing category), so those sets must meet; it may carry several labels, so two label
-rules always may; two seasons must share a day of the year.
+rules always may; two seasons must share a day of the year; and their validity periods
+must share a booking day from today on (a rule that has ended ties with no new one).
 
 Validity and season are two different dates. Validity (``valid_from``/``valid_until``)
 reads the **booking date** (``Line.booked_on``). A season (:class:`Season`, a recurring
@@ -221,8 +222,11 @@ class RuleSpec:
             self.valid_until is None or day <= self.valid_until
         )
 
-    def periods_overlap(self, other: RuleSpec) -> bool:
-        start = max(self.valid_from or dt.date.min, other.valid_from or dt.date.min)
+    def periods_overlap(self, other: RuleSpec, *, since: dt.date | None = None) -> bool:
+        """Whether one booking date (``since`` or later) is valid for both rules."""
+        start = max(
+            self.valid_from or dt.date.min, other.valid_from or dt.date.min, since or dt.date.min
+        )
         end = min(self.valid_until or dt.date.max, other.valid_until or dt.date.max)
         return start <= end
 
@@ -314,13 +318,17 @@ def quote(line: Line, rules: Iterable[RuleSpec]) -> Quote:
     )
 
 
-def find_ties(candidate: RuleSpec, live: Iterable[RuleSpec]) -> list[RuleSpec]:
-    """Live rules that would tie with ``candidate`` for some booking."""
+def find_ties(
+    candidate: RuleSpec, live: Iterable[RuleSpec], *, since: dt.date | None = None
+) -> list[RuleSpec]:
+    """Rules of ``live`` that would tie with ``candidate`` for some booking made on or
+    after ``since`` (any day when None): a rule that ended before ``since`` ties with none.
+    """
     return [
         other
         for other in live
         if other.key != candidate.key
         and other.scope.specificity() == candidate.scope.specificity()
         and other.scope.could_overlap(candidate.scope)
-        and other.periods_overlap(candidate)
+        and other.periods_overlap(candidate, since=since)
     ]

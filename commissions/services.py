@@ -85,12 +85,14 @@ def rule_versions_to_compare(*, site_id: int, exclude_pk: int | None = None) -> 
 def rule_ties(
     *, site_id: int, spec: RuleSpec, exclude_pk: int | None = None
 ) -> list[CommissionRule]:
-    """The territory's rules that would tie with ``spec`` for some booking: live ones,
-    scheduled revisions and drafts in review (see :func:`rule_versions_to_compare`)."""
+    """The territory's rules that would tie with ``spec`` for some booking made from
+    today on: live ones, scheduled revisions and drafts in review (see
+    :func:`rule_versions_to_compare`). A rule that ended before today ties with none."""
+    today = timezone.localdate()
     return [
         other
         for other in rule_versions_to_compare(site_id=site_id, exclude_pk=exclude_pk)
-        if find_ties(spec, [other.to_spec()])
+        if find_ties(spec, [other.to_spec()], since=today)
     ]
 
 
