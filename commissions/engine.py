@@ -50,6 +50,9 @@ from decimal import Decimal
 from commissions.money import round_half_up
 
 HUNDRED = Decimal(100)
+# The allocation key of a commission whose rule has no distribution key: the operator
+# keeps it.
+OPERATOR = "operator"
 
 
 def split_largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
@@ -307,7 +310,7 @@ def quote(line: Line, rules: Iterable[RuleSpec]) -> Quote:
         parts = split_largest_remainder(commission, [share for _, share in rule.distribution])
         allocations = dict(zip(keys, parts, strict=True))
     elif commission:
-        allocations = {"operator": commission}
+        allocations = {OPERATOR: commission}
     return Quote(
         subtotal=line.subtotal,
         visitor_fee=visitor_fee,

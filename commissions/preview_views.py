@@ -34,6 +34,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Revision
 
 from commissions.describe import rule_sentences
+from commissions.engine import OPERATOR
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
 from commissions.selectors import (
     beneficiary_names,
@@ -54,8 +55,6 @@ from commissions.simulation import (
 )
 from commissions.transparency import scope_names
 
-# The engine's allocation key when a rule has no distribution key.
-OPERATOR = "operator"
 EARLIEST = dt.date(2000, 1, 1)
 
 PERIOD_CHOICES = [
@@ -349,6 +348,19 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
     def build_preview(self, period: Period) -> Preview:
         raise NotImplementedError
 
+    def preview(self, *, period: Period, simulation: Simulation, **values) -> Preview:
+        """The page's :class:`Preview` of ``simulation``, its rows named and sorted."""
+        return Preview(
+            kind=self.kind,
+            object=self.object,
+            draft=self.draft,
+            revision=self.revision,
+            period=period,
+            simulation=simulation,
+            **values,
+            **preview_rows(site=self.object.site, simulation=simulation),
+        )
+
 
 class RulePreviewView(PreviewView):
     model = CommissionRule
@@ -364,16 +376,11 @@ class RulePreviewView(PreviewView):
         live = next((r for r in live_rules if r.pk == self.object.pk), None)
         live_spec = live.to_spec() if live is not None else None
         names = scope_names([spec] + ([live_spec] if live_spec else []))
-        return Preview(
-            kind=self.kind,
-            object=self.object,
-            draft=self.draft,
-            revision=self.revision,
+        return self.preview(
             period=period,
             simulation=simulation,
             sentences=rule_sentences(spec, names),
             live_sentences=rule_sentences(live_spec, names) if live_spec else [],
-            **preview_rows(site=site, simulation=simulation),
         )
 
 
@@ -387,11 +394,7 @@ class KeyPreviewView(PreviewView):
         simulation = key_simulate(
             draft_key=self.draft, site=site, period=period, live_rules=live_rules
         )
-        return Preview(
-            kind=self.kind,
-            object=self.object,
-            draft=self.draft,
-            revision=self.revision,
+        return self.preview(
             period=period,
             simulation=simulation,
             rules=sorted(
@@ -399,7 +402,6 @@ class KeyPreviewView(PreviewView):
                 key=lambda r: r.name.casefold(),
             ),
             shares=self.shares(),
-            **preview_rows(site=site, simulation=simulation),
         )
 
     def shares(self) -> list[tuple[str, object, object]]:
@@ -425,16 +427,8 @@ class BeneficiaryPreviewView(PreviewView):
 
     def build_preview(self, period):
         result = beneficiary_preview(live=self.object, draft=self.draft, period=period)
-        return Preview(
-            kind=self.kind,
-            object=self.object,
-            draft=self.draft,
-            revision=self.revision,
-            period=period,
-            simulation=result.simulation,
-            rules=result.rules,
-            beneficiary=result,
-            **preview_rows(site=self.object.site, simulation=result.simulation),
+        return self.preview(
+            period=period, simulation=result.simulation, rules=result.rules, beneficiary=result
         )
 
 

@@ -35,7 +35,6 @@ from commissions.engine import Line, Quote, RuleSpec, quote
 
 LineSource = Callable[..., Iterable[Line]]
 _line_sources: list[LineSource] = []
-DEFAULT_DAYS = 90
 DEFAULT_PERIOD = "90"
 MAX_PERIOD_DAYS = 731
 PERIOD_PRESETS = ("30", "90", "365", "year", "summer", "last-year")

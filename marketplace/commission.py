@@ -16,15 +16,13 @@ from itertools import chain
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions.engine import Line, Quote, RuleSpec, quote
+from commissions.engine import OPERATOR, Line, Quote, RuleSpec, quote
 from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.pricing import PriceQuote, QuoteLine
 
 # Where ``offers_with_cards`` puts an offer's labels (a ParentalManyToManyField's manager
 # ignores Django's prefetch cache, so the prefetch goes to an attribute of its own).
 PREFETCHED_LABELS = "prefetched_labels"
-# The engine's allocation key when a rule has no distribution: the operator keeps it.
-OPERATOR = "operator"
 
 
 def offer_label_slugs(offer) -> tuple[str, ...]:
