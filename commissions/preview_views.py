@@ -208,6 +208,9 @@ class Preview:
     live_sentences: list[str] = field(default_factory=list)
     beneficiary: object = None  # commissions.simulation.BeneficiaryPreview
     shares: list = field(default_factory=list)  # a key's (name, live %, draft %)
+    # A draft rule's first day, when bookings of the period were made before it (they
+    # are quoted with the draft as if made on that day).
+    draft_booked_from: dt.date | None = None
 
     @property
     def totals(self):
@@ -381,6 +384,9 @@ class RulePreviewView(PreviewView):
             simulation=simulation,
             sentences=rule_sentences(spec, names),
             live_sentences=rule_sentences(live_spec, names) if live_spec else [],
+            draft_booked_from=(
+                spec.valid_from if spec.valid_from and spec.valid_from > period.since else None
+            ),
         )
 
 

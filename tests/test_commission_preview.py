@@ -559,3 +559,27 @@ def test_side_panel_preview_names_and_links_to_the_full_page(shop, bookings, fin
     assert reverse("commissions_preview_rule", args=[rule.pk]) in html
     assert "Camping des Saules" in html and "Fonds local" in html and "+2,10" in html
     assert shop["camping"].slug not in html
+
+
+def test_a_draft_valid_from_a_later_day_is_quoted_as_in_force_not_as_zero(
+    client, shop, bookings, finance
+):
+    """The council votes in autumn the base rule for next year (8 % from a day to come).
+    The period's bookings were made before that day: quoted with the draft as if made on
+    its first day, not with no rule at all (which read as all commission lost)."""
+    rule = CommissionRule.objects.get(key="base")
+    rule.provider_rate = Decimal("8.00")
+    starts = timezone.localdate() + dt.timedelta(days=30)
+    rule.valid_from = starts
+    rule.save_revision()
+    client.force_login(finance)
+    response = client.get(rule_url(rule))
+    sim = response.context["preview"].simulation
+    assert (sim.totals.provider.live, sim.totals.provider.draft) == (700, 1120)
+    assert (sim.totals.visitor.live, sim.totals.visitor.draft) == (280, 280)
+    page = text(response)
+    assert "comme si elles avaient été faites le " + starts.strftime("%d/%m/%Y") in page
+    # Without a later start, no such sentence.
+    rule.valid_from = None
+    rule.save_revision()
+    assert "comme si elles avaient" not in text(client.get(rule_url(rule)))
