@@ -113,7 +113,9 @@ _ANY_LEAP_YEAR = 2000
 class Season:
     """Days of the year when the service takes place, every year: from start to end,
     both included; it wraps over the new year when the end comes before the start
-    (1 November – 31 March)."""
+    (1 November – 31 March). A season ending on 28 February runs to the end of
+    February: in a leap year the 29th is in it (one ending on the 29th ends on the 28th
+    in a common year)."""
 
     start_month: int
     start_day: int
@@ -134,6 +136,8 @@ class Season:
         return (self.end_month, self.end_day)
 
     def _holds(self, month_day: tuple[int, int]) -> bool:
+        if month_day == (2, 29) and self.end == (2, 28):
+            month_day = (2, 28)
         if self.start <= self.end:
             return self.start <= month_day <= self.end
         return month_day >= self.start or month_day <= self.end
