@@ -583,3 +583,39 @@ def test_a_draft_valid_from_a_later_day_is_quoted_as_in_force_not_as_zero(
     rule.valid_from = None
     rule.save_revision()
     assert "comme si elles avaient" not in text(client.get(rule_url(rule)))
+
+
+def test_every_preview_runs_a_fixed_number_of_queries_whatever_the_providers(
+    client, shop, bookings, finance, django_assert_max_num_queries
+):
+    """More bookings from more providers, categories and labels: not one query more, for
+    the rule, the key and the beneficiary previews alike."""
+    rule, _revision = _draft_base()
+    key = DistributionKey.objects.get(key="moitie")
+    key.save_revision()
+    fonds = Beneficiary.objects.get(key="fonds")
+    urls = [
+        rule_url(rule, period="365"),
+        reverse("commissions_preview_key", args=[key.pk]) + "?period=365",
+        reverse("commissions_preview_beneficiary", args=[fonds.pk]) + "?period=365",
+    ]
+    client.force_login(finance)
+    counts = {}
+    for url in urls:
+        client.get(url)  # warm the session and the caches
+        with django_assert_max_num_queries(60) as few:
+            client.get(url)
+        counts[url] = len(few.captured_queries)
+    for n in range(3):
+        provider = factories.provider(
+            shop["site"],
+            name=f"Ferme {n}",
+            category_obj=factories.category(f"ferme-{n}", name=f"Fermes {n}"),
+        )
+        provider.labels.add(factories.label(f"label-{n}"))
+        offer = factories.product(provider, price_per_item=700, stock=50)
+        _paid(shop, days_ago=12 + n, offer=offer, quantity=1)
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            response = client.get(url)
+        assert response.context["preview"].simulation.bookings == 5, url
