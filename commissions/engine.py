@@ -289,7 +289,8 @@ class Quote:
 
 
 def select_rule(line: Line, rules: Iterable[RuleSpec]) -> RuleSpec | None:
-    """The most specific rule matching the line on its booking date (see module doc)."""
+    """The most specific rule valid on the line's booking date whose scope (season on the
+    service date included) matches it (see module doc)."""
     candidates = [r for r in rules if r.is_valid_on(line.booked_on) and r.scope.matches(line)]
     if not candidates:
         return None

@@ -362,7 +362,8 @@ class CommissionRule(
         return context
 
     def publish(self, revision, *args, **kwargs):
-        """Refuse to publish a rule that would tie with another live rule."""
+        """Refuse to publish a rule that would tie with another rule: live, scheduled or
+        awaiting approval (also when a scheduled revision comes to go live)."""
         from commissions.services import rule_ties_check
 
         rule_ties_check(rule=revision.as_object())

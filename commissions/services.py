@@ -27,7 +27,7 @@ from commissions.selectors import live_rules_invalidate, live_rules_queryset
 
 
 class RuleTieError(ValidationError):
-    """Publishing this rule would make two live rules equally specific for a booking."""
+    """Publishing this rule would make two rules equally specific for a booking."""
 
 
 # The state of the other rule a tie is found with (``tie_state`` on the rule returned).

@@ -26,7 +26,8 @@ def form_rule_spec(form):
 
 
 class RuleTieCheckMixin:
-    """On publish or submit for approval, a tie with a live rule is a form error."""
+    """On publish or submit for approval, a tie with another rule (live, scheduled or
+    awaiting approval) is a form error naming it."""
 
     def is_valid(self, form):
         valid = super().is_valid(form)

@@ -4,8 +4,9 @@
 registers :func:`booking_lines` as its line source (``MarketplaceConfig.ready``). The
 preview of a draft rule then quotes the territory's recent bookings with the draft and
 with the live rules, each booking as the engine saw it when it was sold: its price
-before fees, its date of booking, and its offer's scope as
-:func:`marketplace.commission.offer_commission_line` reads it today.
+before fees, its date of booking, its date of service (what a season reads, as the cart
+and checkout computed it: :func:`marketplace.commission.service_date`), and its offer's
+scope as :func:`marketplace.commission.offer_commission_line` reads it today.
 """
 
 import datetime as dt
