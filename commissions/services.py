@@ -111,14 +111,14 @@ def tie_state_words(rule) -> str:
 
 def rule_tie_error(ties: list[CommissionRule]) -> RuleTieError:
     """The error naming the other rules and their state (live, scheduled, in review)."""
-    if all(getattr(r, "tie_state", TIE_LIVE) == TIE_LIVE for r in ties):
+    if len(ties) == 1 and getattr(ties[0], "tie_state", TIE_LIVE) == TIE_LIVE:
         return RuleTieError(
             _(
                 "This rule would apply to the same bookings as the live rule “%(other)s” "
                 "with the same precision. Narrow its scope or validity, or change the "
                 "other rule first."
             )
-            % {"other": ", ".join(r.name for r in ties)},
+            % {"other": ties[0].name},
             code="rule_tie",
         )
     others = ", ".join(

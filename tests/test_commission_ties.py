@@ -281,3 +281,30 @@ def test_a_rule_that_ended_does_not_tie_with_its_successor(taxonomy, finance, cl
     )
     response = submit(client, finance, data)
     assert response.status_code == 200 and "Campings 8 %" in response.content.decode()
+
+
+def test_two_live_rules_tied_with_are_named_apart(taxonomy):
+    """Not “Gîtes, Sorties” as if one rule had that name: each between its own quotes."""
+    shared_rules(
+        taxonomy,
+        rules=[
+            rule("base", "Base", provider=side("10.00"), visitor=side()),
+            rule("gites", "Gîtes", provider=side("8.00"), visitor=side(), kinds=["stay"]),
+            rule("sorties", "Sorties", provider=side("7.00"), visitor=side(), kinds=["activity"]),
+        ],
+    )
+    candidate = CommissionRule(
+        site=taxonomy,
+        key="vacances",
+        name="Vacances",
+        kinds=["stay", "activity"],
+        provider_rate=Decimal(5),
+    )
+    ties = rule_ties(site_id=taxonomy.pk, spec=candidate.to_spec())
+    assert len(ties) == 2
+    with translation.override("fr"):
+        message = rule_tie_error(ties).messages[0]
+    assert "« Gîtes » (en vigueur)" in message and "« Sorties » (en vigueur)" in message
+    with translation.override("en"):
+        message = rule_tie_error(ties).messages[0]
+    assert "“Gîtes” (live)" in message and "“Sorties” (live)" in message
