@@ -286,3 +286,33 @@ def test_the_quote_command_reads_the_service_date(territory):
     assert rule_for() == "base"
     assert rule_for("--service-date", f"{NEXT_YEAR}-07-14") == "ete"
     assert rule_for("--service-date", f"{NEXT_YEAR}-09-14") == "base"
+
+
+def test_the_quote_command_prices_a_product_on_its_booking_date_as_the_shop_does(territory):
+    """A product's service date is its booking date (the cart and checkout say so): the
+    command, asked for a product without --service-date, answers as the shop would."""
+    import io
+
+    from django.core.management import call_command
+
+    this_month = {"start": f"{TODAY.month:02d}-01", "end": f"{TODAY.month:02d}-{TODAY.day:02d}"}
+    month_rule = dict(
+        rule("mois", "Ce mois", provider=side("9.00"), visitor=side(), kinds=["product"]),
+        season=this_month,
+    )
+    products = rule(
+        "produits", "Produits", provider=side("4.00"), visitor=side(), kinds=["product"]
+    )
+    shared_rules(territory, rules=[base(), products, month_rule])
+
+    def rule_for(*extra):
+        out = io.StringIO()
+        call_command("commission_quote", "--amount", "10000", *extra, stdout=out)
+        return json.loads(out.getvalue())["rule"]
+
+    assert rule_for("--kind", "product") == "mois"
+    assert rule_for(
+        "--kind", "product", "--date", f"{NEXT_YEAR}-{TODAY.month % 12 + 1:02d}-15"
+    ) == ("produits")
+    # A stay without dates: no season, as on a listing.
+    assert rule_for("--kind", "stay") == "base"
