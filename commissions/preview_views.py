@@ -48,6 +48,7 @@ from commissions.simulation import (
     Period,
     Simulation,
     beneficiary_preview,
+    draft_start_to_come,
     impact_order,
     key_simulate,
     period_preset,
@@ -208,8 +209,8 @@ class Preview:
     live_sentences: list[str] = field(default_factory=list)
     beneficiary: object = None  # commissions.simulation.BeneficiaryPreview
     shares: list = field(default_factory=list)  # a key's (name, live %, draft %)
-    # A draft rule's first day, when bookings of the period were made before it (they
-    # are quoted with the draft as if made on that day).
+    # A draft rule's first day when still to come: the period's bookings are quoted with
+    # the draft as if made on that day.
     draft_booked_from: dt.date | None = None
 
     @property
@@ -384,9 +385,7 @@ class RulePreviewView(PreviewView):
             simulation=simulation,
             sentences=rule_sentences(spec, names),
             live_sentences=rule_sentences(live_spec, names) if live_spec else [],
-            draft_booked_from=(
-                spec.valid_from if spec.valid_from and spec.valid_from > period.since else None
-            ),
+            draft_booked_from=draft_start_to_come(self.draft),
         )
 
 

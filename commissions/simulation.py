@@ -12,10 +12,11 @@ service fee, the provider's commission, both), for the whole territory, per bene
 so it is not split by side), per category and per provider, with the number of bookings
 behind each figure. The preview's figures are therefore sums of :func:`quote` to the cent.
 
-A draft rule valid only from a later day (next year's rate, voted in advance) would match
-none of the period's bookings, all made before it: the draft side quotes a booking made
-before that day as if it had been made on it (``draft_booked_from``), so the preview shows
-the effect the draft will have once in force, the other rules as they will be then.
+A draft rule valid only from a day still to come (next year's rate, voted in advance)
+would match none of the period's bookings, all made before it: the draft side quotes a
+booking made before that day as if it had been made on it (``draft_booked_from``), so the
+preview shows the effect the draft will have once in force, the other rules as they will
+be then. A first day already past is the draft's real start: no booking is moved.
 
 Periods (:func:`period_preset`), all inclusive and ending today unless said otherwise:
 
@@ -226,6 +227,12 @@ def _live_rules(site):
     return list(live_rules_queryset(site_id=site.pk))
 
 
+def draft_start_to_come(draft) -> dt.date | None:
+    """The draft rule's first day when it is still to come (after today), else None."""
+    start = draft.valid_from
+    return start if start is not None and start > timezone.localdate() else None
+
+
 def rule_simulate(*, draft, site, period: Period | None = None, live_rules=None) -> Simulation:
     """Simulate ``draft`` (a CommissionRule, possibly unsaved) over ``period`` (the last
     90 days by default): the draft replaces its live version, or is added when new; the
@@ -242,7 +249,7 @@ def rule_simulate(*, draft, site, period: Period | None = None, live_rules=None)
         lines=lines_for(site=site, since=period.since, until=period.until),
         live_specs=live_specs,
         draft_specs=draft_specs,
-        draft_booked_from=draft.valid_from,
+        draft_booked_from=draft_start_to_come(draft),
     )
 
 

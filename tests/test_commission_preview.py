@@ -579,10 +579,13 @@ def test_a_draft_valid_from_a_later_day_is_quoted_as_in_force_not_as_zero(
     assert (sim.totals.visitor.live, sim.totals.visitor.draft) == (280, 280)
     page = text(response)
     assert "comme si elles avaient été faites le " + starts.strftime("%d/%m/%Y") in page
-    # Without a later start, no such sentence.
-    rule.valid_from = None
+    # A start already past (20 days ago) is the draft's real start: the bread sold 40
+    # days ago stays outside it (8 % on the stay only), and no such sentence.
+    rule.valid_from = timezone.localdate() - dt.timedelta(days=20)
     rule.save_revision()
-    assert "comme si elles avaient" not in text(client.get(rule_url(rule)))
+    response = client.get(rule_url(rule))
+    assert response.context["preview"].simulation.totals.provider.draft == 960
+    assert "comme si elles avaient" not in text(response)
 
 
 def test_every_preview_runs_a_fixed_number_of_queries_whatever_the_providers(
