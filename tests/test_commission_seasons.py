@@ -316,3 +316,43 @@ def test_the_quote_command_prices_a_product_on_its_booking_date_as_the_shop_does
     ) == ("produits")
     # A stay without dates: no season, as on a listing.
     assert rule_for("--kind", "stay") == "base"
+
+
+def test_what_the_visitor_is_shown_is_stored_and_previewed_alike(
+    territory, camping, visitor, client
+):
+    """One service date everywhere: the offer page's breakdown, the booking's stored
+    commission and the preview's "today" figure agree, for a stay across the season's
+    end and for an activity whose slot, at 00:30 in the territory, is still the day
+    before in UTC."""
+    from commissions.simulation import Period, rule_simulate
+
+    slot_day = TODAY + dt.timedelta(days=10)
+    one_day = {"start": slot_day.strftime("%m-%d"), "end": slot_day.strftime("%m-%d")}
+    day_rule = dict(
+        rule("jour", "Jour J", provider=side("9.00"), visitor=side("1.00")), season=one_day
+    )
+    shared_rules(territory, rules=[base(), summer(), day_rule])
+    stay = factories.stay(camping, price_per_night=10_000)
+    early = timezone.make_aware(dt.datetime.combine(slot_day, dt.time(0, 30)))
+    assert early.astimezone(dt.UTC).date() == slot_day - dt.timedelta(days=1)
+    canoe = factories.activity(camping, slots=[(early, 8, 0)])
+    choices = [
+        (stay, {"start": f"{NEXT_YEAR}-08-31", "end": f"{NEXT_YEAR}-09-02", "units": "1"}),
+        (canoe, {"slot": str(canoe.slots.get().pk), "persons": "2"}),
+    ]
+    stored = []
+    for offer, params in choices:
+        shown = client.get(offer.url, params).context["breakdown"].commission_quote
+        booking = book(visitor, offer, **params).bookings.get()
+        assert (booking.rule_key, booking.visitor_fee, booking.provider_commission) == (
+            shown.rule,
+            shown.visitor_fee,
+            shown.provider_commission,
+        )
+        stored.append(booking)
+    assert [b.rule_key for b in stored] == ["ete", "jour"]
+    draft = CommissionRule.objects.get(key="base")
+    simulation = rule_simulate(draft=draft, site=territory, period=Period(TODAY, TODAY))
+    assert simulation.totals.visitor.live == sum(b.visitor_fee for b in stored)
+    assert simulation.totals.provider.live == sum(b.provider_commission for b in stored)
