@@ -348,7 +348,7 @@ class CommissionRule(
 
         from commissions.describe import rule_sentences
         from commissions.preview_views import preview_rows
-        from commissions.simulation import rule_simulate
+        from commissions.simulation import draft_start_to_come, rule_simulate
         from commissions.transparency import scope_names
 
         context = super().get_preview_context(request, mode_name)
@@ -356,6 +356,7 @@ class CommissionRule(
         context["sentences"] = rule_sentences(spec, scope_names([spec]))
         simulation = rule_simulate(draft=self, site=self.site)
         context["simulation"] = simulation
+        context["draft_booked_from"] = draft_start_to_come(self)
         context.update(preview_rows(site=self.site, simulation=simulation))
         if self.pk:
             context["full_preview_url"] = reverse("commissions_preview_rule", args=[self.pk])

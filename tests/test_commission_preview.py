@@ -586,6 +586,17 @@ def test_a_draft_valid_from_a_later_day_is_quoted_as_in_force_not_as_zero(
     response = client.get(rule_url(rule))
     assert response.context["preview"].simulation.totals.provider.draft == 960
     assert "comme si elles avaient" not in text(response)
+    # The edit page's side panel says it too.
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    rule.valid_from = starts
+    draft = rule  # the in-memory draft the side panel previews
+    request = RequestFactory().get("/")
+    request.user = finance
+    with translation.override("fr"):
+        html = draft.serve_preview(request, "").rendered_content
+    assert "comme si elles avaient été faites le " + starts.strftime("%d/%m/%Y") in html
 
 
 def test_every_preview_runs_a_fixed_number_of_queries_whatever_the_providers(
