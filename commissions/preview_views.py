@@ -273,7 +273,7 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
             return self.object, None
         asked = self.request.GET.get("revision", "")
         if asked:
-            if not asked.isdigit() or len(asked) > 18:
+            if not (asked.isascii() and asked.isdigit()) or len(asked) > 18:
                 raise Http404
             revision = Revision.objects.for_instance(self.object).filter(pk=int(asked)).first()
             if revision is None:

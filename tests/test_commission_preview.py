@@ -633,3 +633,13 @@ def test_every_preview_runs_a_fixed_number_of_queries_whatever_the_providers(
         with django_assert_max_num_queries(counts[url]):
             response = client.get(url)
         assert response.context["preview"].simulation.bookings == 5, url
+
+
+def test_a_revision_in_other_digits_is_a_404_not_a_500(client, shop, bookings, finance):
+    """``"²".isdigit()`` is true but ``int("²")`` fails (the admin's safety net then
+    answers 400): a revision that is not 0-9 digits is simply not found."""
+    rule, _revision = _draft_base()
+    client.force_login(finance)
+    for garbage in ("²", "¹²", "٣", "1²"):
+        response = client.get(rule_url(rule, revision=garbage))
+        assert response.status_code == 404, garbage
