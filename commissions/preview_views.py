@@ -33,6 +33,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Revision
 
+from commissions.dates import territory_today
 from commissions.describe import rule_sentences
 from commissions.engine import OPERATOR
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
@@ -326,7 +327,7 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
+        today = territory_today()
         data = self.request.GET.copy()
         if not data.get("period"):
             data["period"] = DEFAULT_PERIOD

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from wagtail.signals import published, unpublished
 
+from commissions.dates import territory_today
 from commissions.engine import RuleSpec, find_ties
 from commissions.models import (
     SEASON_FIELDS,
@@ -88,7 +89,7 @@ def rule_ties(
     """The territory's rules that would tie with ``spec`` for some booking made from
     today on: live ones, scheduled revisions and drafts in review (see
     :func:`rule_versions_to_compare`). A rule that ended before today ties with none."""
-    today = timezone.localdate()
+    today = territory_today()
     return [
         other
         for other in rule_versions_to_compare(site_id=site_id, exclude_pk=exclude_pk)

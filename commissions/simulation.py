@@ -35,8 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import timezone
-
+from commissions.dates import territory_today
 from commissions.engine import Line, Quote, RuleSpec, quote
 
 LineSource = Callable[..., Iterable[Line]]
@@ -230,14 +229,14 @@ def _live_rules(site):
 def draft_start_to_come(draft) -> dt.date | None:
     """The draft rule's first day when it is still to come (after today), else None."""
     start = draft.valid_from
-    return start if start is not None and start > timezone.localdate() else None
+    return start if start is not None and start > territory_today() else None
 
 
 def rule_simulate(*, draft, site, period: Period | None = None, live_rules=None) -> Simulation:
     """Simulate ``draft`` (a CommissionRule, possibly unsaved) over ``period`` (the last
     90 days by default): the draft replaces its live version, or is added when new; the
     draft side reads bookings made before the draft's first day as made on it."""
-    period = period or period_preset(DEFAULT_PERIOD, today=timezone.localdate())
+    period = period or period_preset(DEFAULT_PERIOD, today=territory_today())
     live_rules = _live_rules(site) if live_rules is None else live_rules
     live_specs = [rule.to_spec() for rule in live_rules]
     draft_specs = [

@@ -356,3 +356,30 @@ def test_what_the_visitor_is_shown_is_stored_and_previewed_alike(
     simulation = rule_simulate(draft=draft, site=territory, period=Period(TODAY, TODAY))
     assert simulation.totals.visitor.live == sum(b.visitor_fee for b in stored)
     assert simulation.totals.provider.live == sum(b.provider_commission for b in stored)
+
+
+def test_the_preview_reads_dates_in_the_territorys_time_zone_whatever_the_readers(
+    territory, camping, visitor, finance, client
+):
+    """Wagtail's admin runs each view in the reader's own time zone (their profile).
+    A finance officer set to UTC must read the same figures as one in the territory:
+    the 00:30 slot is on its day in the territory, as it was when it was sold."""
+    from django.urls import reverse
+    from wagtail.users.models import UserProfile
+
+    slot_day = TODAY + dt.timedelta(days=10)
+    one_day = {"start": slot_day.strftime("%m-%d"), "end": slot_day.strftime("%m-%d")}
+    day_rule = dict(rule("jour", "Jour J", provider=side("9.00"), visitor=side()), season=one_day)
+    shared_rules(territory, rules=[base(), day_rule])
+    early = timezone.make_aware(dt.datetime.combine(slot_day, dt.time(0, 30)))
+    canoe = factories.activity(camping, slots=[(early, 8, 0)])
+    booking = book(visitor, canoe, slot=str(canoe.slots.get().pk), persons="2").bookings.get()
+    assert booking.rule_key == "jour"
+    profile = UserProfile.get_for_user(finance)
+    profile.current_time_zone = "UTC"
+    profile.save()
+    client.force_login(finance)
+    rule_obj = CommissionRule.objects.get(key="base")
+    response = client.get(reverse("commissions_preview_rule", args=[rule_obj.pk]), {"period": "30"})
+    totals = response.context["preview"].simulation.totals
+    assert totals.provider.live == booking.provider_commission
