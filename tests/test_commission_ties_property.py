@@ -107,3 +107,40 @@ def test_from_a_day_on_find_ties_looks_only_at_bookings_made_from_that_day(a, b)
     """A rule that ended before today can no longer price a booking: it ties with none."""
     found = witness(a, b, since=TODAY)
     assert bool(find_ties(a, [b], since=TODAY)) == (found is not None), found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(specs("r"), min_size=1, max_size=5),
+    st.sampled_from(("", *PROVIDERS)),
+    st.sampled_from(("", *CATEGORIES)),
+    st.sampled_from(("", *COMMUNES)),
+    st.sampled_from(("", *KINDS)),
+    st.sampled_from([None, *SERVICE_DAYS[::17]]),
+    st.sampled_from(DAYS),
+)
+def test_select_rule_does_not_depend_on_the_order_of_the_rules(
+    rules, provider, category, commune, kind, service_on, booked_on
+):
+    from commissions.engine import select_rule
+
+    rules = [dataclasses.replace(r, key=f"r{i}", name=f"r{i}") for i, r in enumerate(rules)]
+    line = Line(
+        subtotal=100,
+        booked_on=booked_on,
+        provider=provider,
+        categories=(category,) if category else (),
+        commune=commune,
+        kind=kind,
+        labels=LABELS[:1],
+        service_on=service_on,
+    )
+    chosen = select_rule(line, rules)
+    assert select_rule(line, list(reversed(rules))) == chosen
+    if chosen is not None:
+        # Nothing matching is more specific than the chosen rule.
+        assert all(
+            r.scope.specificity() <= chosen.scope.specificity()
+            for r in rules
+            if r.is_valid_on(booked_on) and r.scope.matches(line)
+        )
