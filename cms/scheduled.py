@@ -12,6 +12,11 @@ go live is skipped and marked so that it is not tried again: its go-live is clea
 its history, and, for the commission module's objects, the territory's finance officers
 and councillors get one e-mail naming the object and the reason. Everything else goes
 live.
+
+The reason is the validation error's message (a tie names the other rule). Any other
+exception is a bug or a failure of the server, not a reason finance can act on: its
+traceback goes to the log (level ERROR) and the people told read that a technical error
+stopped it, not the programmer's words.
 """
 
 import logging
@@ -25,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 from wagtail.models import DraftStateMixin, Page, Revision
 
@@ -35,6 +41,10 @@ logger = logging.getLogger(__name__)
 GO_LIVE_REFUSED = "comptoir.go_live_refused"
 # Objects of these apps are reported to finance and the council when refused.
 COMMISSION_APPS = ("commissions",)
+TECHNICAL_ERROR = gettext_lazy(
+    "A technical error stopped it, not its content. The details are in the server's log: "
+    "tell the technical team."
+)
 
 
 def _reason(exc: Exception) -> str:
@@ -71,16 +81,24 @@ def scheduled_content_publish(*, now=None) -> dict[str, int]:
             with transaction.atomic():
                 # Since its approved go-live is past, publishing makes the object live.
                 revision.publish(log_action="wagtail.publish.scheduled")
-        except Exception as exc:
+        except ValidationError as exc:
             go_live_refuse(revision=revision, reason=_reason(exc))
+            counts["refused"] += 1
+            continue
+        except Exception:
+            logger.exception("Scheduled revision %s could not go live", revision.pk)
+            go_live_refuse(revision=revision, reason=TECHNICAL_ERROR)
             counts["refused"] += 1
             continue
         counts["published"] += 1
     return counts
 
 
-def go_live_refuse(*, revision: Revision, reason: str) -> None:
-    """Mark ``revision`` as not going live (no retry), log why, tell who must know."""
+def go_live_refuse(*, revision: Revision, reason) -> None:
+    """Mark ``revision`` as not going live (no retry), log why, tell who must know.
+
+    ``reason`` may be lazy (:data:`TECHNICAL_ERROR`): each e-mail says it in its
+    recipients' language."""
     go_live_at = revision.approved_go_live_at
     Revision.objects.filter(pk=revision.pk).update(approved_go_live_at=None)
     obj = revision.content_object
@@ -92,7 +110,7 @@ def go_live_refuse(*, revision: Revision, reason: str) -> None:
                 action=GO_LIVE_REFUSED,
                 revision=revision,
                 data={
-                    "reason": reason,
+                    "reason": str(reason),
                     "go_live_at": go_live_at.isoformat() if go_live_at else None,
                 },
             )
@@ -123,20 +141,22 @@ def _language(user) -> str:
     return language if language in available else settings.LANGUAGE_CODE
 
 
-def _reason_in_language(*, obj, revision: Revision, reason: str) -> str:
+def _reason_in_language(*, obj, revision: Revision, reason) -> str:
     """The reason in the active language: a rule's tie is checked again to say it."""
     from commissions.models import CommissionRule
     from commissions.services import rule_ties_check
 
+    if reason is TECHNICAL_ERROR:
+        return str(reason)
     if isinstance(obj, CommissionRule):
         try:
             rule_ties_check(rule=revision.as_object())
         except ValidationError as exc:
             return _reason(exc)
-    return reason
+    return str(reason)
 
 
-def go_live_refused_notify(*, obj, revision: Revision, reason: str, go_live_at) -> int:
+def go_live_refused_notify(*, obj, revision: Revision, reason, go_live_at) -> int:
     """One e-mail per language to the finance officers and councillors: what did not go
     live, why, and what to do. Returns how many e-mails were sent."""
     by_language: dict[str, list[str]] = {}

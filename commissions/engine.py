@@ -22,7 +22,8 @@ Two matching rules with the same specificity are a tie: :func:`find_ties` report
 them so that publishing such a rule is refused. Rules tie only where one booking could
 match both: a line has one provider, commune, kind and **one category** (the offer's
 listing category), so those sets must meet; it may carry several labels, so two label
-rules always may; two seasons must share a day of the year.
+rules always may; two seasons must share a day of the year; and their validity periods
+must share a booking day from today on (a rule that has ended ties with no new one).
 
 Validity and season are two different dates. Validity (``valid_from``/``valid_until``)
 reads the **booking date** (``Line.booked_on``). A season (:class:`Season`, a recurring
@@ -49,6 +50,9 @@ from decimal import Decimal
 from commissions.money import round_half_up
 
 HUNDRED = Decimal(100)
+# The allocation key of a commission whose rule has no distribution key: the operator
+# keeps it.
+OPERATOR = "operator"
 
 
 def split_largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
@@ -109,7 +113,9 @@ _ANY_LEAP_YEAR = 2000
 class Season:
     """Days of the year when the service takes place, every year: from start to end,
     both included; it wraps over the new year when the end comes before the start
-    (1 November – 31 March)."""
+    (1 November – 31 March). A season ending on 28 February runs to the end of
+    February: in a leap year the 29th is in it (one ending on the 29th ends on the 28th
+    in a common year)."""
 
     start_month: int
     start_day: int
@@ -130,6 +136,8 @@ class Season:
         return (self.end_month, self.end_day)
 
     def _holds(self, month_day: tuple[int, int]) -> bool:
+        if month_day == (2, 29) and self.end == (2, 28):
+            month_day = (2, 28)
         if self.start <= self.end:
             return self.start <= month_day <= self.end
         return month_day >= self.start or month_day <= self.end
@@ -221,8 +229,11 @@ class RuleSpec:
             self.valid_until is None or day <= self.valid_until
         )
 
-    def periods_overlap(self, other: RuleSpec) -> bool:
-        start = max(self.valid_from or dt.date.min, other.valid_from or dt.date.min)
+    def periods_overlap(self, other: RuleSpec, *, since: dt.date | None = None) -> bool:
+        """Whether one booking date (``since`` or later) is valid for both rules."""
+        start = max(
+            self.valid_from or dt.date.min, other.valid_from or dt.date.min, since or dt.date.min
+        )
         end = min(self.valid_until or dt.date.max, other.valid_until or dt.date.max)
         return start <= end
 
@@ -278,7 +289,8 @@ class Quote:
 
 
 def select_rule(line: Line, rules: Iterable[RuleSpec]) -> RuleSpec | None:
-    """The most specific rule matching the line on its booking date (see module doc)."""
+    """The most specific rule valid on the line's booking date whose scope (season on the
+    service date included) matches it (see module doc)."""
     candidates = [r for r in rules if r.is_valid_on(line.booked_on) and r.scope.matches(line)]
     if not candidates:
         return None
@@ -303,7 +315,7 @@ def quote(line: Line, rules: Iterable[RuleSpec]) -> Quote:
         parts = split_largest_remainder(commission, [share for _, share in rule.distribution])
         allocations = dict(zip(keys, parts, strict=True))
     elif commission:
-        allocations = {"operator": commission}
+        allocations = {OPERATOR: commission}
     return Quote(
         subtotal=line.subtotal,
         visitor_fee=visitor_fee,
@@ -314,13 +326,17 @@ def quote(line: Line, rules: Iterable[RuleSpec]) -> Quote:
     )
 
 
-def find_ties(candidate: RuleSpec, live: Iterable[RuleSpec]) -> list[RuleSpec]:
-    """Live rules that would tie with ``candidate`` for some booking."""
+def find_ties(
+    candidate: RuleSpec, live: Iterable[RuleSpec], *, since: dt.date | None = None
+) -> list[RuleSpec]:
+    """Rules of ``live`` that would tie with ``candidate`` for some booking made on or
+    after ``since`` (any day when None): a rule that ended before ``since`` ties with none.
+    """
     return [
         other
         for other in live
         if other.key != candidate.key
         and other.scope.specificity() == candidate.scope.specificity()
         and other.scope.could_overlap(candidate.scope)
-        and other.periods_overlap(candidate)
+        and other.periods_overlap(candidate, since=since)
     ]

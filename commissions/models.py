@@ -406,7 +406,7 @@ class CommissionRule(
 
         from commissions.describe import rule_sentences
         from commissions.preview_views import preview_rows
-        from commissions.simulation import rule_simulate
+        from commissions.simulation import draft_start_to_come, rule_simulate
         from commissions.transparency import scope_names
 
         context = super().get_preview_context(request, mode_name)
@@ -414,13 +414,15 @@ class CommissionRule(
         context["sentences"] = rule_sentences(spec, scope_names([spec]))
         simulation = rule_simulate(draft=self, site=self.site)
         context["simulation"] = simulation
+        context["draft_booked_from"] = draft_start_to_come(self)
         context.update(preview_rows(site=self.site, simulation=simulation))
         if self.pk:
             context["full_preview_url"] = reverse("commissions_preview_rule", args=[self.pk])
         return context
 
     def publish(self, revision, *args, **kwargs):
-        """Refuse to publish a rule that would tie with another live rule, or that
+        """Refuse to publish a rule that would tie with another rule (live, scheduled or
+        awaiting approval; also when a scheduled revision comes to go live), or that
         shares by a distribution key not live."""
         from commissions.services import rule_distribution_error, rule_ties_check
 

@@ -33,7 +33,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Revision
 
+from commissions.dates import territory_today
 from commissions.describe import rule_sentences
+from commissions.engine import OPERATOR
 from commissions.models import (
     Beneficiary,
     CommissionApprovalTask,
@@ -52,6 +54,7 @@ from commissions.simulation import (
     Period,
     Simulation,
     beneficiary_preview,
+    draft_start_to_come,
     impact_order,
     key_simulate,
     period_preset,
@@ -59,8 +62,6 @@ from commissions.simulation import (
 )
 from commissions.transparency import scope_names
 
-# The engine's allocation key when a rule has no distribution key.
-OPERATOR = "operator"
 EARLIEST = dt.date(2000, 1, 1)
 
 PERIOD_CHOICES = [
@@ -217,6 +218,9 @@ class Preview:
     live_sentences: list[str] = field(default_factory=list)
     beneficiary: object = None  # commissions.simulation.BeneficiaryPreview
     shares: list = field(default_factory=list)  # a key's (name, live %, draft %)
+    # A draft rule's first day when still to come: the period's bookings are quoted with
+    # the draft as if made on that day.
+    draft_booked_from: dt.date | None = None
 
     @property
     def totals(self):
@@ -278,7 +282,7 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
             return self.object, None
         asked = self.request.GET.get("revision", "")
         if asked:
-            if not asked.isdigit() or len(asked) > 18:
+            if not (asked.isascii() and asked.isdigit()) or len(asked) > 18:
                 raise Http404
             revision = Revision.objects.for_instance(self.object).filter(pk=int(asked)).first()
             if revision is None:
@@ -331,7 +335,7 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
+        today = territory_today()
         data = self.request.GET.copy()
         if not data.get("period"):
             data["period"] = DEFAULT_PERIOD
@@ -357,6 +361,19 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
     def build_preview(self, period: Period) -> Preview:
         raise NotImplementedError
 
+    def preview(self, *, period: Period, simulation: Simulation, **values) -> Preview:
+        """The page's :class:`Preview` of ``simulation``, its rows named and sorted."""
+        return Preview(
+            kind=self.kind,
+            object=self.object,
+            draft=self.draft,
+            revision=self.revision,
+            period=period,
+            simulation=simulation,
+            **values,
+            **preview_rows(site=self.object.site, simulation=simulation),
+        )
+
 
 class RulePreviewView(PreviewView):
     model = CommissionRule
@@ -372,16 +389,12 @@ class RulePreviewView(PreviewView):
         live = next((r for r in live_rules if r.pk == self.object.pk), None)
         live_spec = live.to_spec() if live is not None else None
         names = scope_names([spec] + ([live_spec] if live_spec else []))
-        return Preview(
-            kind=self.kind,
-            object=self.object,
-            draft=self.draft,
-            revision=self.revision,
+        return self.preview(
             period=period,
             simulation=simulation,
             sentences=rule_sentences(spec, names),
             live_sentences=rule_sentences(live_spec, names) if live_spec else [],
-            **preview_rows(site=site, simulation=simulation),
+            draft_booked_from=draft_start_to_come(self.draft),
         )
 
 
@@ -395,11 +408,7 @@ class KeyPreviewView(PreviewView):
         simulation = key_simulate(
             draft_key=self.draft, site=site, period=period, live_rules=live_rules
         )
-        return Preview(
-            kind=self.kind,
-            object=self.object,
-            draft=self.draft,
-            revision=self.revision,
+        return self.preview(
             period=period,
             simulation=simulation,
             rules=sorted(
@@ -407,7 +416,6 @@ class KeyPreviewView(PreviewView):
                 key=lambda r: r.name.casefold(),
             ),
             shares=self.shares(),
-            **preview_rows(site=site, simulation=simulation),
         )
 
     def shares(self) -> list[tuple[str, object, object]]:
@@ -433,16 +441,8 @@ class BeneficiaryPreviewView(PreviewView):
 
     def build_preview(self, period):
         result = beneficiary_preview(live=self.object, draft=self.draft, period=period)
-        return Preview(
-            kind=self.kind,
-            object=self.object,
-            draft=self.draft,
-            revision=self.revision,
-            period=period,
-            simulation=result.simulation,
-            rules=result.rules,
-            beneficiary=result,
-            **preview_rows(site=self.object.site, simulation=result.simulation),
+        return self.preview(
+            period=period, simulation=result.simulation, rules=result.rules, beneficiary=result
         )
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from wagtail.signals import published, unpublished
 
+from commissions.dates import territory_today
 from commissions.engine import RuleSpec, find_ties
 from commissions.models import (
     SEASON_FIELDS,
@@ -27,7 +28,7 @@ from commissions.selectors import live_rules_invalidate, live_rules_queryset
 
 
 class RuleTieError(ValidationError):
-    """Publishing this rule would make two live rules equally specific for a booking."""
+    """Publishing this rule would make two rules equally specific for a booking."""
 
 
 # The state of the other rule a tie is found with (``tie_state`` on the rule returned).
@@ -85,12 +86,14 @@ def rule_versions_to_compare(*, site_id: int, exclude_pk: int | None = None) -> 
 def rule_ties(
     *, site_id: int, spec: RuleSpec, exclude_pk: int | None = None
 ) -> list[CommissionRule]:
-    """The territory's rules that would tie with ``spec`` for some booking: live ones,
-    scheduled revisions and drafts in review (see :func:`rule_versions_to_compare`)."""
+    """The territory's rules that would tie with ``spec`` for some booking made from
+    today on: live ones, scheduled revisions and drafts in review (see
+    :func:`rule_versions_to_compare`). A rule that ended before today ties with none."""
+    today = territory_today()
     return [
         other
         for other in rule_versions_to_compare(site_id=site_id, exclude_pk=exclude_pk)
-        if find_ties(spec, [other.to_spec()])
+        if find_ties(spec, [other.to_spec()], since=today)
     ]
 
 
@@ -109,14 +112,14 @@ def tie_state_words(rule) -> str:
 
 def rule_tie_error(ties: list[CommissionRule]) -> RuleTieError:
     """The error naming the other rules and their state (live, scheduled, in review)."""
-    if all(getattr(r, "tie_state", TIE_LIVE) == TIE_LIVE for r in ties):
+    if len(ties) == 1 and getattr(ties[0], "tie_state", TIE_LIVE) == TIE_LIVE:
         return RuleTieError(
             _(
                 "This rule would apply to the same bookings as the live rule “%(other)s” "
                 "with the same precision. Narrow its scope or validity, or change the "
                 "other rule first."
             )
-            % {"other": ", ".join(r.name for r in ties)},
+            % {"other": ties[0].name},
             code="rule_tie",
         )
     others = ", ".join(

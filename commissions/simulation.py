@@ -12,6 +12,12 @@ service fee, the provider's commission, both), for the whole territory, per bene
 so it is not split by side), per category and per provider, with the number of bookings
 behind each figure. The preview's figures are therefore sums of :func:`quote` to the cent.
 
+A draft rule valid only from a day still to come (next year's rate, voted in advance)
+would match none of the period's bookings, all made before it: the draft side quotes a
+booking made before that day as if it had been made on it (``draft_booked_from``), so the
+preview shows the effect the draft will have once in force, the other rules as they will
+be then. A first day already past is the draft's real start: no booking is moved.
+
 Periods (:func:`period_preset`), all inclusive and ending today unless said otherwise:
 
 - ``30``, ``90``, ``365``: the last N days, today included;
@@ -29,13 +35,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import timezone
-
+from commissions.dates import territory_today
 from commissions.engine import Line, Quote, RuleSpec, quote
 
 LineSource = Callable[..., Iterable[Line]]
 _line_sources: list[LineSource] = []
-DEFAULT_DAYS = 90
 DEFAULT_PERIOD = "90"
 MAX_PERIOD_DAYS = 731
 PERIOD_PRESETS = ("30", "90", "365", "year", "summer", "last-year")
@@ -188,12 +192,20 @@ class Simulation:
 
 
 def simulate(
-    *, lines: Iterable[Line], live_specs: list[RuleSpec], draft_specs: list[RuleSpec]
+    *,
+    lines: Iterable[Line],
+    live_specs: list[RuleSpec],
+    draft_specs: list[RuleSpec],
+    draft_booked_from: dt.date | None = None,
 ) -> Simulation:
-    """Quote each line with ``live_specs`` and with ``draft_specs``, and add them up."""
+    """Quote each line with ``live_specs`` and with ``draft_specs``, and add them up; on
+    the draft side a line booked before ``draft_booked_from`` is quoted as if booked then."""
     result = Simulation()
     for line in lines:
-        result.add(line, quote(line, live_specs), quote(line, draft_specs))
+        draft_line = line
+        if draft_booked_from is not None and line.booked_on < draft_booked_from:
+            draft_line = dataclasses.replace(line, booked_on=draft_booked_from)
+        result.add(line, quote(line, live_specs), quote(draft_line, draft_specs))
     result.beneficiaries = dict(result.beneficiaries)
     result.categories = dict(result.categories)
     result.providers = dict(result.providers)
@@ -214,10 +226,17 @@ def _live_rules(site):
     return list(live_rules_queryset(site_id=site.pk))
 
 
+def draft_start_to_come(draft) -> dt.date | None:
+    """The draft rule's first day when it is still to come (after today), else None."""
+    start = draft.valid_from
+    return start if start is not None and start > territory_today() else None
+
+
 def rule_simulate(*, draft, site, period: Period | None = None, live_rules=None) -> Simulation:
     """Simulate ``draft`` (a CommissionRule, possibly unsaved) over ``period`` (the last
-    90 days by default): the draft replaces its live version, or is added when new."""
-    period = period or period_preset(DEFAULT_PERIOD, today=timezone.localdate())
+    90 days by default): the draft replaces its live version, or is added when new; the
+    draft side reads bookings made before the draft's first day as made on it."""
+    period = period or period_preset(DEFAULT_PERIOD, today=territory_today())
     live_rules = _live_rules(site) if live_rules is None else live_rules
     live_specs = [rule.to_spec() for rule in live_rules]
     draft_specs = [
@@ -229,6 +248,7 @@ def rule_simulate(*, draft, site, period: Period | None = None, live_rules=None)
         lines=lines_for(site=site, since=period.since, until=period.until),
         live_specs=live_specs,
         draft_specs=draft_specs,
+        draft_booked_from=draft_start_to_come(draft),
     )
 
 

@@ -118,7 +118,8 @@ class GoLiveCheckMixin:
 
 
 class RuleTieCheckMixin(GoLiveCheckMixin):
-    """A tie with a live rule, or a distribution key not live."""
+    """A tie with another rule (live, scheduled or awaiting approval), or a distribution
+    key not live."""
 
     def go_live_error(self, form):
         from commissions.services import rule_distribution_error, rule_tie_error, rule_ties

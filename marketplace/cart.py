@@ -23,8 +23,8 @@ from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.bookings import BookingError
 from marketplace.commission import (
     PriceBreakdown,
+    beneficiary_shares,
     offer_commission_quote,
-    price_breakdown,
     service_date,
 )
 from marketplace.models import Cart, CartLine, OfferKind, OfferPage, TerritorySettings
@@ -176,29 +176,28 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
         except BookingError as error:
             item.error = error.message
         priced.append(item)
-    keys = {
-        key
-        for item in priced
-        if item.price is not None
-        for key in offer_commission_quote(
+    # Each line quoted once; then the beneficiaries' names in one query for all of them.
+    valid = [item for item in priced if item.price is not None]
+    commissions = [
+        offer_commission_quote(
             offer=item.line.offer,
             subtotal=item.price.total,
             booked_on=today,
             service_on=cart_line_service_date(item.line, booked_on=today),
             specs=specs,
-        ).allocations
-    }
+        )
+        for item in valid
+    ]
+    keys = {key for commission in commissions for key in commission.allocations}
     names = beneficiary_names(site_id=cart.site_id, keys=keys)
-    for item in priced:
-        if item.price is not None:
-            item.breakdown = price_breakdown(
-                offer=item.line.offer,
-                price_quote=item.price,
-                booked_on=today,
-                service_on=cart_line_service_date(item.line, booked_on=today),
-                specs=specs,
-                names=names,
-            )
+    for item, commission in zip(valid, commissions, strict=True):
+        item.breakdown = PriceBreakdown(
+            price_quote=item.price,
+            commission_quote=commission,
+            beneficiaries=beneficiary_shares(
+                allocations=commission.allocations, site_id=cart.site_id, names=names
+            ),
+        )
     return priced
 
 

@@ -16,15 +16,14 @@ from itertools import chain
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions.engine import Line, Quote, RuleSpec, quote
+from commissions.dates import territory_date
+from commissions.engine import OPERATOR, Line, Quote, RuleSpec, quote
 from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.pricing import PriceQuote, QuoteLine
 
 # Where ``offers_with_cards`` puts an offer's labels (a ParentalManyToManyField's manager
 # ignores Django's prefetch cache, so the prefetch goes to an attribute of its own).
 PREFETCHED_LABELS = "prefetched_labels"
-# The engine's allocation key when a rule has no distribution: the operator keeps it.
-OPERATOR = "operator"
 
 
 def offer_label_slugs(offer) -> tuple[str, ...]:
@@ -44,13 +43,14 @@ def service_date(
     starts_at: dt.datetime | None = None,
 ) -> dt.date | None:
     """The date a season rule reads (see :mod:`commissions.engine`): a stay's arrival
-    (``start``), an activity's slot date (``starts_at``, local), a product's booking date
+    (``start``), an activity's slot date (``starts_at``, in the territory's time zone,
+    whoever asks: :mod:`commissions.dates`), a product's booking date
     (collected at the shop: no other date is recorded). None when it is not known yet
     (a stay or activity before dates are chosen: no season rule applies)."""
     if kind == "stay":
         return start
     if kind == "activity":
-        return timezone.localtime(starts_at).date() if starts_at else None
+        return territory_date(starts_at) if starts_at else None
     return booked_on
 
 

@@ -4,16 +4,17 @@
 registers :func:`booking_lines` as its line source (``MarketplaceConfig.ready``). The
 preview of a draft rule then quotes the territory's recent bookings with the draft and
 with the live rules, each booking as the engine saw it when it was sold: its price
-before fees, its date of booking, and its offer's scope as
-:func:`marketplace.commission.offer_commission_line` reads it today.
+before fees, its date of booking, its date of service (what a season reads, as the cart
+and checkout computed it: :func:`marketplace.commission.service_date`), and its offer's
+scope as :func:`marketplace.commission.offer_commission_line` reads it today.
 """
 
 import datetime as dt
 from collections.abc import Iterator
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
+from commissions.dates import territory_date, territory_day_start
 from commissions.engine import Line
 from commissions.simulation import register_line_source
 from marketplace.commission import PREFETCHED_LABELS, offer_commission_line, service_date
@@ -28,8 +29,8 @@ def booking_lines(*, site, since: dt.date, until: dt.date) -> Iterator[Line]:
     """The engine's ``Line`` of each confirmed or completed booking of ``site`` made from
     ``since`` to ``until`` (both days included, in the territory's time zone), oldest
     first. Three queries, whatever the number of bookings."""
-    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    start = territory_day_start(since)
+    end = territory_day_start(until + dt.timedelta(days=1))
     bookings = (
         Booking.objects.filter(
             order__site=site,
@@ -48,10 +49,10 @@ def booking_lines(*, site, since: dt.date, until: dt.date) -> Iterator[Line]:
         yield offer_commission_line(
             offer=booking.offer,
             subtotal=booking.subtotal,
-            booked_on=timezone.localdate(booking.created_at),
+            booked_on=territory_date(booking.created_at),
             service_on=service_date(
                 kind=booking.kind,
-                booked_on=timezone.localdate(booking.created_at),
+                booked_on=territory_date(booking.created_at),
                 start=booking.start,
                 starts_at=booking.starts_at,
             ),

@@ -20,7 +20,7 @@ from django.db import transaction as db
 from django.db.models import Sum
 from django.utils.text import slugify
 
-from commissions.engine import Quote, split_largest_remainder
+from commissions.engine import OPERATOR, Quote, split_largest_remainder
 from commissions.money import round_half_up
 from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
 
@@ -30,7 +30,7 @@ PSP_FEES_ACCOUNT = "platform:psp_fees"
 OPERATOR_ACCOUNT = "platform:operator"
 # The commission engine allocates to this key when a rule has no distribution key:
 # the operator keeps the commission.
-ENGINE_OPERATOR_KEY = "operator"
+ENGINE_OPERATOR_KEY = OPERATOR
 
 REF_FIELDS = ("order_ref", "booking_ref", "external_ref")
 ACCOUNT_RE = re.compile(r"^(visitor|provider|beneficiary|tax|platform)(:[^\s:]+)*$")

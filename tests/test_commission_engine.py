@@ -380,3 +380,21 @@ def test_two_rules_that_may_both_decide_a_line_are_a_tie(first, second, line):
         and first.scope.specificity() == second.scope.specificity()
     ):
         assert find_ties(first, [second]) == [second]
+
+
+def test_a_season_ending_on_28_february_runs_to_the_end_of_february_in_leap_years():
+    """Finance writes "1 December – 28 February" for the winter: a stay arriving on
+    29 February 2028 is a winter stay, not one outside any season."""
+    winter = Season(12, 1, 2, 28)
+    assert winter.contains(dt.date(2028, 2, 29)) and winter.contains(dt.date(2027, 2, 28))
+    assert not winter.contains(dt.date(2028, 3, 1))
+    assert Season(2, 1, 2, 28).contains(dt.date(2028, 2, 29))
+    # So "1 March – 28 February" is the whole year, every year.
+    assert Season(3, 1, 2, 28).contains(dt.date(2028, 2, 29))
+    # Seasons tie as they match: the leap day meets a season ending on 28 February.
+    leap_day = RuleSpec("leap", "leap", scope=Scope(season=Season(2, 29, 2, 29)))
+    winter_rule = RuleSpec("winter", "winter", scope=Scope(season=winter))
+    assert find_ties(leap_day, [winter_rule]) == [winter_rule]
+    # A season ending on 29 February ends on the 28th in a common year.
+    assert Season(12, 1, 2, 29).contains(dt.date(2027, 2, 28))
+    assert not Season(12, 1, 2, 29).contains(dt.date(2027, 3, 1))

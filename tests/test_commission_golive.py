@@ -107,3 +107,70 @@ def test_a_tied_scheduled_rule_is_skipped_reported_once_and_the_rest_goes_live(t
     assert len(mail.outbox) == 2
     assert ModelLogEntry.objects.filter(action=GO_LIVE_REFUSED).count() == 1
     assert not CommissionRule.objects.get(pk=campings.pk).live
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_and_the_rest_goes_live(
+    territory, caplog, monkeypatch
+):
+    make_user("finances@example.org", groups=(FINANCE_GROUP,))
+    shared_rules(territory)
+    offer = factories.stay(factories.provider(territory), title="Emplacement tente")
+    offer.title = "Emplacement prairie"
+    page_revision = schedule(offer, in_minutes=60)
+    base = CommissionRule.objects.get(key="base")
+    base.provider_rate = Decimal("6.00")
+    base_revision = schedule(base, in_minutes=60)
+    make_due(base_revision, minutes_ago=30)
+    make_due(page_revision, minutes_ago=20)
+
+    def broken(self, revision, *args, **kwargs):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(CommissionRule, "publish", broken)
+    mail.outbox.clear()
+    with caplog.at_level("WARNING", logger="cms.scheduled"):
+        counts = publish_scheduled_content.call_local()
+
+    assert StayOfferPage.objects.get(pk=offer.pk).title == "Emplacement prairie"
+    assert counts == {"unpublished": 0, "published": 1, "refused": 1}
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and errors[0].exc_info and errors[0].exc_info[0] is TypeError
+    # Finance is told once, without the programmer's words.
+    assert len(mail.outbox) == 1
+    assert "a bug" not in mail.outbox[0].body
+    assert "Une erreur technique l’en a empêché" in mail.outbox[0].body
+
+
+def test_expired_pages_and_snippets_are_unpublished_as_wagtail_does(territory):
+    """What Wagtail's publish_scheduled does first: objects whose expiry is past go
+    offline, marked expired, logged as a scheduled unpublish; the live rules' cache
+    follows (a rule that expired no longer prices)."""
+    from wagtail.models import PageLogEntry
+
+    from commissions.selectors import live_rule_specs
+
+    shared_rules(
+        territory,
+        rules=[
+            rule("base", "Base", provider=side("5.00"), visitor=side()),
+            rule("produits", "Produits", provider=side("4.00"), visitor=side(), kinds=["product"]),
+        ],
+    )
+    assert {s.key for s in live_rule_specs(site_id=territory.pk)} == {"base", "produits"}
+    past = timezone.now() - dt.timedelta(minutes=5)
+    offer = factories.stay(factories.provider(territory), title="Emplacement tente")
+    StayOfferPage.objects.filter(pk=offer.pk).update(expire_at=past)
+    CommissionRule.objects.filter(key="produits").update(expire_at=past)
+
+    counts = publish_scheduled_content.call_local()
+
+    assert counts["unpublished"] == 2
+    page = StayOfferPage.objects.get(pk=offer.pk)
+    assert not page.live and page.expired
+    produits = CommissionRule.objects.get(key="produits")
+    assert not produits.live and produits.expired
+    assert PageLogEntry.objects.filter(page=page, action="wagtail.unpublish.scheduled").exists()
+    assert ModelLogEntry.objects.filter(
+        object_id=str(produits.pk), action="wagtail.unpublish.scheduled"
+    ).exists()
+    assert {s.key for s in live_rule_specs(site_id=territory.pk)} == {"base"}

@@ -559,3 +559,87 @@ def test_side_panel_preview_names_and_links_to_the_full_page(shop, bookings, fin
     assert reverse("commissions_preview_rule", args=[rule.pk]) in html
     assert "Camping des Saules" in html and "Fonds local" in html and "+2,10" in html
     assert shop["camping"].slug not in html
+
+
+def test_a_draft_valid_from_a_later_day_is_quoted_as_in_force_not_as_zero(
+    client, shop, bookings, finance
+):
+    """The council votes in autumn the base rule for next year (8 % from a day to come).
+    The period's bookings were made before that day: quoted with the draft as if made on
+    its first day, not with no rule at all (which read as all commission lost)."""
+    rule = CommissionRule.objects.get(key="base")
+    rule.provider_rate = Decimal("8.00")
+    starts = timezone.localdate() + dt.timedelta(days=30)
+    rule.valid_from = starts
+    rule.save_revision()
+    client.force_login(finance)
+    response = client.get(rule_url(rule))
+    sim = response.context["preview"].simulation
+    assert (sim.totals.provider.live, sim.totals.provider.draft) == (700, 1120)
+    assert (sim.totals.visitor.live, sim.totals.visitor.draft) == (280, 280)
+    page = text(response)
+    assert "comme si elles avaient été faites le " + starts.strftime("%d/%m/%Y") in page
+    # A start already past (20 days ago) is the draft's real start: the bread sold 40
+    # days ago stays outside it (8 % on the stay only), and no such sentence.
+    rule.valid_from = timezone.localdate() - dt.timedelta(days=20)
+    rule.save_revision()
+    response = client.get(rule_url(rule))
+    assert response.context["preview"].simulation.totals.provider.draft == 960
+    assert "comme si elles avaient" not in text(response)
+    # The edit page's side panel says it too.
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    rule.valid_from = starts
+    draft = rule  # the in-memory draft the side panel previews
+    request = RequestFactory().get("/")
+    request.user = finance
+    with translation.override("fr"):
+        html = draft.serve_preview(request, "").rendered_content
+    assert "comme si elles avaient été faites le " + starts.strftime("%d/%m/%Y") in html
+
+
+def test_every_preview_runs_a_fixed_number_of_queries_whatever_the_providers(
+    client, shop, bookings, finance, django_assert_max_num_queries
+):
+    """More bookings from more providers, categories and labels: not one query more, for
+    the rule, the key and the beneficiary previews alike."""
+    rule, _revision = _draft_base()
+    key = DistributionKey.objects.get(key="moitie")
+    key.save_revision()
+    fonds = Beneficiary.objects.get(key="fonds")
+    urls = [
+        rule_url(rule, period="365"),
+        reverse("commissions_preview_key", args=[key.pk]) + "?period=365",
+        reverse("commissions_preview_beneficiary", args=[fonds.pk]) + "?period=365",
+    ]
+    client.force_login(finance)
+    counts = {}
+    for url in urls:
+        client.get(url)  # warm the session and the caches
+        with django_assert_max_num_queries(60) as few:
+            client.get(url)
+        counts[url] = len(few.captured_queries)
+    for n in range(3):
+        provider = factories.provider(
+            shop["site"],
+            name=f"Ferme {n}",
+            category_obj=factories.category(f"ferme-{n}", name=f"Fermes {n}"),
+        )
+        provider.labels.add(factories.label(f"label-{n}"))
+        offer = factories.product(provider, price_per_item=700, stock=50)
+        _paid(shop, days_ago=12 + n, offer=offer, quantity=1)
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            response = client.get(url)
+        assert response.context["preview"].simulation.bookings == 5, url
+
+
+def test_a_revision_in_other_digits_is_a_404_not_a_500(client, shop, bookings, finance):
+    """``"²".isdigit()`` is true but ``int("²")`` fails (the admin's safety net then
+    answers 400): a revision that is not 0-9 digits is simply not found."""
+    rule, _revision = _draft_base()
+    client.force_login(finance)
+    for garbage in ("²", "¹²", "٣", "1²"):
+        response = client.get(rule_url(rule, revision=garbage))
+        assert response.status_code == 404, garbage

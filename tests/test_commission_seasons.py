@@ -286,3 +286,100 @@ def test_the_quote_command_reads_the_service_date(territory):
     assert rule_for() == "base"
     assert rule_for("--service-date", f"{NEXT_YEAR}-07-14") == "ete"
     assert rule_for("--service-date", f"{NEXT_YEAR}-09-14") == "base"
+
+
+def test_the_quote_command_prices_a_product_on_its_booking_date_as_the_shop_does(territory):
+    """A product's service date is its booking date (the cart and checkout say so): the
+    command, asked for a product without --service-date, answers as the shop would."""
+    import io
+
+    from django.core.management import call_command
+
+    this_month = {"start": f"{TODAY.month:02d}-01", "end": f"{TODAY.month:02d}-{TODAY.day:02d}"}
+    month_rule = dict(
+        rule("mois", "Ce mois", provider=side("9.00"), visitor=side(), kinds=["product"]),
+        season=this_month,
+    )
+    products = rule(
+        "produits", "Produits", provider=side("4.00"), visitor=side(), kinds=["product"]
+    )
+    shared_rules(territory, rules=[base(), products, month_rule])
+
+    def rule_for(*extra):
+        out = io.StringIO()
+        call_command("commission_quote", "--amount", "10000", *extra, stdout=out)
+        return json.loads(out.getvalue())["rule"]
+
+    assert rule_for("--kind", "product") == "mois"
+    assert rule_for(
+        "--kind", "product", "--date", f"{NEXT_YEAR}-{TODAY.month % 12 + 1:02d}-15"
+    ) == ("produits")
+    # A stay without dates: no season, as on a listing.
+    assert rule_for("--kind", "stay") == "base"
+
+
+def test_what_the_visitor_is_shown_is_stored_and_previewed_alike(
+    territory, camping, visitor, client
+):
+    """One service date everywhere: the offer page's breakdown, the booking's stored
+    commission and the preview's "today" figure agree, for a stay across the season's
+    end and for an activity whose slot, at 00:30 in the territory, is still the day
+    before in UTC."""
+    from commissions.simulation import Period, rule_simulate
+
+    slot_day = TODAY + dt.timedelta(days=10)
+    one_day = {"start": slot_day.strftime("%m-%d"), "end": slot_day.strftime("%m-%d")}
+    day_rule = dict(
+        rule("jour", "Jour J", provider=side("9.00"), visitor=side("1.00")), season=one_day
+    )
+    shared_rules(territory, rules=[base(), summer(), day_rule])
+    stay = factories.stay(camping, price_per_night=10_000)
+    early = timezone.make_aware(dt.datetime.combine(slot_day, dt.time(0, 30)))
+    assert early.astimezone(dt.UTC).date() == slot_day - dt.timedelta(days=1)
+    canoe = factories.activity(camping, slots=[(early, 8, 0)])
+    choices = [
+        (stay, {"start": f"{NEXT_YEAR}-08-31", "end": f"{NEXT_YEAR}-09-02", "units": "1"}),
+        (canoe, {"slot": str(canoe.slots.get().pk), "persons": "2"}),
+    ]
+    stored = []
+    for offer, params in choices:
+        shown = client.get(offer.url, params).context["breakdown"].commission_quote
+        booking = book(visitor, offer, **params).bookings.get()
+        assert (booking.rule_key, booking.visitor_fee, booking.provider_commission) == (
+            shown.rule,
+            shown.visitor_fee,
+            shown.provider_commission,
+        )
+        stored.append(booking)
+    assert [b.rule_key for b in stored] == ["ete", "jour"]
+    draft = CommissionRule.objects.get(key="base")
+    simulation = rule_simulate(draft=draft, site=territory, period=Period(TODAY, TODAY))
+    assert simulation.totals.visitor.live == sum(b.visitor_fee for b in stored)
+    assert simulation.totals.provider.live == sum(b.provider_commission for b in stored)
+
+
+def test_the_preview_reads_dates_in_the_territorys_time_zone_whatever_the_readers(
+    territory, camping, visitor, finance, client
+):
+    """Wagtail's admin runs each view in the reader's own time zone (their profile).
+    A finance officer set to UTC must read the same figures as one in the territory:
+    the 00:30 slot is on its day in the territory, as it was when it was sold."""
+    from django.urls import reverse
+    from wagtail.users.models import UserProfile
+
+    slot_day = TODAY + dt.timedelta(days=10)
+    one_day = {"start": slot_day.strftime("%m-%d"), "end": slot_day.strftime("%m-%d")}
+    day_rule = dict(rule("jour", "Jour J", provider=side("9.00"), visitor=side()), season=one_day)
+    shared_rules(territory, rules=[base(), day_rule])
+    early = timezone.make_aware(dt.datetime.combine(slot_day, dt.time(0, 30)))
+    canoe = factories.activity(camping, slots=[(early, 8, 0)])
+    booking = book(visitor, canoe, slot=str(canoe.slots.get().pk), persons="2").bookings.get()
+    assert booking.rule_key == "jour"
+    profile = UserProfile.get_for_user(finance)
+    profile.current_time_zone = "UTC"
+    profile.save()
+    client.force_login(finance)
+    rule_obj = CommissionRule.objects.get(key="base")
+    response = client.get(reverse("commissions_preview_rule", args=[rule_obj.pk]), {"period": "30"})
+    totals = response.context["preview"].simulation.totals
+    assert totals.provider.live == booking.provider_commission

@@ -253,3 +253,58 @@ def test_the_error_names_each_rule_with_its_state(taxonomy):
         message = rule_tie_error(ties).messages[0]
     assert "« Gîtes » (en vigueur)" in message
     assert f"« Gîtes » (programmée pour le 1 juillet {TODAY.year + 1}" in message
+
+
+def test_a_rule_that_ended_does_not_tie_with_its_successor(taxonomy, finance, client):
+    """Campings 2025 ended last month: a new Campings rule without a start date (from now
+    on) prices no booking Campings 2025 could still price, so it is accepted."""
+    ended = rule("campings-2025", "Campings 2025", provider=side("7.00"), visitor=side())
+    ended["scope"]["categories"] = ["camping"]
+    ended["valid_until"] = (TODAY - dt.timedelta(days=30)).isoformat()
+    shared_rules(
+        taxonomy, rules=[rule("base", "Base", provider=side("10.00"), visitor=side()), ended]
+    )
+    assert CommissionRule.objects.get(key="campings-2025").live
+    data = rule_form(
+        taxonomy, key="campings", name="Campings 8 %", categories=[category_pk("camping")]
+    )
+    response = submit(client, finance, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert CommissionRule.objects.get(key="campings").workflow_in_progress
+    # A rule still in force does tie: the check still bites.
+    data = rule_form(
+        taxonomy,
+        key="campings-bis",
+        name="Campings 9 %",
+        categories=[category_pk("camping")],
+        valid_until=(TODAY + dt.timedelta(days=30)).isoformat(),
+    )
+    response = submit(client, finance, data)
+    assert response.status_code == 200 and "Campings 8 %" in response.content.decode()
+
+
+def test_two_live_rules_tied_with_are_named_apart(taxonomy):
+    """Not “Gîtes, Sorties” as if one rule had that name: each between its own quotes."""
+    shared_rules(
+        taxonomy,
+        rules=[
+            rule("base", "Base", provider=side("10.00"), visitor=side()),
+            rule("gites", "Gîtes", provider=side("8.00"), visitor=side(), kinds=["stay"]),
+            rule("sorties", "Sorties", provider=side("7.00"), visitor=side(), kinds=["activity"]),
+        ],
+    )
+    candidate = CommissionRule(
+        site=taxonomy,
+        key="vacances",
+        name="Vacances",
+        kinds=["stay", "activity"],
+        provider_rate=Decimal(5),
+    )
+    ties = rule_ties(site_id=taxonomy.pk, spec=candidate.to_spec())
+    assert len(ties) == 2
+    with translation.override("fr"):
+        message = rule_tie_error(ties).messages[0]
+    assert "« Gîtes » (en vigueur)" in message and "« Sorties » (en vigueur)" in message
+    with translation.override("en"):
+        message = rule_tie_error(ties).messages[0]
+    assert "“Gîtes” (live)" in message and "“Sorties” (live)" in message

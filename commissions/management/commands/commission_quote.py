@@ -26,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--service-date",
             default=None,
-            help="date of the service (arrival, slot) YYYY-MM-DD, read by seasons (none)",
+            help=(
+                "date of the service (arrival, slot) YYYY-MM-DD, read by seasons (none; "
+                "a product's is its booking date, as in the shop)"
+            ),
         )
 
     def handle(self, *args, **options):
@@ -41,6 +44,9 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError("--date and --service-date must be YYYY-MM-DD.") from exc
+        if service_on is None and options["kind"] == "product":
+            # As the shop prices it (marketplace.commission.service_date).
+            service_on = day
         site = site_for(options["site"])
         line = Line(
             subtotal=options["amount"],
