@@ -113,6 +113,10 @@ def test_apply_service_refuses_second_pending_application(applicant, category, t
         ({"siret": "12345678901234"}, "siret", "This SIRET number is not valid."),
         ({"siret": "1234"}, "siret", "A SIRET number has exactly 14 digits."),
         ({"siret": "7328293200007A"}, "siret", "A SIRET number has exactly 14 digits."),
+        # Digits of other scripts pass str.isdigit(): "²" breaks int(), Arabic-Indic
+        # digits would be stored as a "valid" SIRET.
+        ({"siret": "²" * 14}, "siret", "A SIRET number has exactly 14 digits."),
+        ({"siret": "٧٣٢٨٢٩٣٢٠٠٠٠٧٤"}, "siret", "A SIRET number has exactly 14 digits."),
         ({"postcode": "7150"}, "postcode", "A French postcode has five digits."),
         ({"email": "pas-un-email"}, "email", "Enter a valid email address."),
         ({"name": ""}, "name", "This field is required."),

@@ -11,7 +11,7 @@ from wagtail.search import index
 def validate_siret(value: str) -> None:
     """A SIRET has 14 digits and passes the Luhn check (La Poste's sites excepted)."""
     digits = value.replace(" ", "")
-    if len(digits) != 14 or not digits.isdigit():
+    if len(digits) != 14 or not (digits.isascii() and digits.isdigit()):
         raise ValidationError(_("A SIRET number has exactly 14 digits."), code="siret_length")
     if digits.startswith("356000000"):
         # La Poste's establishments: the sum of the digits is a multiple of 5.
