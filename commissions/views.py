@@ -158,6 +158,24 @@ class BeneficiaryDeactivationCheckMixin(GoLiveCheckMixin):
         return beneficiary_deactivation_error(beneficiary=form.instance)
 
 
+def user_may_withdraw(obj, user) -> bool:
+    """Whether ``user`` may withdraw (cancel) the submission of ``obj`` under review.
+
+    Wagtail lets anyone who may approve cancel a workflow; here the council approves or
+    requests changes, and withdrawing a submission is for its submitter or for finance
+    (whoever may change the object), never for a reviewer who may only review it.
+    """
+    from wagtail.permissions import policy_registry
+
+    state = obj.current_workflow_state
+    if state is None or not state.user_can_cancel(user):
+        return False
+    if user.pk == state.requested_by_id:
+        return True
+    policy = policy_registry.get_by_type(type(obj))
+    return policy.user_has_permission_for_instance(user, "change", obj)
+
+
 class ReviewActionMixin:
     """The editor's workflow buttons act on the submitted revision, never save the form.
 
@@ -166,6 +184,12 @@ class ReviewActionMixin:
     approving). Here the action applies to the task state as it is; a refusal to go live
     is a message.
     """
+
+    def get_available_actions(self):
+        actions = super().get_available_actions()
+        if "cancel-workflow" in actions and not user_may_withdraw(self.object, self.request.user):
+            actions = [a for a in actions if a not in ("cancel-workflow", "restart-workflow")]
+        return actions
 
     def post(self, request, *args, **kwargs):
         if self.action == "workflow-action" and self.object.workflow_in_progress:

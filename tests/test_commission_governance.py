@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.urls import reverse
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.test.utils.form_data import querydict_from_html
@@ -21,6 +22,7 @@ from commissions.services import rules_import
 from tests import factories
 from tests.conftest import make_user
 from tests.test_commissions import RULES
+from tests.test_workflow import require_approval, submit_new_offer
 
 ADMIN = "/admin/snippets/commissions"
 
@@ -501,3 +503,89 @@ def test_a_copied_key_naming_an_inactive_beneficiary_cannot_be_submitted(rules, 
     assert response.status_code == 200
     assert "Office de tourisme" in response.content.decode()
     assert not DistributionKey.objects.filter(key="copie").exists()
+
+
+# --- Review: forged workflow URLs, withdrawing a submission ------------------------
+
+
+@pytest.fixture
+def offer_in_review(territory, category, client):
+    """An offer awaiting the territory editors' approval (its first publication)."""
+    from cms.models import ProviderPage
+    from tests.conftest import make_provider
+
+    member = make_user("alice@example.org")
+    make_provider(territory, name="Canoës Alice", category=category, member=member)
+    require_approval(territory, True)
+    client.force_login(member)
+    offer = submit_new_offer(client, ProviderPage.objects.get(provider__applied_by=member))
+    client.logout()
+    return offer
+
+
+def test_an_offer_editor_cannot_approve_a_commission_change_through_a_page_url(
+    rules, offer_in_review, client, finance, editor
+):
+    """The page's workflow action URL takes any task state id: the commission task
+    itself checks that the user is one of its approvers."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    task_state = task_state_of(rule)
+
+    client.force_login(editor)
+    forged = reverse(
+        "wagtailadmin_pages:workflow_action",
+        args=[offer_in_review.pk, "approve", task_state.pk],
+    )
+    response = client.post(forged)
+    assert response.status_code in (302, 403, 404)
+    rule.refresh_from_db()
+    assert rule.provider_rate == Decimal("8.00")
+    task_state.refresh_from_db()
+    assert task_state.status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_a_councillor_cannot_approve_an_offer_through_a_commission_url(
+    rules, offer_in_review, client, finance, council
+):
+    """The commission URL acts only on the task state of the object it names."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    offer_state = WorkflowState.objects.get(object_id=str(offer_in_review.pk))
+    offer_task_state = offer_state.current_task_state
+
+    client.force_login(council)
+    forged = url("commissionrule", "workflow/action", rule, "approve", str(offer_task_state.pk))
+    response = client.post(forged)
+    assert response.status_code in (302, 403, 404)
+    offer_in_review.refresh_from_db()
+    assert not offer_in_review.live
+    offer_task_state.refresh_from_db()
+    assert offer_task_state.status == TaskState.STATUS_IN_PROGRESS
+    # Nor the rule's own review: it is still the council's to decide.
+    assert task_state_of(rule).status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_the_council_cannot_withdraw_finance_submission(rules, client, finance, council):
+    """The council approves or requests changes; withdrawing a submission is for finance
+    (who may edit the rule), in the editor's menu and by a forged request alike."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    assert (
+        "action-cancel-workflow" in client.get(url("commissionrule", "edit", rule)).content.decode()
+    )
+
+    client.force_login(council)
+    data = form_data(client, "commissionrule", rule)
+    assert (
+        "action-cancel-workflow"
+        not in client.get(url("commissionrule", "edit", rule)).content.decode()
+    )
+    data["action-cancel-workflow"] = "1"
+    client.post(url("commissionrule", "edit", rule), data)
+    rule.refresh_from_db()
+    assert rule.workflow_in_progress
+    assert task_state_of(rule).status == TaskState.STATUS_IN_PROGRESS
