@@ -482,6 +482,16 @@ class CommissionApprovalTask(AbstractGroupApprovalTask):
         task_state = getattr(obj, "current_workflow_task_state", None)
         return task_state is not None and user.pk in self.submitter_ids(task_state)
 
+    def start(self, workflow_state, user=None):
+        """Review the revision just submitted.
+
+        When finance submits again after the council requested changes, Wagtail resumes
+        the workflow with the object it loaded before saving the new revision, and would
+        give the new task state the rejected text: read the latest revision afresh.
+        """
+        workflow_state.content_object.refresh_from_db(fields=["latest_revision"])
+        return super().start(workflow_state, user=user)
+
     def locked_for_user(self, obj, user):
         return True
 

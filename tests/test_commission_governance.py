@@ -589,3 +589,79 @@ def test_the_council_cannot_withdraw_finance_submission(rules, client, finance, 
     rule.refresh_from_db()
     assert rule.workflow_in_progress
     assert task_state_of(rule).status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_a_resubmission_after_changes_requested_publishes_the_new_text(
+    rules, client, finance, council
+):
+    """Sent back, changed, submitted again: the council's approval publishes the text of
+    the second submission, and the first one's task state approves nothing any more."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    first = task_state_of(rule)
+    client.force_login(council)
+    reject = url("commissionrule", "workflow/action", rule, "reject", str(first.pk))
+    assert client.post(reject, {"comment": "Trop haut."}).status_code == 302
+
+    client.force_login(finance)
+    assert submit(client, "commissionrule", rule, provider_rate="7.00").status_code == 302
+    second = task_state_of(rule)
+    assert second.pk != first.pk
+    assert second.revision.as_object().provider_rate == Decimal("7.00")
+
+    client.force_login(council)
+    approve(client, "commissionrule", rule, first)
+    rule.refresh_from_db()
+    assert rule.provider_rate == Decimal("8.00")
+    assert approve(client, "commissionrule", rule, second).status_code == 302
+    rule.refresh_from_db()
+    assert rule.provider_rate == Decimal("7.00")
+    assert rule.live_revision_id == second.revision_id
+
+
+def test_finance_cannot_make_anything_live_by_other_admin_paths(rules, client, finance):
+    """Unpublish, revert to an old revision and publish, copy and publish, bulk delete:
+    finance has no publish permission, and what has been live is never deleted."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    client.post(url("commissionrule", "edit", rule), {"action-cancel-workflow": "1"})
+    old = Revision.objects.for_instance(rule).order_by("pk").first()
+
+    client.post(url("commissionrule", "unpublish", rule))
+    data = form_data(client, "commissionrule", rule)
+    data.update({"provider_rate": "42.00", "action-publish": "1"})
+    client.post(url("commissionrule", "history", rule, "revisions", str(old.pk), "revert"), data)
+    client.post(url("commissionrule", "copy", rule), dict(data, key="copie"))
+    client.post(f"/admin/bulk/commissions/commissionrule/delete/?id={rule.pk}")
+    rule.refresh_from_db()
+    assert rule.live and rule.provider_rate == Decimal("8.00")
+    assert not CommissionRule.objects.filter(key="copie", live=True).exists()
+    assert {s.key: s.provider_side.rate for s in live_rule_specs(site_id=rules.pk)}[
+        "base"
+    ] == Decimal("8.00")
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [("commissionrule", "base"), ("distributionkey", "moitie"), ("beneficiary", "fonds")],
+)
+def test_a_post_to_the_copy_url_does_not_overwrite_the_live_row(rules, client, finance, model, key):
+    """The copy page's form posts to the add view; a request forged to the copy URL
+    used to save over the original's row: live no more, its values changed."""
+    obj = {"commissionrule": CommissionRule, "distributionkey": DistributionKey}.get(
+        model, Beneficiary
+    ).objects.get(key=key)
+    client.force_login(finance)
+    data = form_data(client, model, obj)
+    data.update({"name": "Remplacée", "key": "remplacee", "action-submit": "1"})
+    if model == "commissionrule":
+        data["provider_rate"] = "42.00"
+    copy_url = url(model, "copy", obj)
+    assert client.get(copy_url).status_code == 200  # the copy page itself opens
+    client.post(copy_url, data)
+    obj.refresh_from_db()
+    assert obj.live and obj.key == key and obj.name != "Remplacée"
+    if model == "commissionrule":
+        assert obj.provider_rate == Decimal("8.00")
