@@ -257,6 +257,17 @@ class GovernedDeleteView(DeleteView):
         return super().delete_action()
 
 
+class CopyViewMixin(generic.CopyViewMixin):
+    """The copy page, whose form posts to the add view.
+
+    Wagtail builds the copy's form on the original instance: a request posted to the
+    copy URL itself would save over the original's row (a live rule made a draft, its
+    values changed) without any approval. Only reading the copy page is allowed here.
+    """
+
+    http_method_names = ["get", "head", "options"]
+
+
 class RuleCreateView(CommissionMessagesMixin, RuleTieCheckMixin, CreateView):
     pass
 
@@ -267,7 +278,7 @@ class RuleEditView(
     pass
 
 
-class RuleCopyView(generic.CopyViewMixin, RuleCreateView):
+class RuleCopyView(CopyViewMixin, RuleCreateView):
     pass
 
 
@@ -285,7 +296,7 @@ class KeyEditView(
     pass
 
 
-class KeyCopyView(generic.CopyViewMixin, KeyCreateView):
+class KeyCopyView(CopyViewMixin, KeyCreateView):
     pass
 
 
@@ -303,5 +314,5 @@ class BeneficiaryEditView(
     pass
 
 
-class BeneficiaryCopyView(generic.CopyViewMixin, BeneficiaryCreateView):
+class BeneficiaryCopyView(CopyViewMixin, BeneficiaryCreateView):
     pass
