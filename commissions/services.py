@@ -235,10 +235,6 @@ def _rules_changed(sender, instance, **kwargs):
 # --- Rules as data ---------------------------------------------------------------------
 
 
-def _cents_or_none(value):
-    return None if value is None else int(value)
-
-
 def rules_export(*, site) -> dict:
     """The territory's live beneficiaries, keys and rules in the documented JSON format."""
     keys = DistributionKey.objects.filter(site=site, live=True).prefetch_related(
@@ -403,10 +399,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         obj.name, obj.kind = name, kind
         obj.stripe_account = item.get("stripe_account") or ""
         _full_clean(path, obj, exclude=["site"])
-        try:
-            _save_versioned(obj, publish=publish, user=user)
-        except ValidationError as exc:
-            _fail(path, exc.messages[0])
+        _save_versioned(path, obj, publish=publish, user=user)
         beneficiaries[key] = obj
         counts["beneficiaries"] += 1
 
@@ -437,10 +430,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
             _fail(f"{path}.shares", error.messages[0])
         obj.shares = share_objs
         _full_clean(path, obj, exclude=["site"])
-        try:
-            _save_versioned(obj, publish=publish, user=user)
-        except ValidationError as exc:
-            _fail(path, exc.messages[0])
+        _save_versioned(path, obj, publish=publish, user=user)
         keys[key] = obj
         counts["distribution_keys"] += 1
 
@@ -504,10 +494,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
             _fail(f"{path}.distribution", _("unknown distribution key"))
         obj.distribution = distribution
         _full_clean(path, obj, exclude=["site", "distribution"])
-        try:
-            _save_versioned(obj, publish=publish, user=user)
-        except ValidationError as exc:
-            _fail(path, exc.messages[0])
+        _save_versioned(path, obj, publish=publish, user=user)
         rules[obj.key] = obj
         counts["rules"] += 1
     return counts
@@ -523,14 +510,18 @@ def _full_clean(path: str, obj, *, exclude):
         _fail(path, "; ".join(exc.messages))
 
 
-def _save_versioned(obj, *, publish: bool, user) -> None:
-    """Save a draft-state snippet as a new revision, published when asked."""
-    if obj.pk is None:
-        obj.live = False
-        obj.save()
-    revision = obj.save_revision(user=user)
-    if publish:
-        revision.publish(user=user)
+def _save_versioned(path: str, obj, *, publish: bool, user) -> None:
+    """Save a draft-state snippet as a new revision, published when asked; a refusal
+    (validation, go-live checks) fails the import at ``path``."""
+    try:
+        if obj.pk is None:
+            obj.live = False
+            obj.save()
+        revision = obj.save_revision(user=user)
+        if publish:
+            revision.publish(user=user)
+    except ValidationError as exc:
+        _fail(path, exc.messages[0])
 
 
 # --- Who may do what ---------------------------------------------------------------------
