@@ -158,16 +158,27 @@ def rule_ties_check(*, rule: CommissionRule) -> None:
         raise rule_tie_error(ties)
 
 
-def distribution_key_beneficiaries_error(*, beneficiaries) -> ValidationError | None:
-    """The error when a key would share with a beneficiary that is inactive or not live.
+def distribution_key_beneficiaries_error(*, site_id, beneficiaries) -> ValidationError | None:
+    """The error when a key of territory ``site_id`` would share with a beneficiary of
+    another territory, or one that is inactive or not live.
 
     ``beneficiaries`` are the key's beneficiaries (instances or primary keys); their
     database rows are read, which hold the approved values of live beneficiaries.
+    (Payouts and the public page look beneficiaries up in the key's territory.)
     """
     ids = {getattr(b, "pk", b) for b in beneficiaries}
-    refused = sorted(
-        b.name for b in Beneficiary.objects.filter(pk__in=ids) if not (b.live and b.active)
-    )
+    rows = list(Beneficiary.objects.filter(pk__in=ids))
+    foreign = sorted(b.name for b in rows if b.site_id != site_id)
+    if foreign:
+        return ValidationError(
+            _(
+                "This distribution key shares with “%(names)s”, which belongs to another "
+                "territory. A key shares only among the beneficiaries of its own territory."
+            )
+            % {"names": "”, “".join(foreign)},
+            code="beneficiary_elsewhere",
+        )
+    refused = sorted(b.name for b in rows if not (b.live and b.active))
     if not refused:
         return None
     return ValidationError(
@@ -186,7 +197,7 @@ def distribution_key_go_live_check(*, key: DistributionKey) -> None:
     """Raise a ValidationError when ``key`` (as it would go live) names a beneficiary
     that is inactive or not live."""
     error = distribution_key_beneficiaries_error(
-        beneficiaries=[share.beneficiary_id for share in key.shares.all()]
+        site_id=key.site_id, beneficiaries=[share.beneficiary_id for share in key.shares.all()]
     )
     if error:
         raise error

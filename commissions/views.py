@@ -135,7 +135,8 @@ class RuleTieCheckMixin(GoLiveCheckMixin):
 
 
 class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
-    """A share given to an inactive or not yet approved beneficiary."""
+    """A share given to another territory's beneficiary, or to an inactive or not yet
+    approved one."""
 
     def go_live_error(self, form):
         from commissions.services import distribution_key_beneficiaries_error
@@ -146,7 +147,11 @@ class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
             for f in (formset.forms if formset is not None else ())
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        return distribution_key_beneficiaries_error(beneficiaries=beneficiaries)
+        site = form.cleaned_data.get("site")
+        return distribution_key_beneficiaries_error(
+            site_id=site.pk if site is not None else form.instance.site_id,
+            beneficiaries=beneficiaries,
+        )
 
 
 class BeneficiaryDeactivationCheckMixin(GoLiveCheckMixin):

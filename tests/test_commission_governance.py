@@ -668,3 +668,28 @@ def test_a_post_to_the_copy_url_does_not_overwrite_the_live_row(rules, client, f
     assert obj.live and obj.key == key and obj.name != "Remplacée"
     if model == "commissionrule":
         assert obj.provider_rate == Decimal("8.00")
+
+
+def test_a_key_cannot_share_with_another_territorys_beneficiary(rules, client, finance):
+    """Payouts and the public page look a share's beneficiary up in the key's own
+    territory: a share given to another territory's beneficiary would be paid to no one
+    (or to a namesake) and shown under the wrong name."""
+    from wagtail.models import Site
+
+    elsewhere = Site.objects.create(
+        hostname="ailleurs.example.org", port=80, root_page=rules.root_page, site_name="Ailleurs"
+    )
+    foreign = Beneficiary.objects.create(
+        site=elsewhere, key="fonds-ailleurs", name="Fonds d'ailleurs", kind="other"
+    )
+    fonds = Beneficiary.objects.get(key="fonds")
+    client.force_login(finance)
+    response = client.post(
+        f"{ADMIN}/distributionkey/add/", key_add_form(rules, [(fonds, "50"), (foreign, "50")])
+    )
+    assert response.status_code == 200
+    body = html.unescape(response.content.decode())
+    assert "Fonds d'ailleurs" in body and (
+        "autre territoire" in body or "another territory" in body
+    )
+    assert not DistributionKey.objects.filter(key="nouvelle").exists()
