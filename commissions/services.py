@@ -203,19 +203,23 @@ def distribution_key_go_live_check(*, key: DistributionKey) -> None:
         raise error
 
 
-def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationError | None:
-    """The error when ``beneficiary`` would go live inactive while a live distribution key
-    still allocates it a share, else None."""
-    if beneficiary.active or beneficiary.pk is None:
-        return None
-    keys = (
+def live_keys_sharing_with(*, beneficiary: Beneficiary):
+    """The live distribution keys that give ``beneficiary`` a share, by name."""
+    return (
         DistributionKey.objects.filter(
             live=True, shares__beneficiary_id=beneficiary.pk, shares__percentage__gt=0
         )
         .distinct()
         .order_by("name")
     )
-    names = [k.name for k in keys]
+
+
+def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationError | None:
+    """The error when ``beneficiary`` would go live inactive while a live distribution key
+    still allocates it a share, else None."""
+    if beneficiary.active or beneficiary.pk is None:
+        return None
+    names = [k.name for k in live_keys_sharing_with(beneficiary=beneficiary)]
     if not names:
         return None
     return ValidationError(
@@ -229,9 +233,37 @@ def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationErr
     )
 
 
+def beneficiary_move_error(*, beneficiary: Beneficiary) -> ValidationError | None:
+    """The error when ``beneficiary`` would go live in another territory while a live
+    distribution key of its territory still allocates it a share (payouts look a key's
+    beneficiaries up in the key's territory), else None."""
+    if beneficiary.pk is None:
+        return None
+    keys = live_keys_sharing_with(beneficiary=beneficiary).exclude(site_id=beneficiary.site_id)
+    names = [k.name for k in keys]
+    if not names:
+        return None
+    return ValidationError(
+        _(
+            "“%(beneficiary)s” cannot move to another territory: the live distribution "
+            "key “%(keys)s” still gives it a share. Submit a change of that key first."
+        )
+        % {"beneficiary": beneficiary.name, "keys": "”, “".join(names)},
+        code="beneficiary_allocated_elsewhere",
+    )
+
+
+def beneficiary_go_live_error(*, beneficiary: Beneficiary) -> ValidationError | None:
+    """Why ``beneficiary`` cannot go live as it is (deactivated or moved while a live key
+    allocates it a share), else None."""
+    return beneficiary_deactivation_error(beneficiary=beneficiary) or beneficiary_move_error(
+        beneficiary=beneficiary
+    )
+
+
 def beneficiary_go_live_check(*, beneficiary: Beneficiary) -> None:
     """Raise a ValidationError when ``beneficiary`` cannot go live as it is."""
-    error = beneficiary_deactivation_error(beneficiary=beneficiary)
+    error = beneficiary_go_live_error(beneficiary=beneficiary)
     if error:
         raise error
 

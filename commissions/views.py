@@ -154,13 +154,14 @@ class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
         )
 
 
-class BeneficiaryDeactivationCheckMixin(GoLiveCheckMixin):
-    """Deactivating a beneficiary a live key still gives a share."""
+class BeneficiaryGoLiveCheckMixin(GoLiveCheckMixin):
+    """Deactivating, or moving to another territory, a beneficiary a live key still
+    gives a share."""
 
     def go_live_error(self, form):
-        from commissions.services import beneficiary_deactivation_error
+        from commissions.services import beneficiary_go_live_error
 
-        return beneficiary_deactivation_error(beneficiary=form.instance)
+        return beneficiary_go_live_error(beneficiary=form.instance)
 
 
 def user_may_withdraw(obj, user) -> bool:
@@ -305,7 +306,7 @@ class KeyCopyView(CopyViewMixin, KeyCreateView):
     pass
 
 
-class BeneficiaryCreateView(CommissionMessagesMixin, BeneficiaryDeactivationCheckMixin, CreateView):
+class BeneficiaryCreateView(CommissionMessagesMixin, BeneficiaryGoLiveCheckMixin, CreateView):
     pass
 
 
@@ -313,7 +314,7 @@ class BeneficiaryEditView(
     CommissionMessagesMixin,
     PreviewLinkMixin,
     ReviewActionMixin,
-    BeneficiaryDeactivationCheckMixin,
+    BeneficiaryGoLiveCheckMixin,
     EditView,
 ):
     pass

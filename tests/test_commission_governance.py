@@ -693,3 +693,24 @@ def test_a_key_cannot_share_with_another_territorys_beneficiary(rules, client, f
         "autre territoire" in body or "another territory" in body
     )
     assert not DistributionKey.objects.filter(key="nouvelle").exists()
+
+
+def test_a_beneficiary_a_live_key_allocates_cannot_move_to_another_territory(
+    rules, client, finance
+):
+    """Moved elsewhere, it would no longer be found where its key's bookings are paid."""
+    from wagtail.models import Site
+
+    elsewhere = Site.objects.create(
+        hostname="ailleurs.example.org", port=80, root_page=rules.root_page, site_name="Ailleurs"
+    )
+    ot = Beneficiary.objects.get(key="ot")
+    client.force_login(finance)
+    data = form_data(client, "beneficiary", ot)
+    data.update({"site": str(elsewhere.pk), "action-submit": "1"})
+    response = client.post(url("beneficiary", "edit", ot), data)
+    assert response.status_code == 200
+    assert "Moitié-moitié" in html.unescape(response.content.decode())
+    assert not WorkflowState.objects.filter(
+        base_content_type__model="beneficiary", status="in_progress"
+    ).exists()
