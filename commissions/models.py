@@ -447,6 +447,14 @@ class UnderReviewLock(WorkflowLock):
         return True
 
     def get_message(self, user):
+        from commissions.views import user_may_withdraw
+
+        if not user_may_withdraw(self.object, user):
+            # A reviewer: withdrawing is for the submitter or finance.
+            return _(
+                "Under review: the council approves or requests changes on the text as "
+                "it was submitted; no one can edit it meanwhile."
+            )
         return _(
             "Under review: the council approves or requests changes on the text as it "
             "was submitted; no one can edit it meanwhile. To change it, withdraw the "

@@ -714,3 +714,17 @@ def test_a_beneficiary_a_live_key_allocates_cannot_move_to_another_territory(
     assert not WorkflowState.objects.filter(
         base_content_type__model="beneficiary", status="in_progress"
     ).exists()
+
+
+def test_the_lock_tells_the_council_what_it_can_do_not_to_withdraw(rules, client, finance, council):
+    """The council cannot withdraw a submission: its lock message does not tell it to."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    assert "retirez la soumission" in html.unescape(
+        client.get(url("commissionrule", "edit", rule)).content.decode()
+    )
+    client.force_login(council)
+    body = html.unescape(client.get(url("commissionrule", "edit", rule)).content.decode())
+    assert "le conseil approuve ou demande des modifications" in body
+    assert "retirez la soumission" not in body
