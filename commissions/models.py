@@ -13,7 +13,9 @@ Governance, as the territory's council needs it to be airtight:
   as submitted. To change a submitted text, finance withdraws the submission ("cancel
   workflow") and submits again, or the council requests changes. (We chose the lock over
   "an edit restarts the review": with the lock, the revision the council reads is the
-  only one that can exist until it decides.)
+  only one that can exist until it decides.) Only the submitter or finance withdraws a
+  submission; the council approves or requests changes
+  (:func:`commissions.views.user_may_withdraw`).
 - **Approval publishes exactly the submitted revision**: the task state's revision (see
   :func:`marketplace.workflows.workflow_state_publish`), never "the latest".
 - **No one approves their own submission**: the task offers no approval to whoever

@@ -10,6 +10,8 @@
   a server error. The council then requests changes, or approves once the cause is gone.
 - What has been live is ended, never deleted: the delete button is not offered and a
   forged delete request is refused with how to end it instead.
+- Withdrawing a submission ("cancel workflow") is for its submitter or finance, not for
+  the council; the copy page only reads (its form posts to the add view).
 """
 
 import dataclasses
