@@ -151,14 +151,9 @@ class CommissionMessagesMixin:
                 return draft_message(obj)
             if self.action == "cancel-workflow":
                 return withdrawn_message(obj)
-            if self.action == "workflow-action":
-                return workflow_outcome_message(obj)
+        # The editor's "Approve" and "Request changes" never reach here: they act on the
+        # submitted revision (commissions.views.ReviewActionMixin), which says the outcome.
         return super().get_success_message(instance)
-
-    def get_success_url(self):
-        if self.action == "workflow-action":
-            return reviewer_landing_url(user=self.request.user, obj=self.object)
-        return super().get_success_url()
 
 
 class WorkflowActionMessagesMixin:

@@ -100,10 +100,6 @@ class Side:
             value = min(value, self.maximum)
         return max(0, min(value, subtotal))
 
-    @property
-    def is_zero(self) -> bool:
-        return self.rate == 0 and self.fixed == 0 and not self.minimum
-
 
 # A leap year, so that a season may start or end on 29 February.
 _ANY_LEAP_YEAR = 2000

@@ -13,7 +13,9 @@ Governance, as the territory's council needs it to be airtight:
   as submitted. To change a submitted text, finance withdraws the submission ("cancel
   workflow") and submits again, or the council requests changes. (We chose the lock over
   "an edit restarts the review": with the lock, the revision the council reads is the
-  only one that can exist until it decides.)
+  only one that can exist until it decides.) Only the submitter or finance withdraws a
+  submission; the council approves or requests changes
+  (:func:`commissions.views.user_may_withdraw`).
 - **Approval publishes exactly the submitted revision**: the task state's revision (see
   :func:`marketplace.workflows.workflow_state_publish`), never "the latest".
 - **No one approves their own submission**: the task offers no approval to whoever
@@ -447,6 +449,14 @@ class UnderReviewLock(WorkflowLock):
         return True
 
     def get_message(self, user):
+        from commissions.views import user_may_withdraw
+
+        if not user_may_withdraw(self.object, user):
+            # A reviewer: withdrawing is for the submitter or finance.
+            return _(
+                "Under review: the council approves or requests changes on the text as "
+                "it was submitted; no one can edit it meanwhile."
+            )
         return _(
             "Under review: the council approves or requests changes on the text as it "
             "was submitted; no one can edit it meanwhile. To change it, withdraw the "
@@ -481,6 +491,16 @@ class CommissionApprovalTask(AbstractGroupApprovalTask):
     def _submitted_by(self, obj, user) -> bool:
         task_state = getattr(obj, "current_workflow_task_state", None)
         return task_state is not None and user.pk in self.submitter_ids(task_state)
+
+    def start(self, workflow_state, user=None):
+        """Review the revision just submitted.
+
+        When finance submits again after the council requested changes, Wagtail resumes
+        the workflow with the object it loaded before saving the new revision, and would
+        give the new task state the rejected text: read the latest revision afresh.
+        """
+        workflow_state.content_object.refresh_from_db(fields=["latest_revision"])
+        return super().start(workflow_state, user=user)
 
     def locked_for_user(self, obj, user):
         return True

@@ -158,16 +158,27 @@ def rule_ties_check(*, rule: CommissionRule) -> None:
         raise rule_tie_error(ties)
 
 
-def distribution_key_beneficiaries_error(*, beneficiaries) -> ValidationError | None:
-    """The error when a key would share with a beneficiary that is inactive or not live.
+def distribution_key_beneficiaries_error(*, site_id, beneficiaries) -> ValidationError | None:
+    """The error when a key of territory ``site_id`` would share with a beneficiary of
+    another territory, or one that is inactive or not live.
 
     ``beneficiaries`` are the key's beneficiaries (instances or primary keys); their
     database rows are read, which hold the approved values of live beneficiaries.
+    (Payouts and the public page look beneficiaries up in the key's territory.)
     """
     ids = {getattr(b, "pk", b) for b in beneficiaries}
-    refused = sorted(
-        b.name for b in Beneficiary.objects.filter(pk__in=ids) if not (b.live and b.active)
-    )
+    rows = list(Beneficiary.objects.filter(pk__in=ids))
+    foreign = sorted(b.name for b in rows if b.site_id != site_id)
+    if foreign:
+        return ValidationError(
+            _(
+                "This distribution key shares with “%(names)s”, which belongs to another "
+                "territory. A key shares only among the beneficiaries of its own territory."
+            )
+            % {"names": "”, “".join(foreign)},
+            code="beneficiary_elsewhere",
+        )
+    refused = sorted(b.name for b in rows if not (b.live and b.active))
     if not refused:
         return None
     return ValidationError(
@@ -186,10 +197,21 @@ def distribution_key_go_live_check(*, key: DistributionKey) -> None:
     """Raise a ValidationError when ``key`` (as it would go live) names a beneficiary
     that is inactive or not live."""
     error = distribution_key_beneficiaries_error(
-        beneficiaries=[share.beneficiary_id for share in key.shares.all()]
+        site_id=key.site_id, beneficiaries=[share.beneficiary_id for share in key.shares.all()]
     )
     if error:
         raise error
+
+
+def live_keys_sharing_with(*, beneficiary: Beneficiary):
+    """The live distribution keys that give ``beneficiary`` a share, by name."""
+    return (
+        DistributionKey.objects.filter(
+            live=True, shares__beneficiary_id=beneficiary.pk, shares__percentage__gt=0
+        )
+        .distinct()
+        .order_by("name")
+    )
 
 
 def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationError | None:
@@ -197,14 +219,7 @@ def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationErr
     still allocates it a share, else None."""
     if beneficiary.active or beneficiary.pk is None:
         return None
-    keys = (
-        DistributionKey.objects.filter(
-            live=True, shares__beneficiary_id=beneficiary.pk, shares__percentage__gt=0
-        )
-        .distinct()
-        .order_by("name")
-    )
-    names = [k.name for k in keys]
+    names = [k.name for k in live_keys_sharing_with(beneficiary=beneficiary)]
     if not names:
         return None
     return ValidationError(
@@ -218,9 +233,37 @@ def beneficiary_deactivation_error(*, beneficiary: Beneficiary) -> ValidationErr
     )
 
 
+def beneficiary_move_error(*, beneficiary: Beneficiary) -> ValidationError | None:
+    """The error when ``beneficiary`` would go live in another territory while a live
+    distribution key of its territory still allocates it a share (payouts look a key's
+    beneficiaries up in the key's territory), else None."""
+    if beneficiary.pk is None:
+        return None
+    keys = live_keys_sharing_with(beneficiary=beneficiary).exclude(site_id=beneficiary.site_id)
+    names = [k.name for k in keys]
+    if not names:
+        return None
+    return ValidationError(
+        _(
+            "“%(beneficiary)s” cannot move to another territory: the live distribution "
+            "key “%(keys)s” still gives it a share. Submit a change of that key first."
+        )
+        % {"beneficiary": beneficiary.name, "keys": "”, “".join(names)},
+        code="beneficiary_allocated_elsewhere",
+    )
+
+
+def beneficiary_go_live_error(*, beneficiary: Beneficiary) -> ValidationError | None:
+    """Why ``beneficiary`` cannot go live as it is (deactivated or moved while a live key
+    allocates it a share), else None."""
+    return beneficiary_deactivation_error(beneficiary=beneficiary) or beneficiary_move_error(
+        beneficiary=beneficiary
+    )
+
+
 def beneficiary_go_live_check(*, beneficiary: Beneficiary) -> None:
     """Raise a ValidationError when ``beneficiary`` cannot go live as it is."""
-    error = beneficiary_deactivation_error(beneficiary=beneficiary)
+    error = beneficiary_go_live_error(beneficiary=beneficiary)
     if error:
         raise error
 
@@ -233,10 +276,6 @@ def _rules_changed(sender, instance, **kwargs):
 
 
 # --- Rules as data ---------------------------------------------------------------------
-
-
-def _cents_or_none(value):
-    return None if value is None else int(value)
 
 
 def rules_export(*, site) -> dict:
@@ -403,10 +442,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         obj.name, obj.kind = name, kind
         obj.stripe_account = item.get("stripe_account") or ""
         _full_clean(path, obj, exclude=["site"])
-        try:
-            _save_versioned(obj, publish=publish, user=user)
-        except ValidationError as exc:
-            _fail(path, exc.messages[0])
+        _save_versioned(path, obj, publish=publish, user=user)
         beneficiaries[key] = obj
         counts["beneficiaries"] += 1
 
@@ -437,10 +473,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
             _fail(f"{path}.shares", error.messages[0])
         obj.shares = share_objs
         _full_clean(path, obj, exclude=["site"])
-        try:
-            _save_versioned(obj, publish=publish, user=user)
-        except ValidationError as exc:
-            _fail(path, exc.messages[0])
+        _save_versioned(path, obj, publish=publish, user=user)
         keys[key] = obj
         counts["distribution_keys"] += 1
 
@@ -504,10 +537,7 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
             _fail(f"{path}.distribution", _("unknown distribution key"))
         obj.distribution = distribution
         _full_clean(path, obj, exclude=["site", "distribution"])
-        try:
-            _save_versioned(obj, publish=publish, user=user)
-        except ValidationError as exc:
-            _fail(path, exc.messages[0])
+        _save_versioned(path, obj, publish=publish, user=user)
         rules[obj.key] = obj
         counts["rules"] += 1
     return counts
@@ -523,14 +553,18 @@ def _full_clean(path: str, obj, *, exclude):
         _fail(path, "; ".join(exc.messages))
 
 
-def _save_versioned(obj, *, publish: bool, user) -> None:
-    """Save a draft-state snippet as a new revision, published when asked."""
-    if obj.pk is None:
-        obj.live = False
-        obj.save()
-    revision = obj.save_revision(user=user)
-    if publish:
-        revision.publish(user=user)
+def _save_versioned(path: str, obj, *, publish: bool, user) -> None:
+    """Save a draft-state snippet as a new revision, published when asked; a refusal
+    (validation, go-live checks) fails the import at ``path``."""
+    try:
+        if obj.pk is None:
+            obj.live = False
+            obj.save()
+        revision = obj.save_revision(user=user)
+        if publish:
+            revision.publish(user=user)
+    except ValidationError as exc:
+        _fail(path, exc.messages[0])
 
 
 # --- Who may do what ---------------------------------------------------------------------

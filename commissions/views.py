@@ -10,6 +10,8 @@
   a server error. The council then requests changes, or approves once the cause is gone.
 - What has been live is ended, never deleted: the delete button is not offered and a
   forged delete request is refused with how to end it instead.
+- Withdrawing a submission ("cancel workflow") is for its submitter or finance, not for
+  the council; the copy page only reads (its form posts to the add view).
 """
 
 import dataclasses
@@ -135,7 +137,8 @@ class RuleTieCheckMixin(GoLiveCheckMixin):
 
 
 class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
-    """A share given to an inactive or not yet approved beneficiary."""
+    """A share given to another territory's beneficiary, or to an inactive or not yet
+    approved one."""
 
     def go_live_error(self, form):
         from commissions.services import distribution_key_beneficiaries_error
@@ -146,16 +149,39 @@ class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
             for f in (formset.forms if formset is not None else ())
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        return distribution_key_beneficiaries_error(beneficiaries=beneficiaries)
+        site = form.cleaned_data.get("site")
+        return distribution_key_beneficiaries_error(
+            site_id=site.pk if site is not None else form.instance.site_id,
+            beneficiaries=beneficiaries,
+        )
 
 
-class BeneficiaryDeactivationCheckMixin(GoLiveCheckMixin):
-    """Deactivating a beneficiary a live key still gives a share."""
+class BeneficiaryGoLiveCheckMixin(GoLiveCheckMixin):
+    """Deactivating, or moving to another territory, a beneficiary a live key still
+    gives a share."""
 
     def go_live_error(self, form):
-        from commissions.services import beneficiary_deactivation_error
+        from commissions.services import beneficiary_go_live_error
 
-        return beneficiary_deactivation_error(beneficiary=form.instance)
+        return beneficiary_go_live_error(beneficiary=form.instance)
+
+
+def user_may_withdraw(obj, user) -> bool:
+    """Whether ``user`` may withdraw (cancel) the submission of ``obj`` under review.
+
+    Wagtail lets anyone who may approve cancel a workflow; here the council approves or
+    requests changes, and withdrawing a submission is for its submitter or for finance
+    (whoever may change the object), never for a reviewer who may only review it.
+    """
+    from wagtail.permissions import policy_registry
+
+    state = obj.current_workflow_state
+    if state is None or not state.user_can_cancel(user):
+        return False
+    if user.pk == state.requested_by_id:
+        return True
+    policy = policy_registry.get_by_type(type(obj))
+    return policy.user_has_permission_for_instance(user, "change", obj)
 
 
 class ReviewActionMixin:
@@ -166,6 +192,12 @@ class ReviewActionMixin:
     approving). Here the action applies to the task state as it is; a refusal to go live
     is a message.
     """
+
+    def get_available_actions(self):
+        actions = super().get_available_actions()
+        if "cancel-workflow" in actions and not user_may_withdraw(self.object, self.request.user):
+            actions = [a for a in actions if a not in ("cancel-workflow", "restart-workflow")]
+        return actions
 
     def post(self, request, *args, **kwargs):
         if self.action == "workflow-action" and self.object.workflow_in_progress:
@@ -233,6 +265,17 @@ class GovernedDeleteView(DeleteView):
         return super().delete_action()
 
 
+class CopyViewMixin(generic.CopyViewMixin):
+    """The copy page, whose form posts to the add view.
+
+    Wagtail builds the copy's form on the original instance: a request posted to the
+    copy URL itself would save over the original's row (a live rule made a draft, its
+    values changed) without any approval. Only reading the copy page is allowed here.
+    """
+
+    http_method_names = ["get", "head", "options"]
+
+
 class RuleCreateView(CommissionMessagesMixin, RuleTieCheckMixin, CreateView):
     pass
 
@@ -243,7 +286,7 @@ class RuleEditView(
     pass
 
 
-class RuleCopyView(generic.CopyViewMixin, RuleCreateView):
+class RuleCopyView(CopyViewMixin, RuleCreateView):
     pass
 
 
@@ -261,11 +304,11 @@ class KeyEditView(
     pass
 
 
-class KeyCopyView(generic.CopyViewMixin, KeyCreateView):
+class KeyCopyView(CopyViewMixin, KeyCreateView):
     pass
 
 
-class BeneficiaryCreateView(CommissionMessagesMixin, BeneficiaryDeactivationCheckMixin, CreateView):
+class BeneficiaryCreateView(CommissionMessagesMixin, BeneficiaryGoLiveCheckMixin, CreateView):
     pass
 
 
@@ -273,11 +316,11 @@ class BeneficiaryEditView(
     CommissionMessagesMixin,
     PreviewLinkMixin,
     ReviewActionMixin,
-    BeneficiaryDeactivationCheckMixin,
+    BeneficiaryGoLiveCheckMixin,
     EditView,
 ):
     pass
 
 
-class BeneficiaryCopyView(generic.CopyViewMixin, BeneficiaryCreateView):
+class BeneficiaryCopyView(CopyViewMixin, BeneficiaryCreateView):
     pass

@@ -14,7 +14,7 @@ from wagtail.admin.panels import (
 from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.datetime import AdminDateTimeInput
 from wagtail.permissions import register_permission_policy
-from wagtail.snippets.action_menu import WorkflowMenuItem
+from wagtail.snippets.action_menu import CancelWorkflowMenuItem, WorkflowMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -35,6 +35,7 @@ from commissions.views import (
     RuleCopyView,
     RuleCreateView,
     RuleEditView,
+    user_may_withdraw,
 )
 
 for _model in (Beneficiary, DistributionKey, CommissionRule):
@@ -253,7 +254,9 @@ def add_live_rules_panel(request, panels):
 def review_buttons_under_lock(menu_items, request, context):
     """Under review the object is locked for everyone, which hides Wagtail's workflow
     buttons; the reviewers still get "Approve" and "Request changes" (which act on the
-    submitted revision, see :class:`commissions.views.ReviewActionMixin`)."""
+    submitted revision, see :class:`commissions.views.ReviewActionMixin`). "Cancel
+    workflow" is offered only to who may withdraw the submission
+    (:func:`commissions.views.user_may_withdraw`), not to the council."""
     from commissions.models import CommissionApprovalTask
 
     instance = context.get("instance")
@@ -264,6 +267,8 @@ def review_buttons_under_lock(menu_items, request, context):
     task = instance.current_workflow_task
     if not isinstance(task, CommissionApprovalTask):
         return
+    if not user_may_withdraw(instance, request.user):
+        menu_items[:] = [i for i in menu_items if not isinstance(i, CancelWorkflowMenuItem)]
     if any(isinstance(item, WorkflowMenuItem) for item in menu_items):
         return
     for name, label, launch_modal in task.get_actions(instance, request.user):

@@ -36,6 +36,7 @@ USER_RELATIONS: dict[str, str] = {
     # Traces of work in the admin, kept for the history (the erasure of a team member
     # keeps them, pointing to an emptied account): counted under "records".
     "marketplace.Provider.reviewed_by": RECORDS,
+    "commissions.Beneficiary.locked_by": RECORDS,
     "commissions.CommissionRule.locked_by": RECORDS,
     "commissions.DistributionKey.locked_by": RECORDS,
     "commissions.Beneficiary.locked_by": RECORDS,

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.urls import reverse
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.test.utils.form_data import querydict_from_html
@@ -21,6 +22,7 @@ from commissions.services import rules_import
 from tests import factories
 from tests.conftest import make_user
 from tests.test_commissions import RULES
+from tests.test_workflow import require_approval, submit_new_offer
 
 ADMIN = "/admin/snippets/commissions"
 
@@ -497,7 +499,232 @@ def test_a_copied_key_naming_an_inactive_beneficiary_cannot_be_submitted(rules, 
     assert response.status_code == 200
     data = querydict_from_html(response.content.decode(), form_id="w-editor-form").dict()
     data.update({"key": "copie", "name": "Copie", "action-submit": "1"})
-    response = client.post(copy_url, data)
+    # The copy page's form posts to the add view (see the copy URL test below).
+    add_url = url("distributionkey", "add")
+    assert f'action="{add_url}"' in response.content.decode()
+    response = client.post(add_url, data)
     assert response.status_code == 200
     assert "Office de tourisme" in response.content.decode()
     assert not DistributionKey.objects.filter(key="copie").exists()
+
+
+# --- Review: forged workflow URLs, withdrawing a submission ------------------------
+
+
+@pytest.fixture
+def offer_in_review(territory, category, client):
+    """An offer awaiting the territory editors' approval (its first publication)."""
+    from cms.models import ProviderPage
+    from tests.conftest import make_provider
+
+    member = make_user("alice@example.org")
+    make_provider(territory, name="Canoës Alice", category=category, member=member)
+    require_approval(territory, True)
+    client.force_login(member)
+    offer = submit_new_offer(client, ProviderPage.objects.get(provider__applied_by=member))
+    client.logout()
+    return offer
+
+
+def test_an_offer_editor_cannot_approve_a_commission_change_through_a_page_url(
+    rules, offer_in_review, client, finance, editor
+):
+    """The page's workflow action URL takes any task state id: the commission task
+    itself checks that the user is one of its approvers."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    task_state = task_state_of(rule)
+
+    client.force_login(editor)
+    forged = reverse(
+        "wagtailadmin_pages:workflow_action",
+        args=[offer_in_review.pk, "approve", task_state.pk],
+    )
+    response = client.post(forged)
+    assert response.status_code in (302, 403, 404)
+    rule.refresh_from_db()
+    assert rule.provider_rate == Decimal("8.00")
+    task_state.refresh_from_db()
+    assert task_state.status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_a_councillor_cannot_approve_an_offer_through_a_commission_url(
+    rules, offer_in_review, client, finance, council
+):
+    """The commission URL acts only on the task state of the object it names."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    offer_state = WorkflowState.objects.get(object_id=str(offer_in_review.pk))
+    offer_task_state = offer_state.current_task_state
+
+    client.force_login(council)
+    forged = url("commissionrule", "workflow/action", rule, "approve", str(offer_task_state.pk))
+    response = client.post(forged)
+    assert response.status_code in (302, 403, 404)
+    offer_in_review.refresh_from_db()
+    assert not offer_in_review.live
+    offer_task_state.refresh_from_db()
+    assert offer_task_state.status == TaskState.STATUS_IN_PROGRESS
+    # Nor the rule's own review: it is still the council's to decide.
+    assert task_state_of(rule).status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_the_council_cannot_withdraw_finance_submission(rules, client, finance, council):
+    """The council approves or requests changes; withdrawing a submission is for finance
+    (who may edit the rule), in the editor's menu and by a forged request alike."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    assert (
+        "action-cancel-workflow" in client.get(url("commissionrule", "edit", rule)).content.decode()
+    )
+
+    client.force_login(council)
+    data = form_data(client, "commissionrule", rule)
+    assert (
+        "action-cancel-workflow"
+        not in client.get(url("commissionrule", "edit", rule)).content.decode()
+    )
+    data["action-cancel-workflow"] = "1"
+    client.post(url("commissionrule", "edit", rule), data)
+    rule.refresh_from_db()
+    assert rule.workflow_in_progress
+    assert task_state_of(rule).status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_a_resubmission_after_changes_requested_publishes_the_new_text(
+    rules, client, finance, council
+):
+    """Sent back, changed, submitted again: the council's approval publishes the text of
+    the second submission, and the first one's task state approves nothing any more."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    first = task_state_of(rule)
+    client.force_login(council)
+    reject = url("commissionrule", "workflow/action", rule, "reject", str(first.pk))
+    assert client.post(reject, {"comment": "Trop haut."}).status_code == 302
+
+    client.force_login(finance)
+    assert submit(client, "commissionrule", rule, provider_rate="7.00").status_code == 302
+    second = task_state_of(rule)
+    assert second.pk != first.pk
+    assert second.revision.as_object().provider_rate == Decimal("7.00")
+
+    client.force_login(council)
+    approve(client, "commissionrule", rule, first)
+    rule.refresh_from_db()
+    assert rule.provider_rate == Decimal("8.00")
+    assert approve(client, "commissionrule", rule, second).status_code == 302
+    rule.refresh_from_db()
+    assert rule.provider_rate == Decimal("7.00")
+    assert rule.live_revision_id == second.revision_id
+
+
+def test_finance_cannot_make_anything_live_by_other_admin_paths(rules, client, finance):
+    """Unpublish, revert to an old revision and publish, copy and publish, bulk delete:
+    finance has no publish permission, and what has been live is never deleted."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    client.post(url("commissionrule", "edit", rule), {"action-cancel-workflow": "1"})
+    old = Revision.objects.for_instance(rule).order_by("pk").first()
+
+    client.post(url("commissionrule", "unpublish", rule))
+    data = form_data(client, "commissionrule", rule)
+    data.update({"provider_rate": "42.00", "action-publish": "1"})
+    client.post(url("commissionrule", "history", rule, "revisions", str(old.pk), "revert"), data)
+    client.post(url("commissionrule", "copy", rule), dict(data, key="copie"))
+    client.post(f"/admin/bulk/commissions/commissionrule/delete/?id={rule.pk}")
+    rule.refresh_from_db()
+    assert rule.live and rule.provider_rate == Decimal("8.00")
+    assert not CommissionRule.objects.filter(key="copie", live=True).exists()
+    assert {s.key: s.provider_side.rate for s in live_rule_specs(site_id=rules.pk)}[
+        "base"
+    ] == Decimal("8.00")
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [("commissionrule", "base"), ("distributionkey", "moitie"), ("beneficiary", "fonds")],
+)
+def test_a_post_to_the_copy_url_does_not_overwrite_the_live_row(rules, client, finance, model, key):
+    """The copy page's form posts to the add view; a request forged to the copy URL
+    used to save over the original's row: live no more, its values changed."""
+    obj = {"commissionrule": CommissionRule, "distributionkey": DistributionKey}.get(
+        model, Beneficiary
+    ).objects.get(key=key)
+    client.force_login(finance)
+    data = form_data(client, model, obj)
+    data.update({"name": "Remplacée", "key": "remplacee", "action-submit": "1"})
+    if model == "commissionrule":
+        data["provider_rate"] = "42.00"
+    copy_url = url(model, "copy", obj)
+    assert client.get(copy_url).status_code == 200  # the copy page itself opens
+    client.post(copy_url, data)
+    obj.refresh_from_db()
+    assert obj.live and obj.key == key and obj.name != "Remplacée"
+    if model == "commissionrule":
+        assert obj.provider_rate == Decimal("8.00")
+
+
+def test_a_key_cannot_share_with_another_territorys_beneficiary(rules, client, finance):
+    """Payouts and the public page look a share's beneficiary up in the key's own
+    territory: a share given to another territory's beneficiary would be paid to no one
+    (or to a namesake) and shown under the wrong name."""
+    from wagtail.models import Site
+
+    elsewhere = Site.objects.create(
+        hostname="ailleurs.example.org", port=80, root_page=rules.root_page, site_name="Ailleurs"
+    )
+    foreign = Beneficiary.objects.create(
+        site=elsewhere, key="fonds-ailleurs", name="Fonds d'ailleurs", kind="other"
+    )
+    fonds = Beneficiary.objects.get(key="fonds")
+    client.force_login(finance)
+    response = client.post(
+        f"{ADMIN}/distributionkey/add/", key_add_form(rules, [(fonds, "50"), (foreign, "50")])
+    )
+    assert response.status_code == 200
+    body = html.unescape(response.content.decode())
+    assert "Fonds d'ailleurs" in body and (
+        "autre territoire" in body or "another territory" in body
+    )
+    assert not DistributionKey.objects.filter(key="nouvelle").exists()
+
+
+def test_a_beneficiary_a_live_key_allocates_cannot_move_to_another_territory(
+    rules, client, finance
+):
+    """Moved elsewhere, it would no longer be found where its key's bookings are paid."""
+    from wagtail.models import Site
+
+    elsewhere = Site.objects.create(
+        hostname="ailleurs.example.org", port=80, root_page=rules.root_page, site_name="Ailleurs"
+    )
+    ot = Beneficiary.objects.get(key="ot")
+    client.force_login(finance)
+    data = form_data(client, "beneficiary", ot)
+    data.update({"site": str(elsewhere.pk), "action-submit": "1"})
+    response = client.post(url("beneficiary", "edit", ot), data)
+    assert response.status_code == 200
+    assert "Moitié-moitié" in html.unescape(response.content.decode())
+    assert not WorkflowState.objects.filter(
+        base_content_type__model="beneficiary", status="in_progress"
+    ).exists()
+
+
+def test_the_lock_tells_the_council_what_it_can_do_not_to_withdraw(rules, client, finance, council):
+    """The council cannot withdraw a submission: its lock message does not tell it to."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    assert "retirez la soumission" in html.unescape(
+        client.get(url("commissionrule", "edit", rule)).content.decode()
+    )
+    client.force_login(council)
+    body = html.unescape(client.get(url("commissionrule", "edit", rule)).content.decode())
+    assert "le conseil approuve ou demande des modifications" in body
+    assert "retirez la soumission" not in body

@@ -251,3 +251,53 @@ def test_a_scheduled_change_is_listed_when_it_goes_live(client, taxonomy, financ
     assert "Commission du prestataire : 5 % du prix, au plus 50,00 € → 7 % du prix" in text
     head = text[: text.index("Règle de commission « Règle de base »")]
     assert head.count("Finances du territoire") == 1 and "Conseil, le" in head
+
+
+def test_the_whole_page_names_no_one_and_no_payout_account(client, taxonomy, finance, council):
+    """A payout destination approved through the admin, a rule a superuser publishes
+    directly: the public page (not only its history) shows roles, never a person's
+    name, username or e-mail, nor a Stripe account."""
+    from commissions.models import Beneficiary
+    from tests.test_commission_governance import form_data, url
+
+    fund = Beneficiary.objects.get(key="fonds")
+    client.force_login(finance)
+    data = form_data(client, "beneficiary", fund)
+    data.update({"stripe_account": "acct_1SECRETDEST", "action-submit": "1"})
+    assert client.post(url("beneficiary", "edit", fund), data).status_code == 302
+    approve(client, council, fund, "/admin/snippets/commissions/beneficiary/")
+    fund.refresh_from_db()
+    assert fund.stripe_account == "acct_1SECRETDEST"
+
+    boss = make_user(
+        "dominique.patronne@example.org",
+        is_superuser=True,
+        is_staff=True,
+        first_name="Dominique",
+        last_name="Patronne",
+    )
+    rule = CommissionRule.objects.get(key="camping")
+    client.force_login(boss)
+    data = form_data(client, "commissionrule", rule)
+    data.update({"provider_rate": "6.00", "action-publish": "1"})
+    assert client.post(url("commissionrule", "edit", rule), data).status_code == 302
+
+    client.logout()
+    body = html.unescape(client.get(PAGE).content.decode())
+    history = history_text(client)
+    assert "Destination des versements modifiée" in history
+    assert "Administrateur" in history or "Administrator" in history
+    for secret in (
+        "acct_",
+        "Françoise",
+        "Trésorière",
+        "Claude",
+        "Élu",
+        "Dominique",
+        "Patronne",
+        "dominique.patronne",
+        "finances@",
+        "conseil@",
+        "@example.org",
+    ):
+        assert secret not in body, secret

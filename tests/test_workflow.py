@@ -200,3 +200,28 @@ def test_member_cannot_publish_by_forging_the_button(client, territory, member, 
         data,
     )
     assert not ActivityOfferPage.objects.filter(slug="forgee", live=True).exists()
+
+
+def test_an_offer_resubmitted_after_changes_requested_is_reviewed_as_resubmitted(
+    client, territory, member, provider_page, editor
+):
+    """Wagtail resumes the workflow with the page loaded before the new revision was
+    saved: the editors would review, and approve, the text they sent back."""
+    require_approval(territory, True)
+    client.force_login(member)
+    offer = submit_new_offer(client, provider_page)
+    first = WorkflowState.objects.get(object_id=str(offer.pk)).current_task_state
+    client.force_login(editor)
+    reject = reverse("wagtailadmin_pages:workflow_action", args=[offer.pk, "reject", first.pk])
+    client.post(reject, {"comment": "Précisez la durée."})
+
+    client.force_login(member)
+    submit_edit(client, offer, title="Descente en canoë (trois heures)")
+    second = WorkflowState.objects.get(object_id=str(offer.pk)).current_task_state
+    assert second.pk != first.pk
+    assert second.revision.content["title"] == "Descente en canoë (trois heures)"
+    client.force_login(editor)
+    approve = reverse("wagtailadmin_pages:workflow_action", args=[offer.pk, "approve", second.pk])
+    assert client.post(approve).status_code == 302
+    offer.refresh_from_db()
+    assert offer.live and offer.title == "Descente en canoë (trois heures)"
