@@ -88,6 +88,20 @@ def editor(territory):
 
 
 @pytest.fixture
+def finance(territory):
+    from cms.services import FINANCE_GROUP
+
+    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
+
+
+@pytest.fixture
+def council(territory):
+    from cms.services import COUNCIL_GROUP
+
+    return make_user("conseil@example.org", groups=(COUNCIL_GROUP,))
+
+
+@pytest.fixture
 def visitor(db):
     return make_user("visiteur@example.org")
 

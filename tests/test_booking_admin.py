@@ -135,11 +135,6 @@ def world(territory, category):
 
 
 @pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
-@pytest.fixture
 def editor(territory):
     return make_user("editrice@example.org", groups=(EDITORS_GROUP,))
 

@@ -34,16 +34,6 @@ def rules(territory):
     return territory
 
 
-@pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
-@pytest.fixture
-def council(territory):
-    return make_user("conseil@example.org", groups=(COUNCIL_GROUP,))
-
-
 def url(model: str, view: str, obj=None, *extra) -> str:
     parts = [ADMIN, model, view] + ([str(obj.pk)] if obj is not None else []) + list(extra)
     return "/".join(parts) + "/"

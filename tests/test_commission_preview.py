@@ -18,7 +18,6 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from commissions.engine import Line, RuleSpec, Scope, Side, quote
 from commissions.models import Beneficiary, CommissionRule, DistributionKey, DistributionShare
 from commissions.services import rules_import
@@ -63,16 +62,6 @@ def bookings(shop):
         _paid(shop, days_ago=10, offer=shop["stay"], quantity=2),
         _paid(shop, days_ago=40, offer=shop["bread"], quantity=4),
     ]
-
-
-@pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
-@pytest.fixture
-def council(territory):
-    return make_user("conseil@example.org", groups=(COUNCIL_GROUP,))
 
 
 def _draft_base(rate="8.00"):

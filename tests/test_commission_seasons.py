@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone, translation
 from wagtail.models import WorkflowState
 
-from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from commissions.describe import rule_sentences
 from commissions.models import CommissionRule, DistributionKey
 from commissions.selectors import live_rule_specs
@@ -20,7 +19,6 @@ from marketplace.models import Booking, Cart
 from marketplace.simulation import booking_lines
 from tests import factories
 from tests.booking_helpers import book, rule, shared_rules, side
-from tests.conftest import make_user
 
 LIST_URL = "/admin/snippets/commissions/commissionrule/"
 ADD_URL = f"{LIST_URL}add/"
@@ -37,16 +35,6 @@ def summer(key="ete", name="Été", **scope_values) -> dict:
 
 def base() -> dict:
     return rule("base", "Base", provider=side("5.00"), visitor=side())
-
-
-@pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
-@pytest.fixture
-def council(territory):
-    return make_user("conseil@example.org", groups=(COUNCIL_GROUP,))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone, translation
 from wagtail.models import Workflow, WorkflowState
 
-from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from commissions.models import CommissionRule, DistributionKey
 from commissions.services import (
     COMMISSION_WORKFLOW_NAME,
@@ -20,21 +19,10 @@ from commissions.services import (
 from marketplace.commission import offer_commission_quote
 from tests import factories
 from tests.booking_helpers import rule, shared_rules, side
-from tests.conftest import make_user
 
 LIST_URL = "/admin/snippets/commissions/commissionrule/"
 ADD_URL = f"{LIST_URL}add/"
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
-@pytest.fixture
-def council(territory):
-    return make_user("conseil@example.org", groups=(COUNCIL_GROUP,))
 
 
 @pytest.fixture

@@ -43,11 +43,6 @@ def ledger(territory, category):
     return {"sale": sale, "refund": refund, "provider": provider}
 
 
-@pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
 def refused(response) -> bool:
     if response.status_code == 403:
         return True

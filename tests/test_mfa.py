@@ -22,7 +22,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from cms.services import COUNCIL_GROUP, FINANCE_GROUP
+from cms.services import FINANCE_GROUP
 from tests.conftest import make_user, reauthenticate
 
 PASSWORD = "correct-horse-battery"
@@ -67,16 +67,6 @@ def login_by_code(client, email: str):
     return client.post(
         reverse("account_confirm_login_code"), {"code": login_code_of(mail.outbox[-1])}
     )
-
-
-@pytest.fixture
-def finance(territory):
-    return make_user("finances@example.org", groups=(FINANCE_GROUP,))
-
-
-@pytest.fixture
-def council(territory):
-    return make_user("conseil@example.org", groups=(COUNCIL_GROUP,))
 
 
 @pytest.fixture
