@@ -52,7 +52,7 @@ class OrderIndexView(ScopedMixin, IndexView):
     def get_base_queryset(self):
         return orders_for_admin(user=self.request.user, site=self.site).annotate(
             booking_count=Count("bookings"),
-            # A cardholder's dispute (payments.stripe_disputes), from the same query.
+            # A cardholder's dispute (payments.stripe.disputes), from the same query.
             dispute_status=F("stripe_payment__dispute_status"),
         )
 

@@ -28,7 +28,7 @@ def personal_data_purge() -> dict[str, int]:
     "Personal data"). Returns how many of each went (sessions: the engine does not say).
     """
     from marketplace.retention import anonymous_carts_purge, unverified_accounts_purge
-    from payments.personal_data import stripe_event_payloads_expire
+    from payments.stripe.personal_data import stripe_event_payloads_expire
 
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return {

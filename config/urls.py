@@ -12,7 +12,7 @@ from cms import api as cms_api
 from cms import checkout as cms_checkout
 from marketplace import views as marketplace_views
 from payments import views as payments_views
-from payments import webhook_views as payments_webhooks
+from payments.stripe import webhook_views as payments_webhooks
 
 urlpatterns = [
     # The admin signs in through allauth too (verified e-mail, password or code).

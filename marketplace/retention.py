@@ -2,7 +2,7 @@
 
 Each function deletes one kind of data past its use and returns how many rows went;
 ``cms.tasks.personal_data_purge`` runs them every night (with the scrubbing of old
-Stripe webhook payloads, :func:`payments.personal_data.stripe_event_payloads_expire`).
+Stripe webhook payloads, :func:`payments.stripe.personal_data.stripe_event_payloads_expire`).
 The durations are in the settings (``UNVERIFIED_ACCOUNT_RETENTION_DAYS``) or, for what
 belongs to one territory, its settings (``TerritorySettings.anonymous_cart_days``).
 """

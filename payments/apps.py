@@ -7,14 +7,16 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
+        # Imported here, not at the top: these modules import models, which Django only
+        # allows once every app is loaded (AppConfig.ready is the place it says so).
         from commissions.transparency import register_distributed_source
-        from payments import (
-            personal_data,  # noqa: F401  (registers the Stripe payloads' export and erasure)
-            stripe_accounts,  # noqa: F401  (registers the account and payout event handlers)
-            stripe_disputes,  # noqa: F401  (registers the dispute handlers)
-            stripe_handlers,  # noqa: F401  (registers the Stripe event handlers)
-        )
         from payments.selectors import beneficiary_earnings
+        from payments.stripe import (
+            accounts,  # noqa: F401  (registers the account and payout event handlers)
+            disputes,  # noqa: F401  (registers the dispute handlers)
+            handlers,  # noqa: F401  (registers the Stripe event handlers)
+            personal_data,  # noqa: F401  (registers the Stripe payloads' export and erasure)
+        )
 
         # The public transparency page shows what the ledger says each beneficiary earned.
         register_distributed_source(beneficiary_earnings)

@@ -8,7 +8,7 @@ are recorded and succeed at once. It refuses to run when the settings say produc
 
 ``StripeGateway`` (when ``STRIPE_SECRET_KEY`` is set) sends the visitor to a Stripe
 Checkout Session and refunds through Stripe after the refund commits
-(:mod:`payments.stripe_connect`).
+(:mod:`payments.stripe.checkout`).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class StripeGateway:
         return reverse("stripe_pay", args=[order.reference])
 
     def refund(self, *, order, amount: int, idempotency_key: str) -> str:
-        from payments.stripe_refunds import refund_request
+        from payments.stripe.refunds import refund_request
 
         refund_request(order=order, amount=amount, idempotency_key=idempotency_key)
         return f"stripe:{idempotency_key}"

@@ -189,7 +189,7 @@ class StripeEvent(models.Model):
     """A webhook event received from Stripe, stored as delivered, keyed by its id.
 
     Storing before processing makes a redelivery a no-op and keeps what Stripe said for
-    finance; :func:`payments.webhooks.stripe_event_process` does the work after commit.
+    finance; :func:`payments.stripe.webhooks.stripe_event_process` does the work after commit.
     """
 
     id = models.CharField(_("event id"), max_length=255, primary_key=True)

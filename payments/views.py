@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from marketplace.models import CartLine, Order, OrderStatus, TerritorySettings
 from payments.gateways import DevGateway, StripeGateway
 from payments.services import order_abandon, order_paid
-from payments.stripe_connect import checkout_session_for
+from payments.stripe.checkout import checkout_session_for
 
 logger = logging.getLogger(__name__)
 

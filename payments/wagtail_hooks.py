@@ -35,13 +35,6 @@ from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider, TerritorySettings
 from payments.admin_policy import LedgerPermissionPolicy, can_view_ledger, money
-from payments.finance_viewsets import (
-    DisputeViewSet,
-    FailedRefundViewSet,
-    FailedTransferViewSet,
-    ProviderDebtViewSet,
-    ReconciliationDifferenceViewSet,
-)
 from payments.ledger import beneficiary_account, provider_account
 from payments.models import (
     LedgerEntry,
@@ -51,6 +44,14 @@ from payments.models import (
     TransactionKind,
 )
 from payments.selectors import account_balance, balances_by_kind, statement
+from payments.stripe.account_views import PayoutAccountPanel, PayoutAccountViewSet
+from payments.stripe.finance_viewsets import (
+    DisputeViewSet,
+    FailedRefundViewSet,
+    FailedTransferViewSet,
+    ProviderDebtViewSet,
+    ReconciliationDifferenceViewSet,
+)
 
 # Registered before any view asks for a policy (see wagtail.permissions).
 register_permission_policy(LedgerTransaction, LedgerPermissionPolicy(LedgerTransaction))
@@ -514,16 +515,12 @@ def register_ledger_viewsets():
 
 @hooks.register("register_admin_viewset")
 def register_payout_account_viewset():
-    # Providers' payout accounts (Stripe Connect onboarding), see payments.account_views.
-    from payments.account_views import PayoutAccountViewSet
-
+    # Providers' payout accounts (Stripe Connect onboarding), see payments.stripe.account_views.
     return PayoutAccountViewSet()
 
 
 @hooks.register("construct_homepage_panels")
 def payout_account_panel(request, panels):
     # A provider's members are reminded on the dashboard until Stripe can pay them.
-    from payments.account_views import PayoutAccountPanel
-
     if member_provider_ids(user=request.user):
         panels.append(PayoutAccountPanel(request.user))

@@ -168,7 +168,7 @@ STRIPE_CONNECT_SECRET = "whsec_connect_test"
 @pytest.fixture
 def stripe_double(settings, monkeypatch):
     """Stripe configured and answered by an in-process double (``tests.stripe_double``)."""
-    from payments import stripe_client
+    from payments.stripe import client as stripe_client
     from tests.stripe_double import DoubleHTTPClient, StripeDouble
 
     double = StripeDouble(base_url="http://127.0.0.1:12111")
@@ -186,7 +186,7 @@ def double_server(settings, monkeypatch, live_server):
     ``make run-stripe`` runs."""
     from django.urls import reverse
 
-    from payments import stripe_client
+    from payments.stripe import client as stripe_client
     from tests.stripe_double.server import serve_in_thread
 
     monkeypatch.setattr(stripe_client, "HTTP_CLIENT", None)

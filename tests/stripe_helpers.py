@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from payments.models import LedgerEntry, StripeTransfer
-from payments.stripe_connect import platform_cash
+from payments.stripe.transfers import platform_cash
 from tests.conftest import STRIPE_CONNECT_SECRET, STRIPE_PLATFORM_SECRET
 
 

@@ -21,7 +21,7 @@ from marketplace.models import Booking, Cart, Provider, ProviderMembership, Prov
 from marketplace.personal_data import RECORDS, USER_RELATIONS, user_relations
 from marketplace.services import provider_apply, provider_reject
 from payments.models import LedgerEntry, StripeEvent, StripePayment
-from payments.personal_data import payload_personal, payload_scrub
+from payments.stripe.personal_data import payload_personal, payload_scrub
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user, reauthenticate

@@ -17,8 +17,8 @@ from cms.tasks import personal_data_purge
 from marketplace.models import Cart, Order, OrderStatus, TerritorySettings
 from marketplace.retention import anonymous_carts_purge, unverified_accounts_purge
 from payments.models import LedgerEntry, StripeEvent, StripePayment
-from payments.personal_data import payload_personal, stripe_event_payloads_expire
-from payments.webhooks import stripe_event_dispatch, stripe_event_receive
+from payments.stripe.personal_data import payload_personal, stripe_event_payloads_expire
+from payments.stripe.webhooks import stripe_event_dispatch, stripe_event_receive
 from tests import factories
 from tests.booking_helpers import book, shared_rules
 from tests.conftest import STRIPE_PLATFORM_SECRET, make_provider, make_user
@@ -230,7 +230,7 @@ def test_finance_sees_when_an_events_personal_data_was_removed(client, territory
     from django.urls import reverse
 
     from cms.services import FINANCE_GROUP
-    from payments.personal_data import stripe_events_scrub
+    from payments.stripe.personal_data import stripe_events_scrub
 
     StripeEvent.objects.create(
         id="evt_old",

@@ -18,8 +18,8 @@ from commissions.models import Beneficiary
 from marketplace.models import Cart, Order, OrderStatus
 from payments.models import LedgerTransaction, StripeEvent, StripePayment
 from payments.selectors import account_balance
-from payments.stripe_connect import platform_cash
-from payments.stripe_disputes import DISPUTES_ACCOUNT, dispute_phase
+from payments.stripe.disputes import DISPUTES_ACCOUNT, dispute_phase
+from payments.stripe.transfers import platform_cash
 from tests import factories
 from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider, make_user
@@ -148,7 +148,7 @@ def test_events_twice_or_out_of_order_end_in_the_same_state(
 def test_a_dispute_on_a_charge_comptoir_did_not_make_is_noted_and_changes_nothing(
     world, stripe_double, django_capture_on_commit_callbacks
 ):
-    from payments.stripe_disputes import dispute_sync
+    from payments.stripe.disputes import dispute_sync
 
     charge = stripe_double.new("charge", "ch_", amount=1000, currency="eur", payment_intent=None)
     dispute = stripe_double.dispute_create(charge["id"])

@@ -16,7 +16,7 @@ from commissions.models import Beneficiary
 from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus
 from payments.models import LedgerEntry, LedgerTransaction, StripePayment, StripeTransfer
 from payments.selectors import account_balance
-from payments.stripe_connect import platform_cash
+from payments.stripe.transfers import platform_cash
 from tests import factories
 from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider
@@ -393,7 +393,7 @@ def test_when_the_hold_ends_the_payment_page_is_closed(
     client, world, visitor, django_capture_on_commit_callbacks
 ):
     from marketplace.bookings import holds_expire
-    from payments.stripe_connect import sessions_expire
+    from payments.stripe.checkout import sessions_expire
 
     double = world["double"]
     order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks, pay=False)
@@ -473,7 +473,7 @@ def test_a_refused_transfer_is_retried_for_what_is_owed_once_the_account_can_rec
     client, world, visitor, django_capture_on_commit_callbacks
 ):
     from payments.services import booking_cancel
-    from payments.stripe_connect import transfers_pending
+    from payments.stripe.transfers import transfers_pending
 
     double = world["double"]
     # The tourism office gave an account that cannot receive transfers yet.
@@ -533,7 +533,7 @@ def test_a_refund_stripe_refuses_is_failed_reverses_nothing_and_finance_is_told(
 def test_transfers_wait_while_the_charge_is_disputed(
     client, world, visitor, django_capture_on_commit_callbacks
 ):
-    from payments.stripe_connect import transfers_pending
+    from payments.stripe.transfers import transfers_pending
 
     double = world["double"]
     order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks)

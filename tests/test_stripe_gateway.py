@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from payments import stripe_client
 from payments.gateways import DevGateway, StripeGateway, configured_gateway_name, gateway_for
+from payments.stripe import client as stripe_client
 
 
 class _Order:
@@ -50,7 +50,7 @@ def test_the_api_base_is_refused_in_production(settings):
 
 
 def test_idempotency_keys_carry_the_installations_prefix(settings, stripe_double, db):
-    from payments.stripe_client import stripe_key
+    from payments.stripe.client import stripe_key
 
     settings.STRIPE_IDEMPOTENCY_PREFIX = "staging:"
     assert stripe_key("order:1:checkout_session") == {

@@ -41,11 +41,12 @@ from marketplace.models import (
     OrderStatus,
     TerritorySettings,
 )
-from payments import stripe_client
 from payments.models import LedgerEntry, StripePayment, StripeReversal, StripeTransfer
 from payments.selectors import account_balance
 from payments.services import booking_cancel
-from payments.stripe_connect import checkout_session_for, transfers_pending
+from payments.stripe import client as stripe_client
+from payments.stripe.checkout import checkout_session_for
+from payments.stripe.transfers import transfers_pending
 from tests import factories
 from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider, make_user

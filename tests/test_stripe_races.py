@@ -67,17 +67,17 @@ def test_a_transfer_made_after_the_refund_is_not_reversed_again(
     (queue order, huey retry, or transfers_pending every 10 min): it sends what the ledger
     owes now, already net of the refund. The refund task then takes back only what was
     overpaid (nothing), not the refund's share a second time."""
-    from payments import stripe_connect
     from payments.models import StripeRefund
     from payments.services import booking_cancel
-    from payments.stripe_connect import transfers_pending
-    from payments.stripe_refunds import refund_execute
+    from payments.stripe import checkout
+    from payments.stripe.refunds import refund_execute
+    from payments.stripe.transfers import transfers_pending
 
     double = world["double"]
     order = _pay(client, world, visitor, django_capture_on_commit_callbacks)
     from unittest import mock
 
-    with mock.patch.object(stripe_connect, "_queue_transfers", lambda pk: None):
+    with mock.patch.object(checkout, "stripe_order_transfers", lambda pk: None):
         with django_capture_on_commit_callbacks(execute=True):  # transfer task not run yet
             deliver(double)
     payment = StripePayment.objects.get(order=order)
@@ -107,7 +107,7 @@ def test_a_refused_transfer_retried_with_its_answer_lost_is_paid_once(
     The row stays in flight with its amount frozen: a refund in between does not change
     what is sent under that key, and no ``:retry2`` sends the money a second time."""
     from payments.services import booking_cancel
-    from payments.stripe_connect import transfers_pending
+    from payments.stripe.transfers import transfers_pending
 
     double = world["double"]
     ot_acct = double.handle("POST", "/v1/accounts", {}, "country=FR").body["id"]
@@ -138,7 +138,7 @@ def test_a_refused_transfer_retried_with_its_answer_lost_is_paid_once(
 def test_checkout_session_retried_after_a_lost_answer_is_the_same_session(client, world, visitor):
     """A retry seconds later sends the same parameters under the same key (they do not
     depend on the time of the call): Stripe gives the same session back."""
-    from payments.stripe_connect import checkout_session_for
+    from payments.stripe.checkout import checkout_session_for
 
     client.force_login(visitor)
     start = timezone.localdate() + dt.timedelta(days=10)

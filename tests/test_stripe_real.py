@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from marketplace.bookings import ConfirmOutcome
 from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus
-from payments import stripe_client
 from payments.models import StripeCallStatus, StripePayment, StripeRefund
 from payments.services import booking_cancel, order_paid
-from payments.stripe_connect import checkout_session_for, payment_sync
+from payments.stripe import client as stripe_client
+from payments.stripe.checkout import checkout_session_for, payment_sync
 from tests.booking_helpers import activity_in, shared_rules
 from tests.conftest import make_provider
 

@@ -27,7 +27,7 @@ from payments.models import (
     StripeTransfer,
     TransactionKind,
 )
-from payments.reconciliation import reconcile_day
+from payments.stripe.reconciliation import reconcile_day
 from tests import test_stripe_disputes
 from tests.conftest import make_provider, make_user
 from tests.stripe_helpers import deliver

@@ -17,8 +17,8 @@ from wagtail.models import Site
 
 from cms.services import territory_setup
 from marketplace.models import BookingStatus, Cart, Order, OrderStatus
-from payments import stripe_client
 from payments.models import StripeEvent, StripePayment
+from payments.stripe import client as stripe_client
 from tests import factories
 from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider

@@ -12,8 +12,8 @@ import stripe
 from django.test import Client
 from django.urls import reverse
 
-from payments import webhooks
 from payments.models import StripeEndpoint, StripeEvent
+from payments.stripe import webhooks
 
 PLATFORM_SECRET = "whsec_platform_test"
 CONNECT_SECRET = "whsec_connect_test"
@@ -285,6 +285,27 @@ def test_process_task_is_retried_with_backoff():
     assert task.retries > 0
     assert task.retry_delay > 0
     assert stripe_event_process.task_class.default_retry_backoff > 1
+
+
+def test_payments_tasks_keep_the_names_they_are_queued_under():
+    """Huey finds a queued message's task by "<module>.<function>": moving a task to
+    another module must not change it, or messages queued before a deploy (retries run for
+    up to 2 h) are dropped."""
+    from huey.contrib.djhuey import HUEY
+
+    import payments.tasks  # noqa: F401  (what huey's consumer imports)
+
+    registered = {name for name in HUEY._registry._registry if name.startswith("payments.")}
+    assert registered == {
+        "payments.notify._finance_send",
+        "payments.stripe_accounts.provider_payout_failed_send",
+        "payments.tasks.stripe_event_process",
+        "payments.tasks.stripe_order_transfers",
+        "payments.tasks.stripe_reconcile_daily",
+        "payments.tasks.stripe_refund_execute",
+        "payments.tasks.stripe_sessions_expire",
+        "payments.tasks.stripe_transfers_pending",
+    }
 
 
 def test_handles_registers_and_refuses_a_second_handler(monkeypatch):

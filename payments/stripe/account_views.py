@@ -1,7 +1,7 @@
 """The admin's "Payout account" page: a provider connects where Stripe pays it.
 
 - A provider's members see, for each provider they manage, where its payout account
-  stands (:func:`payments.stripe_accounts.provider_payout_status`) and a button that
+  stands (:func:`payments.stripe.accounts.provider_payout_status`) and a button that
   POSTs to :class:`PayoutAccountConnectView`, which sends them to Stripe's onboarding.
   Stripe sends them back to :class:`PayoutAccountReturnView` (the status is re-read from
   Stripe) or, when the link expired, to :class:`PayoutAccountRefreshView` (a new link).
@@ -32,12 +32,12 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
-from wagtail.models import Site
 
 from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider
+from payments.admin_policy import request_site
 from payments.services import LEDGER_PERMISSION
-from payments.stripe_accounts import (
+from payments.stripe.accounts import (
     PayoutStatus,
     provider_account_link,
     provider_account_sync,
@@ -73,10 +73,6 @@ def managed_provider(*, user, provider_id: int) -> Provider:
     return Provider.objects.get(pk=provider_id)
 
 
-def _admin_site(request) -> Site | None:
-    return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
-
-
 class PayoutAccountView(WagtailAdminTemplateMixin, TemplateView):
     """Each provider's payout account status; a connect button on those one manages."""
 
@@ -97,7 +93,7 @@ class PayoutAccountView(WagtailAdminTemplateMixin, TemplateView):
         user = self.request.user
         condition = Q(pk__in=member_provider_ids(user=user))
         if sees_all_providers(user):
-            condition |= Q(site=_admin_site(self.request))
+            condition |= Q(site=request_site(self.request))
         return list(Provider.objects.filter(condition).order_by("name", "pk"))
 
     def get_context_data(self, **kwargs):

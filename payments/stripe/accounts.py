@@ -8,7 +8,7 @@
 - Whether Stripe may pay the provider is read from Stripe, never from a payload
   (:func:`provider_account_sync`): on the way back from onboarding and on every
   ``account.updated``. When payouts become enabled, what paid orders owe the provider is
-  transferred after commit (:func:`payments.stripe_connect.transfers_pending`).
+  transferred after commit (:func:`payments.stripe.transfers.transfers_pending`).
 - ``payout.failed``: the money did not reach the provider's bank. It is recorded on the
   provider (shown on its payout account page) and told to finance and to the provider; a
   later ``payout.paid`` clears it.
@@ -31,9 +31,10 @@ from huey.contrib.djhuey import db_task
 from commissions.money import format_cents
 from marketplace.models import Provider
 from payments.models import StripeEvent
-from payments.notify import finance_notify
-from payments.stripe_client import stripe_client, stripe_key
-from payments.webhooks import handles
+from payments.stripe.client import stripe_client, stripe_key
+from payments.stripe.notify import finance_notify
+from payments.stripe.transfers import stripe_transfers_pending
+from payments.stripe.webhooks import handles
 
 logger = logging.getLogger(__name__)
 
@@ -162,14 +163,8 @@ def provider_account_sync(*, provider: Provider) -> Provider:
             locked.save(update_fields=["payouts_enabled"])
             logger.info("provider %s payouts enabled: %s", locked.pk, enabled)
             if enabled:
-                transaction.on_commit(_pay_pending)
+                transaction.on_commit(stripe_transfers_pending)
     return locked
-
-
-def _pay_pending() -> None:
-    from payments.tasks import stripe_transfers_pending
-
-    stripe_transfers_pending()
 
 
 # --- Connect events -----------------------------------------------------------------------
@@ -260,7 +255,9 @@ def payout_paid(event: StripeEvent) -> None:
         event.note = f"provider {provider.pk}: failure of {provider.payout_failed_id} cleared"
 
 
-@db_task()
+# Huey finds a queued task by "<module>.<function>": this one keeps the name it was queued
+# under before payments/stripe/ existed, so that messages already queued still find it.
+@db_task(__module__="payments.stripe_accounts")
 def provider_payout_failed_send(provider_id: int, context: dict) -> int:
     """Tell the provider's contact address, in French then English, and where to fix it."""
     provider = Provider.objects.filter(pk=provider_id).first()

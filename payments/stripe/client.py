@@ -1,4 +1,6 @@
-"""The one place a ``StripeClient`` is built (stripe-python 16, ``client.v1.*``).
+"""The one place a ``StripeClient`` is built (stripe-python 16, ``client.v1.*``), and what
+every Stripe call shares: idempotency keys, which failures are worth a retry, how huey
+retries the tasks that call Stripe.
 
 ``STRIPE_SECRET_KEY`` authenticates; ``STRIPE_API_BASE``, when set, sends every request to
 that address instead of Stripe (the local double, ``python -m tests.stripe_double``).
@@ -17,6 +19,17 @@ HTTP_CLIENT: stripe.HTTPClient | None = None
 # A transient failure (500, timeout) is not retried by the client: the huey task that made
 # the call fails and huey retries it later, with the same idempotency key.
 MAX_NETWORK_RETRIES = 0
+
+# A failing handler or Stripe call is retried with a growing delay: 30 s, 1 min, 2 min ...
+# about 2 h in all, always with the same idempotency keys.
+STRIPE_EVENT_RETRIES = 8
+STRIPE_EVENT_RETRY_DELAY = 30
+
+# Huey finds a queued task by "<module>.<function>". The Stripe tasks are declared beside
+# the work they run, but were all declared in payments/tasks.py before: they keep that
+# name, so that messages already queued (retries run for up to 2 h) still find them after
+# a deploy. ``payments.tasks`` imports them all, so the name also works in Python.
+QUEUED_AS = {"__module__": "payments.tasks"}
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -67,3 +80,8 @@ def is_transient(error: Exception) -> bool:
         return True
     status = getattr(error, "http_status", None)
     return isinstance(error, stripe.StripeError) and (status is None or status >= 500)
+
+
+def refusal_message(error: stripe.StripeError) -> str:
+    """What Stripe said when it refused a call (recorded on the row, shown to finance)."""
+    return f"{getattr(error, 'code', '') or ''} {error.user_message or error}".strip()

@@ -5,7 +5,7 @@ Stripe balance, plus Stripe's dispute fee; a dispute won gives the amount back. 
 lists these movements on the dispute (``balance_transactions``). Each becomes one ledger
 transaction keyed by the balance transaction's id, debiting ``platform:disputes`` and
 crediting ``platform:clearing`` by what left the balance (the reverse for money back), so
-that :func:`payments.stripe_connect.platform_cash` keeps matching Stripe's balance.
+that :func:`payments.stripe.transfers.platform_cash` keeps matching Stripe's balance.
 
 Every ``charge.dispute.*`` event re-fetches the dispute, so duplicates and events out of
 order all end in the state Stripe has now. Finance is told once when a dispute opens and
@@ -21,9 +21,9 @@ from django.db import transaction
 from commissions.money import format_cents
 from payments.ledger import CLEARING_ACCOUNT, ledger_post
 from payments.models import StripeEvent, StripePayment, TransactionKind
-from payments.notify import finance_notify
-from payments.stripe_client import stripe_client, stripe_id
-from payments.webhooks import handles
+from payments.stripe.client import stripe_client, stripe_id
+from payments.stripe.notify import finance_notify
+from payments.stripe.webhooks import handles
 
 DISPUTES_ACCOUNT = "platform:disputes"
 # Stripe's dispute statuses that end it; the others (needs_response, under_review,

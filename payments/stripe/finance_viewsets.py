@@ -3,6 +3,7 @@ disputes, provider debts, failed refunds and failed transfers (read-only)."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -10,8 +11,9 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from commissions.money import format_cents
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from payments.admin_policy import LedgerPermissionPolicy, money, request_site
+from payments.admin_policy import LedgerPermissionPolicy, request_site
 from payments.models import (
     ReconciliationDifference,
     ReversalStatus,
@@ -21,7 +23,7 @@ from payments.models import (
     StripeReversal,
     StripeTransfer,
 )
-from payments.reconciliation import DIFFERENCE_KINDS
+from payments.stripe.reconciliation import DIFFERENCE_KINDS
 
 # --- What finance watches on Stripe: differences, debts, failures, disputes -----------------
 #
@@ -58,7 +60,9 @@ class FinanceScopedInspectView(InspectView):
 
 
 def _cents(value, currency: str = "EUR") -> str:
-    return "—" if value is None else money(value, currency=currency)
+    if value is None:
+        return "—"
+    return format_cents(value, currency=currency, language=get_language() or "fr")
 
 
 class FinanceListViewSet(ReadOnlyViewSetMixin, ModelViewSet):

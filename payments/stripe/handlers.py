@@ -7,11 +7,11 @@ work done and changes nothing. Account, payout and dispute events have their own
 from __future__ import annotations
 
 from payments.models import StripeCallStatus, StripeEvent, StripeRefund
-from payments.notify import finance_notify
-from payments.stripe_client import stripe_client, stripe_metadata
-from payments.stripe_connect import StripeMismatch, payment_sync
-from payments.stripe_refunds import refund_failed_notify
-from payments.webhooks import handles
+from payments.stripe.checkout import StripeMismatch, payment_sync
+from payments.stripe.client import stripe_client, stripe_metadata
+from payments.stripe.notify import finance_notify
+from payments.stripe.refunds import refund_failed_notify
+from payments.stripe.webhooks import handles
 
 
 @handles(

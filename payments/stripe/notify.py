@@ -30,7 +30,9 @@ def finance_recipients() -> list[str]:
     )
 
 
-@db_task()
+# Huey finds a queued task by "<module>.<function>": this one keeps the name it was queued
+# under before payments/stripe/ existed, so that messages already queued still find it.
+@db_task(__module__="payments.notify")
 def _finance_send(template: str, context: dict) -> int:
     recipients = finance_recipients()
     if not recipients:

@@ -4,7 +4,7 @@ A stored webhook event (:class:`~payments.models.StripeEvent`) keeps Stripe's pa
 delivered: a Checkout Session carries the payer's e-mail, name, phone and address
 (``customer_details``), a charge its billing details and card, a dispute its evidence.
 Processing never needs them: handlers read the object's id and account and re-fetch the
-rest from Stripe (:mod:`payments.webhooks`). So scrubbing sets every value under a
+rest from Stripe (:mod:`payments.stripe.webhooks`). So scrubbing sets every value under a
 personal key (:func:`key_is_personal`, at any depth) to ``null`` and keeps the rest: the
 event's id (a redelivery stays a no-op), type, dates, amounts, ids and metadata, which
 finance and the reconciliation use.
@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from marketplace.models import Order
 from marketplace.personal_data import PersonalDataSource, register_personal_data_source
 from payments.models import StripeEvent, StripePayment
 
@@ -123,8 +124,6 @@ def stripe_events_of_orders(*, order_ids: list[int]):
     """
     if not order_ids:
         return StripeEvent.objects.none()
-    from marketplace.models import Order
-
     references = list(Order.objects.filter(pk__in=order_ids).values_list("reference", flat=True))
     ids: set[str] = set()
     charges: set[str] = set()

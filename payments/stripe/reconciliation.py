@@ -28,10 +28,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import stripe
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 from wagtail.models import Site
 
 from payments.ledger import CLEARING_ACCOUNT
@@ -43,7 +46,7 @@ from payments.models import (
     StripeRefund,
     StripeTransfer,
 )
-from payments.stripe_client import stripe_client, stripe_id
+from payments.stripe.client import QUEUED_AS, stripe_client, stripe_id
 
 logger = logging.getLogger(__name__)
 
@@ -384,3 +387,11 @@ def _store(*, day: dt.date, found: dict[tuple, Difference], summary: Reconciliat
 def reconcile_yesterday() -> ReconciliationSummary:
     """The daily run: yesterday, in the project's time zone, once its day is over."""
     return reconcile_day(day=timezone.localdate() - dt.timedelta(days=1))
+
+
+@db_periodic_task(crontab(hour="4", minute="30"), **QUEUED_AS)
+def stripe_reconcile_daily() -> str:
+    """Every night: compare yesterday's ledger with Stripe's balance transactions."""
+    if not settings.STRIPE_SECRET_KEY:
+        return "Stripe is not configured"
+    return str(reconcile_yesterday())

@@ -2,7 +2,7 @@
 
 A refund is recorded inside the transaction that cancels (:func:`refund_request`, called
 by :class:`payments.gateways.StripeGateway`) and asked of Stripe after commit by huey
-(:func:`refund_execute`). Each transfer of the booking then gives back what it overpaid
+(:func:`stripe_refund_execute`). Each transfer of the booking then gives back what it overpaid
 according to the ledger (:func:`reversals_make`); a connected account that cannot cover
 it keeps a debt, shown to finance. A refund Stripe refuses reverses nothing and is told
 to finance.
@@ -13,7 +13,9 @@ from __future__ import annotations
 import stripe
 from django.db import transaction
 from django.db.models import F
+from huey.contrib.djhuey import db_task
 
+from commissions.money import format_cents
 from marketplace.models import Order
 from payments.ledger import CLEARING_ACCOUNT, ledger_post
 from payments.models import (
@@ -26,8 +28,17 @@ from payments.models import (
     StripeTransfer,
     TransactionKind,
 )
-from payments.stripe_client import is_transient, stripe_client, stripe_key
-from payments.stripe_connect import order_transfers, owed, refusal_message
+from payments.stripe.client import (
+    QUEUED_AS,
+    STRIPE_EVENT_RETRIES,
+    STRIPE_EVENT_RETRY_DELAY,
+    is_transient,
+    refusal_message,
+    stripe_client,
+    stripe_key,
+)
+from payments.stripe.notify import finance_notify
+from payments.stripe.transfers import order_transfers, owed
 
 
 def refund_request(*, order: Order, amount: int, idempotency_key: str) -> StripeRefund:
@@ -37,13 +48,7 @@ def refund_request(*, order: Order, amount: int, idempotency_key: str) -> Stripe
         idempotency_key=idempotency_key, defaults={"payment": payment, "amount": amount}
     )
     refund_pk = refund.pk
-
-    def queue():
-        from payments.tasks import stripe_refund_execute
-
-        stripe_refund_execute(refund_pk)
-
-    transaction.on_commit(queue)
+    transaction.on_commit(lambda: stripe_refund_execute(refund_pk))
     return refund
 
 
@@ -85,11 +90,19 @@ def refund_execute(*, refund_id: int) -> StripeRefund:
     return refund
 
 
+@db_task(
+    retries=STRIPE_EVENT_RETRIES,
+    retry_delay=STRIPE_EVENT_RETRY_DELAY,
+    retry_backoff=2,
+    **QUEUED_AS,
+)
+def stripe_refund_execute(refund_id: int) -> None:
+    """Refund the visitor at Stripe and reverse the transfers in proportion."""
+    refund_execute(refund_id=refund_id)
+
+
 def refund_failed_notify(refund: StripeRefund) -> None:
     """Tell finance the visitor did not get this money back."""
-    from commissions.money import format_cents
-    from payments.notify import finance_notify
-
     order = refund.payment.order
     finance_notify(
         template="refund_failed",

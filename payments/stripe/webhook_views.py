@@ -1,6 +1,6 @@
 """Stripe's two webhook endpoints: platform events and Connect events, each with its secret.
 
-Thin views over :func:`payments.webhooks.stripe_event_receive`: POST only, no CSRF token
+Thin views over :func:`payments.stripe.webhooks.stripe_event_receive`: POST only, no CSRF token
 (Stripe signs the raw body instead), outside the language prefixes. A delivery that is
 not verified is answered 400 and nothing is stored; Stripe retries it later.
 """
@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payments.models import StripeEndpoint
-from payments.webhooks import WebhookRejected, stripe_event_receive
+from payments.stripe.webhooks import WebhookRejected, stripe_event_receive
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 A delivery is verified with its endpoint's secret (``Stripe-Signature``, Stripe's default
 tolerance), then stored as a :class:`~payments.models.StripeEvent` keyed by the event id,
 so a redelivery (Stripe delivers at least once, sometimes twice, in any order) is a no-op.
-Processing is queued after commit (:func:`payments.tasks.stripe_event_process`) and
+Processing is queued after commit (:func:`stripe_event_process`, a huey task) and
 runs :func:`stripe_event_dispatch`, which locks the row, skips an event already processed
 and calls the handler registered for its type with :func:`handles`.
 
@@ -21,8 +21,10 @@ from collections.abc import Callable
 import stripe
 from django.db import transaction
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
 
 from payments.models import StripeEndpoint, StripeEvent
+from payments.stripe.client import QUEUED_AS, STRIPE_EVENT_RETRIES, STRIPE_EVENT_RETRY_DELAY
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +94,6 @@ def stripe_event_receive(
             },
         )
         if created:
-            from payments.tasks import stripe_event_process
-
             event_id = event.id
             transaction.on_commit(lambda: stripe_event_process(event_id))
     return event, created
@@ -135,3 +135,14 @@ def stripe_event_dispatch(*, event_id: str) -> StripeEvent | None:
     if error:
         raise StripeEventFailed(f"{event_id}: {error}")
     return event
+
+
+@db_task(
+    retries=STRIPE_EVENT_RETRIES,
+    retry_delay=STRIPE_EVENT_RETRY_DELAY,
+    retry_backoff=2,
+    **QUEUED_AS,
+)
+def stripe_event_process(event_id: str) -> None:
+    """Process one stored Stripe event (see :func:`stripe_event_dispatch`)."""
+    stripe_event_dispatch(event_id=event_id)

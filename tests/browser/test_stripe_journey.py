@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from commissions.money import format_cents
 from marketplace.models import BookingStatus, Order, OrderStatus
-from payments import stripe_client
+from payments.stripe import client as stripe_client
 from tests.browser.test_storefront import serious_violations
 from tests.stripe_helpers import assert_balances_match
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from payments.reconciliation import reconcile_day
+from payments.stripe.reconciliation import reconcile_day
 
 
 def _day(value: str) -> dt.date:
