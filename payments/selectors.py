@@ -14,7 +14,7 @@ from django.db.models import F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 
 from payments.ledger import account_kind
-from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
+from payments.models import LedgerEntry, TransactionKind
 
 
 def _prefix_q(prefix: str) -> Q:
@@ -111,10 +111,6 @@ def statement(
     for line in lines:
         line.balance = opening + line.running
     return Statement(account=account, opening=opening, lines=lines)
-
-
-def transactions_for_site(*, site) -> QuerySet[LedgerTransaction]:
-    return LedgerTransaction.objects.filter(site=site).prefetch_related("entries")
 
 
 def beneficiary_earnings(*, site) -> dict[str, int]:
