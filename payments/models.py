@@ -208,7 +208,7 @@ class StripeEvent(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
-    # When the payload lost its personal data (see payments.personal_data).
+    # When the payload lost its personal data (see payments.stripe.personal_data).
     payload_scrubbed_at = models.DateTimeField(
         _("personal data removed"), null=True, blank=True, db_index=True
     )

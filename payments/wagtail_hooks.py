@@ -446,7 +446,7 @@ class StripeEventFilterSet(WagtailFilterSet):
 
 
 class StripeEventViewSet(ReadOnlyViewSetMixin, ModelViewSet):
-    """The events Stripe sent, as stored by payments.webhooks: finance reads, nobody edits."""
+    """The events Stripe sent, as payments.stripe.webhooks stored them: finance reads only."""
 
     model = StripeEvent
     name = "stripe_events"
