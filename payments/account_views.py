@@ -34,8 +34,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.models import Site
 
-from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider
+from marketplace.orders.access import member_provider_ids
 from payments.services import LEDGER_PERMISSION
 from payments.stripe_accounts import (
     PayoutStatus,

@@ -14,7 +14,11 @@ class PaymentsConfig(AppConfig):
             stripe_disputes,  # noqa: F401  (registers the dispute handlers)
             stripe_handlers,  # noqa: F401  (registers the Stripe event handlers)
         )
+        from payments.providers import register_all
         from payments.selectors import beneficiary_earnings
+
+        # The order life cycle reaches the dev gateway and Stripe through its registry.
+        register_all()
 
         # The public transparency page shows what the ledger says each beneficiary earned.
         register_distributed_source(beneficiary_earnings)

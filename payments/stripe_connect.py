@@ -4,7 +4,7 @@
   item per booking, ``transfer_group`` = the order's reference.
 - When Stripe says it is paid (:func:`payment_sync`, from any ``checkout.session.*``
   event, re-fetched), the order is confirmed by the same service as every gateway
-  (:func:`payments.services.order_paid`), Stripe's fee is read from the charge's balance
+  (:func:`marketplace.orders.transitions.order_pay`), Stripe's fee is read from the charge's balance
   transaction and written to the ledger (:func:`payment_fee_post`), and the transfers are
   queued.
 - :func:`order_transfers` sends each connected account what the ledger says the booking
@@ -167,15 +167,16 @@ def payment_sync(*, session_id: str) -> str:
         "canceled",
     )
     if session.status == "expired" or failed:
-        from payments.services import order_abandon
+        from marketplace.orders.audit import WEBHOOK
+        from marketplace.orders.transitions import order_abandon
 
-        if order.status == OrderStatus.PENDING and order_abandon(order_id=order.pk):
+        if order.status == OrderStatus.PENDING and order_abandon(order_id=order.pk, actor=WEBHOOK):
             return "released"
     return "unchanged"
 
 
 def _payment_succeeded(*, payment: StripePayment, session) -> str:
-    from payments.services import order_paid
+    from marketplace.orders.transitions import order_pay
 
     intent = session.payment_intent
     charge = intent.latest_charge
@@ -195,7 +196,7 @@ def _payment_succeeded(*, payment: StripePayment, session) -> str:
             payment.amount = charge.amount
             payment.fee = txn.fee
             payment.save(update_fields=["payment_intent_id", "charge_id", "amount", "fee"])
-        order_paid(order_id=order.pk, payment_ref=intent.id)
+        order_pay(order_id=order.pk, payment_ref=intent.id)
         payment_fee_post(payment=payment, balance_transaction_id=txn.id)
         payment_pk = payment.pk
         transaction.on_commit(lambda: _queue_transfers(payment_pk))
@@ -232,7 +233,7 @@ def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = ""
     settings = TerritorySettings.for_site(order.site)
     if settings.stripe_fee_bearer != StripeFeeBearer.COMMISSION:
         return
-    from payments.services import confirmed_key, fee_recharge_key
+    from marketplace.orders.accounting import confirmed_key, fee_recharge_key
 
     bookings = [b for b in order.bookings.order_by("pk") if b.visitor_total > 0]
     if not bookings:
@@ -313,7 +314,7 @@ def _destinations(order: Order) -> dict[str, str]:
 
 def _payee_accounts(booking: Booking) -> list[str]:
     """The accounts a booking may owe money to through Stripe: its provider, beneficiaries."""
-    from payments.services import confirmed_key
+    from marketplace.orders.accounting import confirmed_key
 
     accounts = [provider_account(booking.provider_id)]
     confirmed = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()

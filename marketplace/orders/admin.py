@@ -1,13 +1,15 @@
-"""Bookings in the admin: "Réservations" (the orders' "Commandes" are in cms.order_viewsets).
+"""Bookings in the admin: "Réservations" (the orders' "Commandes" are in
+:mod:`marketplace.orders.admin_orders`; both registered by ``marketplace.wagtail_hooks``).
 
 :class:`BookingViewSet` lists the bookings a user may see (see
-:mod:`marketplace.booking_access`): a provider's members their own providers', territory
+:mod:`marketplace.orders.access`): a provider's members their own providers', territory
 staff every booking of the territory. Filters (status, start dates, offer, provider for
 staff), search (booking or order reference, e-mail, offer), an export of the filtered
 list (CSV or XLSX, amounts in currency units), a detail page with the frozen breakdown,
 the refunds and the visitor's contact, and, for a provider's members, a cancel form: a
 reason is required and the visitor gets a full refund
-(:func:`payments.services.booking_cancel` with ``by_provider=True``).
+(:func:`marketplace.orders.transitions.booking_cancel` with ``by_provider=True``).
+Each booking's history (Wagtail's audit log of its transitions) is linked from its page.
 
 Nobody adds, edits or deletes a booking here (those URLs do not exist), and an id
 outside what the user may see is a 404, whatever the method.
@@ -35,7 +37,19 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
-from cms.booking_admin_base import (
+from commissions.selectors import beneficiary_names
+from marketplace.models import Booking, BookingStatus, OfferPage, Provider
+from marketplace.orders.access import (
+    BOOKING_CANCEL_PERMISSION,
+    BOOKING_VIEW_PERMISSION,
+    MEMBER_VISIBLE_STATUSES,
+    ORDER_VIEW_PERMISSION,
+    booked_offers,
+    is_territory_staff,
+    providers_for_admin,
+)
+from marketplace.orders.accounting import refund_preview
+from marketplace.orders.admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
@@ -44,21 +58,12 @@ from cms.booking_admin_base import (
     booking_when,
     money,
 )
-from commissions.selectors import beneficiary_names
-from marketplace.booking_access import (
-    BOOKING_CANCEL_PERMISSION,
-    BOOKING_VIEW_PERMISSION,
-    MEMBER_VISIBLE_STATUSES,
-    ORDER_VIEW_PERMISSION,
-    booked_offers,
-    providers_for_admin,
-)
-from marketplace.bookings import BookingError
-from marketplace.models import Booking, BookingStatus, OfferPage, Provider
-from marketplace.policies import policy_for
+from marketplace.orders.audit import PROVIDER, STAFF
+from marketplace.orders.forms import BookingCancelForm
+from marketplace.orders.policies import policy_for
+from marketplace.orders.transitions import BookingError, booking_cancel
 from payments.ledger import provider_account
 from payments.selectors import booking_account_total
-from payments.services import booking_cancel, refund_preview
 
 
 def _euros(cents: int) -> Decimal:
@@ -268,15 +273,6 @@ class BookingInspectView(ScopedInspectView):
         return context
 
 
-class BookingCancelForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (sent to the visitor)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
-        error_messages={"required": gettext_lazy("Say why you cancel this booking.")},
-    )
-
-
 class BookingCancelView(
     ScopedMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 ):
@@ -317,7 +313,7 @@ class BookingCancelView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         booking = self.object
-        context.setdefault("form", BookingCancelForm())
+        context.setdefault("form", BookingCancelForm(by_provider=True))
         context.update(
             booking=booking,
             currency=booking.order.currency,
@@ -331,7 +327,7 @@ class BookingCancelView(
     def post(self, request, *args, **kwargs):
         booking = self.object
         inspect_url = reverse(self.inspect_url_name, args=[booking.pk])
-        form = BookingCancelForm(request.POST)
+        form = BookingCancelForm(request.POST, by_provider=True)
         if not form.is_valid():
             messages.error(request, _("The booking was not cancelled."))
             return self.render_to_response(self.get_context_data(form=form))
@@ -341,6 +337,7 @@ class BookingCancelView(
                 by_provider=True,
                 reason=form.cleaned_data["reason"],
                 by=request.user,
+                actor=STAFF if is_territory_staff(request.user) else PROVIDER,
             )
         except BookingError as error:
             messages.error(request, error.message)

@@ -1,5 +1,5 @@
-"""What the admin's "Réservations" and "Commandes" share (cms.booking_viewsets,
-cms.order_viewsets): the territory and the user's scope of a request, money columns,
+"""What the admin's "Réservations" and "Commandes" share (marketplace.orders.admin,
+marketplace.orders.admin_orders): the territory and the user's scope of a request, money columns,
 read-only permission policies, inspect view and viewsets.
 """
 
@@ -17,12 +17,12 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from commissions.money import format_cents
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from marketplace.booking_access import (
+from marketplace.models import Booking, BookingStatus, TerritorySettings
+from marketplace.orders.access import (
     BOOKING_CANCEL_PERMISSION,
     bookings_for_admin,
     is_territory_staff,
 )
-from marketplace.models import Booking, BookingStatus, TerritorySettings
 
 
 def admin_site(request) -> Site:

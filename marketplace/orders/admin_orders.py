@@ -1,7 +1,7 @@
 """Orders in the admin: "Commandes", the territory staff's search of orders.
 
 :class:`OrderViewSet` searches orders by reference, e-mail, offer title or provider name
-and shows each order's bookings (linked to "Réservations", cms.booking_viewsets).
+and shows each order's bookings (linked to "Réservations", marketplace.orders.admin).
 Nobody adds, edits or deletes an order here (those URLs do not exist), and an id
 outside the user's territory is a 404.
 """
@@ -14,7 +14,9 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 
-from cms.booking_admin_base import (
+from marketplace.models import Booking, Order, OrderStatus
+from marketplace.orders.access import ORDER_VIEW_PERMISSION, orders_for_admin
+from marketplace.orders.admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
@@ -22,8 +24,6 @@ from cms.booking_admin_base import (
     ScopedMixin,
     booking_when,
 )
-from marketplace.booking_access import ORDER_VIEW_PERMISSION, orders_for_admin
-from marketplace.models import Booking, Order, OrderStatus
 
 
 class OrderPermissionPolicy(ReadOnlyPolicy):

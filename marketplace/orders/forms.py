@@ -1,18 +1,36 @@
-"""Forms of the visitor's own pages (cancel a booking, delete the account)."""
+"""Forms of the order life cycle's pages: cancelling a booking (the visitor's page and the
+admin's), deleting one's account. Forms only: no state changes here."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 REASON_MAX_LENGTH = 500
+PROVIDER_REASON_MAX_LENGTH = 2000
 
 
 class BookingCancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (optional, shown to the provider)"),
-        required=False,
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    """Why a booking is cancelled: optional for the visitor (shown to the provider),
+    required when a provider's member or the territory's staff cancel (sent to the
+    visitor)."""
+
+    reason = forms.CharField()
+
+    def __init__(self, *args, by_provider: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if by_provider:
+            self.fields["reason"] = forms.CharField(
+                label=_("Reason (sent to the visitor)"),
+                widget=forms.Textarea(attrs={"rows": 4}),
+                max_length=PROVIDER_REASON_MAX_LENGTH,
+                error_messages={"required": _("Say why you cancel this booking.")},
+            )
+        else:
+            self.fields["reason"] = forms.CharField(
+                label=_("Reason (optional, shown to the provider)"),
+                required=False,
+                max_length=REASON_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
 
 
 class AccountDeleteForm(forms.Form):

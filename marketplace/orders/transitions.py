@@ -1,248 +1,88 @@
-"""Holding, confirming, releasing and cancelling bookings: the capacity side of an order.
+"""THE transitions of an order and its bookings: the one module that changes their state.
 
-Capacity lives in rows that can be locked: one :class:`StayNight` per offer and night,
-one :class:`ActivitySlot` per slot, one :class:`ProductStock` per product. Every change
-of capacity takes ``SELECT ... FOR UPDATE`` on the rows it needs, **always in the same
-order** (stay nights by offer then date, then slots by id, then products by id), checks
-what is free on the locked rows, then writes; two checkouts for the same last units
-therefore queue on the first row instead of both seeing it free (DESIGN §8).
+Views, huey tasks, the payment providers' pages and webhooks call these and nothing
+bypasses them:
 
-State transitions lock the order (or booking) row, re-read its state and do nothing when
-the transition was already made, so a task or a webhook that runs twice is harmless.
-Money is not handled here: :mod:`payments.services` calls these functions and writes
-the ledger in the same transaction.
+- :func:`checkout` — hold everything in a cart under one new order (or refuse);
+- :func:`order_pay` — the payment succeeded: confirm, write the ledger, tell everyone
+  (or refund a late payment whose places went to someone else);
+- :func:`order_abandon` — the visitor gave up paying: release, lines back in the cart;
+- :func:`order_expire` / :func:`holds_expire` — not paid in time: release;
+- :func:`booking_cancel` — by the visitor, a provider's member or the territory's staff:
+  frees the capacity, reverses the ledger and asks the payment provider for the refund;
+- :func:`bookings_complete` — stays and activities that are over.
+
+Each locks the rows it changes with :mod:`marketplace.orders.locks` (a lock wait that
+times out is a :class:`~marketplace.orders.errors.BusyError`), re-reads the state and
+does nothing when the transition was already made (a task or a webhook that runs twice
+is harmless), and records who made it in Wagtail's audit log
+(:mod:`marketplace.orders.audit`). Helpers are private (``_``) or in the modules beside
+this one; the payment provider is reached through :mod:`marketplace.orders.payment`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
 from fractions import Fraction
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import (
-    ActivitySlot,
     Booking,
     BookingStatus,
     Cart,
     Order,
     OrderStatus,
-    ProductStock,
-    StayNight,
+    Refund,
     TerritorySettings,
 )
 from marketplace.models.orders import new_reference
-from marketplace.policies import refund_fraction
+from marketplace.orders import audit
+from marketplace.orders import notify as mail
+from marketplace.orders.accounting import (
+    booking_ledger_post,
+    confirmed_key,
+    fee_recharge_key,
+    refund_key,
+)
+from marketplace.orders.capacity import Claims, capacity_release, capacity_reserve
+from marketplace.orders.cart import cart_restore, cart_unrestore
+from marketplace.orders.errors import BookingError, BusyError
+from marketplace.orders.hold_limits import hold_limits_check
+from marketplace.orders.locks import locked_transaction, row_lock, rows_lock
+from marketplace.orders.payment import provider_for
+from marketplace.orders.policies import cancellation_fraction
+from payments.ledger import VISITOR_ACCOUNT, ledger_reverse
+from payments.models import LedgerTransaction
 
-# Tests turn this off to show that, without the row locks, concurrent checkouts overbook.
-LOCK_ROWS = True
+__all__ = [
+    "BookingError",
+    "BusyError",
+    "ConfirmOutcome",
+    "booking_cancel",
+    "bookings_complete",
+    "checkout",
+    "holds_expire",
+    "order_abandon",
+    "order_expire",
+    "order_pay",
+]
+
 # When a stay starts and ends, in the territory's time zone (the policy's clock).
 CHECK_IN = dt.time(15, 0)
 
 
-def _between_read_and_write() -> None:
-    """Called after the capacity rows are read and before they are written: a no-op.
-
-    The concurrency tests put a pause here so that every thread reads before any
-    writes, which makes the race without :data:`LOCK_ROWS` show on every run.
-    """
+def _email_verified(user) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
-class BookingError(Exception):
-    """A request that cannot be carried out; ``message`` is for the person who asked."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-# --- Capacity ------------------------------------------------------------------------------
-
-
-@dataclass
-class Claims:
-    """Capacity a set of bookings needs: units per (stay, night), places per slot, items."""
-
-    nights: dict[tuple[int, dt.date], int] = field(default_factory=lambda: defaultdict(int))
-    slots: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    items: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-
-    def add(self, *, kind: str, offer_id: int, quantity: int, start=None, end=None, slot_id=None):
-        if kind == "stay":
-            day = start
-            while day < end:
-                self.nights[(offer_id, day)] += quantity
-                day += dt.timedelta(days=1)
-        elif kind == "activity":
-            self.slots[slot_id] += quantity
-        else:
-            self.items[offer_id] += quantity
-
-    @classmethod
-    def of(cls, bookings) -> Claims:
-        claims = cls()
-        for booking in bookings:
-            claims.add(
-                kind=booking.kind,
-                offer_id=booking.offer_id,
-                quantity=booking.quantity,
-                start=booking.start,
-                end=booking.end,
-                slot_id=booking.slot_id,
-            )
-        return claims
-
-
-def _locked(queryset):
-    return queryset.select_for_update() if LOCK_ROWS else queryset
-
-
-def short_date(date) -> str:
-    from django.utils import formats
-
-    return formats.date_format(date, "SHORT_DATE_FORMAT")
-
-
-def capacity_reserve(
-    claims: Claims, *, titles: dict[int, str] | None = None, now: dt.datetime | None = None
-) -> None:
-    """Take the capacity ``claims`` need, or raise :class:`BookingError` and take nothing.
-
-    Must run inside ``transaction.atomic()``: the rows stay locked until it commits.
-    A slot that has started by ``now`` (the checkout's clock) is no longer open.
-    """
-    from marketplace.models import Closure, ProductOfferPage, StayOfferPage
-
-    now = now or timezone.now()
-    titles = titles or {}
-    if claims.nights:
-        StayNight.objects.bulk_create(
-            [StayNight(offer_id=o, date=d, units_taken=0) for (o, d) in sorted(claims.nights)],
-            ignore_conflicts=True,
-        )
-        offer_ids = {offer_id for offer_id, _day in claims.nights}
-        days = [day for _offer, day in claims.nights]
-        rows = list(
-            _locked(
-                StayNight.objects.filter(
-                    offer_id__in=offer_ids, date__gte=min(days), date__lte=max(days)
-                )
-            ).order_by("offer_id", "date")
-        )
-        units = dict(StayOfferPage.objects.filter(pk__in=offer_ids).values_list("pk", "units"))
-        closures = list(
-            Closure.objects.filter(
-                page_id__in=offer_ids, start_date__lte=max(days), end_date__gte=min(days)
-            )
-        )
-        changed = []
-        for row in rows:
-            wanted = claims.nights.get((row.offer_id, row.date))
-            if not wanted:
-                continue
-            title = titles.get(row.offer_id, "")
-            if any(
-                c.page_id == row.offer_id and c.start_date <= row.date <= c.end_date
-                for c in closures
-            ):
-                raise BookingError(
-                    _("%(offer)s is closed on %(date)s.")
-                    % {"offer": title, "date": short_date(row.date)}
-                )
-            free = units.get(row.offer_id, 0) - row.units_taken
-            if wanted > free:
-                raise BookingError(
-                    _("%(offer)s: only %(free)d left on the night of %(date)s.")
-                    % {"offer": title, "free": max(free, 0), "date": short_date(row.date)}
-                )
-            row.units_taken = row.units_taken + wanted
-            changed.append(row)
-        _between_read_and_write()
-        for row in changed:
-            row.save(update_fields=["units_taken"])
-    if claims.slots:
-        slots = list(_locked(ActivitySlot.objects.filter(pk__in=claims.slots)).order_by("pk"))
-        if len(slots) != len(claims.slots):
-            raise BookingError(_("This time slot no longer exists; choose another one."))
-        for slot in slots:
-            wanted = claims.slots[slot.pk]
-            title = titles.get(slot.offer_id, "")
-            if slot.cancelled or slot.starts_at <= now:
-                raise BookingError(
-                    _("%(offer)s: this time slot is no longer open.") % {"offer": title}
-                )
-            if wanted > slot.places - slot.places_taken:
-                raise BookingError(
-                    _("%(offer)s: only %(free)d places left on this slot.")
-                    % {"offer": title, "free": max(slot.places - slot.places_taken, 0)}
-                )
-            slot.places_taken = slot.places_taken + wanted
-        _between_read_and_write()
-        for slot in slots:
-            slot.save(update_fields=["places_taken"])
-    if claims.items:
-        ProductStock.objects.bulk_create(
-            [ProductStock(offer_id=o, taken=0) for o in sorted(claims.items)],
-            ignore_conflicts=True,
-        )
-        rows = list(
-            _locked(ProductStock.objects.filter(offer_id__in=claims.items)).order_by("offer_id")
-        )
-        stock = dict(
-            ProductOfferPage.objects.filter(pk__in=claims.items).values_list("pk", "stock")
-        )
-        for row in rows:
-            wanted = claims.items[row.offer_id]
-            free = stock.get(row.offer_id, 0) - row.taken
-            if wanted > free:
-                raise BookingError(
-                    _("%(offer)s: only %(free)d left in stock.")
-                    % {"offer": titles.get(row.offer_id, ""), "free": max(free, 0)}
-                )
-            row.taken = row.taken + wanted
-        _between_read_and_write()
-        for row in rows:
-            row.save(update_fields=["taken"])
-    _capacity_changed()
-
-
-def capacity_release(claims: Claims) -> None:
-    """Give back what ``claims`` took (inside a transaction, rows locked in order)."""
-    for (offer_id, day), units in sorted(claims.nights.items()):
-        StayNight.objects.filter(offer_id=offer_id, date=day, units_taken__gte=units).update(
-            units_taken=F("units_taken") - units
-        )
-    for slot_id, places in sorted(claims.slots.items()):
-        ActivitySlot.objects.filter(pk=slot_id, places_taken__gte=places).update(
-            places_taken=F("places_taken") - places
-        )
-    for offer_id, items in sorted(claims.items.items()):
-        ProductStock.objects.filter(offer_id=offer_id, taken__gte=items).update(
-            taken=F("taken") - items
-        )
-    _capacity_changed()
-
-
-# Sent after a commit that changed availability; the storefront's cache listens to it.
-capacity_changed = Signal()
-
-
-def _capacity_changed() -> None:
-    transaction.on_commit(lambda: capacity_changed.send(sender=Booking))
-
-
-# --- Checkout ------------------------------------------------------------------------------
-
-
-def starts_at_for(*, kind: str, start: dt.date | None, slot) -> dt.datetime | None:
+def _starts_at_for(*, kind: str, start: dt.date | None, slot) -> dt.datetime | None:
     if kind == "activity" and slot is not None:
         return slot.starts_at
     if kind == "stay" and start is not None:
@@ -250,9 +90,12 @@ def starts_at_for(*, kind: str, start: dt.date | None, slot) -> dt.datetime | No
     return None
 
 
-def checkout_create(
+# --- Checkout ------------------------------------------------------------------------------
+
+
+def checkout(
     *,
-    cart: Cart,
+    cart: Cart | None,
     user,
     checkout_key,
     priced_lines,
@@ -260,14 +103,18 @@ def checkout_create(
     gateway: str = "dev",
     now=None,
 ) -> Order:
-    """Hold everything in the cart under one order, or nothing.
+    """Hold everything in the cart under one order, or nothing (the visitor's act).
 
     ``priced_lines`` are the cart's lines, validated and priced by
-    :func:`marketplace.cart.cart_lines_priced` just before. ``checkout_key`` is the cart
-    version the visitor was shown: submitting it again returns the order it created;
-    a stale one (the cart changed since) is refused.
+    :func:`marketplace.orders.cart.cart_lines_priced` just before. ``checkout_key`` is the
+    cart version the visitor was shown: submitting it again returns the order it created;
+    a stale one (the cart changed since) is refused. Refused too: an account whose e-mail
+    address is not verified, an empty cart, a line that can no longer be booked as it is.
+    ``gateway`` is the payment provider's name (the view passes the configured one).
     """
     now = now or timezone.now()
+    if not _email_verified(user):
+        raise BookingError(_("Confirm your e-mail address before booking."))
     try:
         key = uuid.UUID(str(checkout_key))
     except ValueError as exc:
@@ -277,21 +124,20 @@ def checkout_create(
         if existing.user_id != user.pk:
             raise BookingError(_("This checkout form is not valid; open your cart again."))
         return existing
-    if not priced_lines:
+    if not priced_lines or cart is None:
         raise BookingError(_("Your cart is empty."))
-    # Late import: the limits module uses this one's errors and transitions.
-    from marketplace.hold_limits import expired_holds_release, hold_limits_check
-
+    if any(not priced.ok for priced in priced_lines):
+        raise BookingError(_("Some lines of your cart can no longer be booked as they are."))
     settings = TerritorySettings.for_site(cart.site)
     # Holds of this account that ran out but that the periodic task has not released
     # yet no longer count against its limits.
-    expired_holds_release(site=cart.site, user=user, now=now)
+    holds_expire(site=cart.site, user=user, now=now)
     try:
-        with transaction.atomic():
+        with locked_transaction():
             # The account's row is its lock: its checkouts are counted against the
             # limits one after the other. Then the cart, then the capacity rows.
-            _locked(get_user_model().objects.filter(pk=user.pk)).first()
-            locked_cart = Cart.objects.select_for_update().get(pk=cart.pk)
+            rows_lock(get_user_model().objects.filter(pk=user.pk))
+            locked_cart = row_lock(Cart.objects.filter(pk=cart.pk))
             if locked_cart.version != key:
                 replay = Order.objects.filter(checkout_key=key, user=user).first()
                 if replay is not None:
@@ -333,11 +179,12 @@ def checkout_create(
                 gateway=gateway,
             )
             Booking.objects.bulk_create(
-                [booking_from_priced(order=order, priced=p) for p in priced_lines]
+                [_booking_from_priced(order=order, priced=p) for p in priced_lines]
             )
             locked_cart.lines.all().delete()
             locked_cart.version = uuid.uuid4()
             locked_cart.save(update_fields=["version", "updated_at"])
+            audit.record(order, audit.ORDER_PLACED, actor=audit.VISITOR, user=user, when=now)
     except IntegrityError:
         # The same checkout submitted twice at once: the other request created it.
         existing = Order.objects.filter(checkout_key=key, user=user).first()
@@ -347,7 +194,7 @@ def checkout_create(
     return order
 
 
-def booking_from_priced(*, order: Order, priced) -> Booking:
+def _booking_from_priced(*, order: Order, priced) -> Booking:
     line, price, commission = priced.line, priced.price, priced.commission
     offer = line.offer
     policy = (
@@ -366,7 +213,7 @@ def booking_from_priced(*, order: Order, priced) -> Booking:
         else (timezone.localtime(line.slot.starts_at).date() if line.slot_id else None),
         end=line.end if offer.kind == "stay" else None,
         slot_id=line.slot_id,
-        starts_at=starts_at_for(kind=offer.kind, start=line.start, slot=line.slot),
+        starts_at=_starts_at_for(kind=offer.kind, start=line.start, slot=line.slot),
         quantity=line.quantity,
         guests=line.guests,
         price_lines=[
@@ -388,7 +235,7 @@ def booking_from_priced(*, order: Order, priced) -> Booking:
     )
 
 
-# --- Confirmation, release, completion -----------------------------------------------------
+# --- Payment ---------------------------------------------------------------------------------
 
 
 class ConfirmOutcome:
@@ -397,50 +244,104 @@ class ConfirmOutcome:
     LATE_REFUSED = "late_refused"
 
 
-def order_confirm(*, order_id: int, payment_ref: str = "", now=None) -> tuple[Order, str]:
-    """Mark a paid order's bookings confirmed (call inside a transaction).
+def order_pay(
+    *,
+    order_id: int,
+    payment_ref: str = "",
+    now=None,
+    notify: bool = True,
+    actor: str = audit.WEBHOOK,
+    by=None,
+) -> str:
+    """The payment of an order succeeded: confirm it, write the ledger, tell everyone.
 
-    A payment for an order whose hold expired is confirmed when its capacity is still
-    free (taken again now); otherwise the order is marked refunded and
-    ``LATE_REFUSED`` returned, so that the caller refunds the payment.
+    Idempotent (``ConfirmOutcome.ALREADY`` the second time). A payment that arrives after
+    the hold expired is confirmed when the capacity is still free (taken again now);
+    otherwise the order is marked refunded, the payment refunded in full through its
+    provider and the visitor told (``LATE_REFUSED``). ``notify=False`` sends no
+    e-mail (the demo's past orders: nobody is told about history).
     """
     now = now or timezone.now()
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
-        return order, ConfirmOutcome.ALREADY
-    bookings = list(order.bookings.select_related("offer").order_by("pk"))
-    if order.status in (OrderStatus.EXPIRED, OrderStatus.ABANDONED):
-        try:
-            with transaction.atomic():
-                capacity_reserve(
-                    Claims.of(bookings),
-                    titles={b.offer_id: b.offer_title for b in bookings},
-                    now=now,
-                )
-        except BookingError:
-            order.status = OrderStatus.REFUNDED
-            order.payment_ref = payment_ref or order.payment_ref
-            order.paid_at = now
-            order.save(update_fields=["status", "payment_ref", "paid_at"])
-            return order, ConfirmOutcome.LATE_REFUSED
-    order.status = OrderStatus.PAID
-    order.paid_at = now
+    with locked_transaction():
+        order = row_lock(Order.objects.filter(pk=order_id))
+        if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
+            return ConfirmOutcome.ALREADY
+        abandoned = order.status == OrderStatus.ABANDONED
+        bookings = list(order.bookings.select_related("offer").order_by("pk"))
+        if order.status in (OrderStatus.EXPIRED, OrderStatus.ABANDONED):
+            try:
+                with transaction.atomic():
+                    capacity_reserve(
+                        Claims.of(bookings),
+                        titles={b.offer_id: b.offer_title for b in bookings},
+                        now=now,
+                    )
+            except BusyError:
+                raise
+            except BookingError:
+                _late_refund(order=order, payment_ref=payment_ref, now=now)
+                audit.record(order, audit.ORDER_LATE_REFUNDED, actor=actor, user=by, when=now)
+                if notify:
+                    transaction.on_commit(lambda: mail.order_late_refunded_notify(order.pk))
+                return ConfirmOutcome.LATE_REFUSED
+        order.status = OrderStatus.PAID
+        order.paid_at = now
+        order.payment_ref = payment_ref or order.payment_ref
+        order.save(update_fields=["status", "paid_at", "payment_ref"])
+        order.bookings.update(status=BookingStatus.CONFIRMED, confirmed_at=now)
+        if abandoned:
+            # Paid after all: the lines put back in the cart on abandon are booked now.
+            cart_unrestore(order=order)
+        for booking in order.bookings.all():
+            booking_ledger_post(booking=booking, order=order, occurred_at=now)
+        audit.record(
+            order,
+            audit.ORDER_PAID,
+            actor=actor,
+            user=by,
+            when=now,
+            data={"payment_ref": order.payment_ref},
+        )
+        if notify:
+            transaction.on_commit(lambda: mail.order_confirmed_notify(order.pk))
+    return ConfirmOutcome.CONFIRMED
+
+
+def _late_refund(*, order: Order, payment_ref: str, now) -> None:
+    """A payment for places gone meanwhile: the order is refunded in full."""
+    order.status = OrderStatus.REFUNDED
     order.payment_ref = payment_ref or order.payment_ref
-    order.save(update_fields=["status", "paid_at", "payment_ref"])
-    order.bookings.update(status=BookingStatus.CONFIRMED, confirmed_at=now)
-    return order, ConfirmOutcome.CONFIRMED
+    order.paid_at = now
+    order.save(update_fields=["status", "payment_ref", "paid_at"])
+    # What was charged: every booking's total, the tourist tax included.
+    paid = sum(booking.visitor_total for booking in order.bookings.all())
+    reference = provider_for(order).refund(
+        order=order, amount=paid, idempotency_key=f"order:{order.pk}:late"
+    )
+    for booking in order.bookings.all():
+        Refund.objects.create(
+            booking=booking,
+            amount=booking.visitor_total,
+            fraction_numerator=1,
+            fraction_denominator=1,
+            reason="late payment, capacity gone",
+            gateway_ref=reference,
+        )
+        Booking.objects.filter(pk=booking.pk).update(refunded=booking.visitor_total)
 
 
-def order_release(*, order_id: int, status: str = OrderStatus.EXPIRED, now=None) -> bool:
+# --- Release: abandoned, expired -----------------------------------------------------------
+
+
+def _order_release(*, order_id: int, status: str, now, actor: str, by=None) -> bool:
     """Give back a pending order's capacity (abandoned, or its hold expired).
 
     ``released_at`` starts the cool-down before the same account may hold the same
     capacity again: now when abandoned, when the hold ran out when it expired (the
     periodic task may run later).
     """
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+    with locked_transaction():
+        order = row_lock(Order.objects.filter(pk=order_id))
         if order.status != OrderStatus.PENDING:
             return False
         held = list(order.bookings.filter(status=BookingStatus.HELD).order_by("pk"))
@@ -451,64 +352,175 @@ def order_release(*, order_id: int, status: str = OrderStatus.EXPIRED, now=None)
             min(now, order.hold_expires_at) if status == OrderStatus.EXPIRED else now
         )
         order.save(update_fields=["status", "released_at"])
+        audit.record(
+            order,
+            audit.ORDER_EXPIRED if status == OrderStatus.EXPIRED else audit.ORDER_ABANDONED,
+            actor=actor,
+            user=by,
+            when=now,
+        )
     return True
 
 
-def holds_expire(*, now=None) -> int:
-    """Release every pending order whose hold has run out; returns how many."""
+def order_abandon(
+    *, order_id: int, now=None, by=None, actor: str = audit.VISITOR, restore_cart: bool = True
+) -> bool:
+    """The visitor gave up paying: release the capacity and put the lines back in their
+    cart (``restore_cart=False``: not; the demo's history). ``False`` when the order was
+    no longer awaiting payment (nothing done)."""
     now = now or timezone.now()
-    ids = Order.objects.filter(status=OrderStatus.PENDING, hold_expires_at__lte=now).values_list(
-        "pk", flat=True
+    with transaction.atomic():
+        released = _order_release(
+            order_id=order_id, status=OrderStatus.ABANDONED, now=now, actor=actor, by=by
+        )
+        if released and restore_cart:
+            cart_restore(order=Order.objects.get(pk=order_id))
+    return released
+
+
+def order_expire(*, order_id: int, now=None, actor: str = audit.SYSTEM) -> bool:
+    """A pending order's hold ran out: give its capacity back (``False``: nothing done)."""
+    return _order_release(
+        order_id=order_id, status=OrderStatus.EXPIRED, now=now or timezone.now(), actor=actor
     )
-    return sum(order_release(order_id=pk, status=OrderStatus.EXPIRED, now=now) for pk in list(ids))
 
 
-def bookings_complete(*, today: dt.date | None = None) -> int:
+def holds_expire(*, now=None, site=None, user=None, actor: str = audit.SYSTEM) -> int:
+    """Release every pending order whose hold has run out (of one account on one site,
+    when given: checkout does so before counting what the account holds); returns how
+    many."""
+    now = now or timezone.now()
+    orders = Order.objects.filter(status=OrderStatus.PENDING, hold_expires_at__lte=now)
+    if site is not None:
+        orders = orders.filter(site=site)
+    if user is not None:
+        orders = orders.filter(user=user)
+    ids = list(orders.values_list("pk", flat=True))
+    return sum(order_expire(order_id=pk, now=now, actor=actor) for pk in ids)
+
+
+# --- Completion ------------------------------------------------------------------------------
+
+
+def bookings_complete(*, today: dt.date | None = None, actor: str = audit.SYSTEM) -> int:
     """Confirmed stays and activities that are over become completed."""
     today = today or timezone.localdate()
     done = Booking.objects.filter(status=BookingStatus.CONFIRMED)
-    stays = done.filter(kind="stay", end__lt=today)
-    activities = done.filter(kind="activity", start__lt=today)
-    return stays.update(status=BookingStatus.COMPLETED) + activities.update(
-        status=BookingStatus.COMPLETED
+    over = list(done.filter(kind="stay", end__lt=today).values_list("pk", flat=True)) + list(
+        done.filter(kind="activity", start__lt=today).values_list("pk", flat=True)
     )
+    if not over:
+        return 0
+    with locked_transaction():
+        bookings = rows_lock(Booking.objects.filter(pk__in=over, status=BookingStatus.CONFIRMED))
+        Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(
+            status=BookingStatus.COMPLETED
+        )
+        for booking in bookings:
+            audit.record(booking, audit.BOOKING_COMPLETED, actor=actor)
+    return len(bookings)
 
 
 # --- Cancellation ----------------------------------------------------------------------------
 
 
-def cancellation_fraction(*, booking: Booking, by_provider: bool, now=None) -> Fraction:
-    """What share of what the visitor paid a cancellation now gives back."""
-    if by_provider:
-        return Fraction(1)
-    return refund_fraction(
-        policy=booking.cancellation_policy, starts_at=booking.starts_at, now=now or timezone.now()
-    )
-
-
 def booking_cancel(
-    *, booking_id: int, by_provider: bool, reason: str = "", now=None
-) -> tuple[Booking, Fraction | None]:
-    """Cancel a confirmed booking and give its capacity back (inside a transaction).
+    *,
+    booking_id: int,
+    by_provider: bool,
+    reason: str = "",
+    by=None,
+    actor: str | None = None,
+    now=None,
+    notify: bool = True,
+) -> Refund | None:
+    """Cancel a confirmed booking: free its capacity, refund the policy's share (in full
+    when the provider cancels), reverse it in the ledger and ask the payment provider for
+    the refund.
 
-    Returns the booking and the fraction to refund, or ``None`` when it was already
-    cancelled (nothing done). Raises :class:`BookingError` when it cannot be cancelled.
+    The refund reverses the same fraction of the provider's net, of the service fee and
+    of each beneficiary's share (:func:`payments.ledger.ledger_reverse`). Returns the
+    :class:`Refund`, or ``None`` when there is nothing to give back or the booking was
+    already cancelled (nothing done then). Raises :class:`BookingError` when it cannot be
+    cancelled. ``by`` is the user who cancels; ``actor`` who they are (the visitor by
+    default, a provider's member when ``by_provider``; the admin passes ``staff`` for
+    the territory's staff). ``notify=False`` sends no e-mail.
     """
     now = now or timezone.now()
-    booking = Booking.objects.select_for_update().get(pk=booking_id)
-    if booking.is_cancelled:
-        return booking, None
-    if booking.status != BookingStatus.CONFIRMED:
-        raise BookingError(_("Only a confirmed booking that has not taken place can be cancelled."))
-    if booking.starts_at is not None and booking.starts_at <= now and not by_provider:
-        raise BookingError(_("This booking has already started; contact the provider."))
-    fraction = cancellation_fraction(booking=booking, by_provider=by_provider, now=now)
-    if booking.starts_at is None or booking.starts_at > now:
-        capacity_release(Claims.of([booking]))
-    booking.status = (
-        BookingStatus.CANCELLED_BY_PROVIDER if by_provider else BookingStatus.CANCELLED_BY_VISITOR
+    if actor is None:
+        actor = audit.PROVIDER if by_provider else audit.VISITOR
+    with locked_transaction():
+        booking = row_lock(Booking.objects.filter(pk=booking_id))
+        if booking.is_cancelled:
+            return None
+        if booking.status != BookingStatus.CONFIRMED:
+            raise BookingError(
+                _("Only a confirmed booking that has not taken place can be cancelled.")
+            )
+        if booking.starts_at is not None and booking.starts_at <= now and not by_provider:
+            raise BookingError(_("This booking has already started; contact the provider."))
+        fraction = cancellation_fraction(booking=booking, by_provider=by_provider, now=now)
+        if booking.starts_at is None or booking.starts_at > now:
+            capacity_release(Claims.of([booking]))
+        booking.status = (
+            BookingStatus.CANCELLED_BY_PROVIDER
+            if by_provider
+            else BookingStatus.CANCELLED_BY_VISITOR
+        )
+        booking.cancelled_at = now
+        booking.cancel_reason = reason
+        booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        refund = _cancel_refund(booking=booking, fraction=fraction, reason=reason, by=by, now=now)
+        audit.record(
+            booking,
+            audit.BOOKING_CANCELLED,
+            actor=actor,
+            user=by,
+            when=now,
+            data={"refund": refund.amount if refund is not None else 0, "reason": reason[:300]},
+        )
+        if notify:
+            transaction.on_commit(lambda: mail.booking_cancelled_notify(booking.pk))
+    return refund
+
+
+def _cancel_refund(*, booking: Booking, fraction: Fraction, reason: str, by, now) -> Refund | None:
+    """The ledger's reversal of a cancelled booking and the refund asked of its provider."""
+    # A free booking has no confirmation in the ledger: nothing to give back.
+    original = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+    if not fraction or original is None:
+        return None
+    reversal = ledger_reverse(
+        transaction=original,
+        idempotency_key=refund_key(booking),
+        fraction=(fraction.numerator, fraction.denominator),
+        by=by,
+        occurred_at=now,
     )
-    booking.cancelled_at = now
-    booking.cancel_reason = reason
-    booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
-    return booking, fraction
+    amount = -sum(
+        entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
+    )
+    # The commission given back no longer bears its share of the payment fee
+    # (Stripe keeps its fee on a refund): the operator does, in the same proportion.
+    recharge = LedgerTransaction.objects.filter(idempotency_key=fee_recharge_key(booking)).first()
+    if recharge is not None:
+        ledger_reverse(
+            transaction=recharge,
+            idempotency_key=f"{fee_recharge_key(booking)}:refund:cancel",
+            fraction=(fraction.numerator, fraction.denominator),
+            by=by,
+            occurred_at=now,
+        )
+    order = booking.order
+    refund = Refund.objects.create(
+        booking=booking,
+        amount=amount,
+        fraction_numerator=fraction.numerator,
+        fraction_denominator=fraction.denominator,
+        reason=reason[:300],
+        gateway_ref=provider_for(order).refund(
+            order=order, amount=amount, idempotency_key=refund_key(booking)
+        ),
+    )
+    Booking.objects.filter(pk=booking.pk).update(refunded=F("refunded") + amount)
+    return refund
