@@ -53,6 +53,7 @@ from marketplace.orders.admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
+    ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
     booking_when,
@@ -273,6 +274,11 @@ class BookingInspectView(ScopedInspectView):
         return context
 
 
+class BookingHistoryView(ScopedHistoryView):
+    def scoped_queryset(self):
+        return self.scoped_bookings()
+
+
 class BookingCancelView(
     ScopedMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 ):
@@ -369,6 +375,7 @@ class BookingViewSet(ReadOnlyViewSet):
     add_to_admin_menu = True
     index_view_class = BookingIndexView
     inspect_view_class = BookingInspectView
+    history_view_class = BookingHistoryView
     filterset_class = BookingFilterSet
     search_fields = ["reference", "order__reference", "order__email", "offer_title"]
     list_display = [

@@ -4,6 +4,7 @@ read-only permission policies, inspect view and viewsets.
 """
 
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -11,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
+from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -123,10 +125,35 @@ class ScopedInspectView(ScopedMixin, InspectView):
         return []
 
 
+class ScopedHistoryView(ScopedMixin, HistoryView):
+    """An order's or a booking's history (the transitions' audit-log entries: who, when),
+    for whoever may see it (one of ``scoped_queryset``, else a 404)."""
+
+    any_permission_required = ["view"]
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def get_object(self):
+        return get_object_or_404(self.scoped_queryset(), pk=self.pk)
+
+
 class ReadOnlyViewSet(ReadOnlyViewSetMixin, ModelViewSet):
-    """No add, edit, delete, copy, history or usage view; an inspect view."""
+    """No add, edit, delete, copy or usage view; an inspect view and a history view
+    (``history_view_class``, a :class:`ScopedHistoryView`)."""
 
     search_backend_name = None
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        view_kwargs["history_url_name"] = self.get_url_name("history")
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("history/<id:pk>/", self.history_view, name="history"),
+            path("history/<id:pk>/results/", self.history_results_view, name="history_results"),
+        ]
 
     def register_admin_url_finder(self):
         # There is no edit view to link other admin pages to.

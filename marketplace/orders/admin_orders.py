@@ -20,6 +20,7 @@ from marketplace.orders.admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
+    ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
     booking_when,
@@ -96,6 +97,11 @@ class OrderInspectView(ScopedInspectView):
         return context
 
 
+class OrderHistoryView(ScopedHistoryView):
+    def scoped_queryset(self):
+        return orders_for_admin(user=self.request.user, site=self.site)
+
+
 class OrderViewSet(ReadOnlyViewSet):
     model = Order
     name = "orders"
@@ -105,6 +111,7 @@ class OrderViewSet(ReadOnlyViewSet):
     add_to_admin_menu = True
     index_view_class = OrderIndexView
     inspect_view_class = OrderInspectView
+    history_view_class = OrderHistoryView
     filterset_class = OrderFilterSet
     # The search itself is OrderIndexView.search_queryset (across the bookings too).
     search_fields = ["reference", "email"]
