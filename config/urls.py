@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import admin_reports as cms_admin_reports
 from cms import api as cms_api
 from marketplace import views as marketplace_views
+from marketplace.orders import admin as order_admin
 from marketplace.orders import views as order_views
 from marketplace.orders import views_account as account_views
 from payments import webhook_views as payments_webhooks
@@ -32,6 +33,17 @@ urlpatterns = [
         "admin/reports/page-types-usage/results/",
         cms_admin_reports.page_types_usage_results_view,
         name="page_types_usage_results_restricted",
+    ),
+    # Before Wagtail's own: the orders' and bookings' history is scoped like their admin.
+    path(
+        "admin/reports/site-history/",
+        order_admin.SiteHistoryView.as_view(),
+        name="site_history_scoped",
+    ),
+    path(
+        "admin/reports/site-history/results/",
+        order_admin.SiteHistoryView.as_view(results_only=True),
+        name="site_history_results_scoped",
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -236,3 +236,25 @@ def test_a_webhook_payment_goes_through_order_pay(monkeypatch, client, visitor, 
     order = checkout_and_pay(client, world, visitor, capture)
     assert [call["order_id"] for call in calls] == [order.pk]
     one_entry(order, audit.ORDER_PAID, actor=audit.WEBHOOK)
+
+
+def test_a_providers_member_sees_only_their_own_bookings_history(client, club, visitor):
+    """Wagtail's site history shows every booking's entries to anyone with a booking
+    permission: here a member sees their provider's bookings only, and no order."""
+    other = make_provider(club["site"], name="Ferme Bob", category=club["provider"].category)
+    theirs = book(visitor, activity_in(other, ahead=dt.timedelta(days=20), policy="flexible"))
+    ours = book(
+        visitor, activity_in(club["provider"], ahead=dt.timedelta(days=21), policy="flexible")
+    )
+    for order in (theirs, ours):
+        transitions.booking_cancel(booking_id=order.bookings.get().pk, by_provider=True)
+    client.force_login(club["member"])
+    page = client.get(reverse("wagtailadmin_reports:site_history"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert ours.bookings.get().reference in body
+    assert theirs.bookings.get().reference not in body
+    assert ours.reference not in body and theirs.reference not in body
+    assert (
+        client.get(reverse("bookings:history", args=[theirs.bookings.get().pk])).status_code == 404
+    )
