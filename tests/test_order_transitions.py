@@ -218,6 +218,8 @@ def test_the_admin_history_and_the_site_history_show_the_transitions(admin_clien
     assert "Order paid" in with_history.content.decode() or "Commande payée" in (
         with_history.content.decode()
     )
+    inspect = admin_client.get(reverse("orders:inspect", args=[order.pk])).content.decode()
+    assert reverse("orders:history", args=[order.pk]) in inspect
     booking_history = admin_client.get(reverse("bookings:history", args=[booking.pk]))
     assert booking_history.status_code == 200
     site = admin_client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
@@ -258,3 +260,22 @@ def test_a_providers_member_sees_only_their_own_bookings_history(client, club, v
     assert (
         client.get(reverse("bookings:history", args=[theirs.bookings.get().pk])).status_code == 404
     )
+
+
+def test_the_cancel_page_and_the_periodic_task_call_the_transitions(
+    monkeypatch, client, club, visitor
+):
+    """Patched where the callers find them: the visitor's cancel page and the periodic
+    task call the transitions (which the tests above show are the only ones)."""
+    offer = activity_in(club["provider"], ahead=dt.timedelta(days=20), policy="flexible")
+    booking = book(visitor, offer).bookings.get()
+    cancels, expiries = [], []
+    monkeypatch.setattr(views_account, "booking_cancel", lambda **kw: cancels.append(kw))
+    monkeypatch.setattr(order_tasks, "holds_expire", lambda **kw: expiries.append(kw) or 0)
+    client.force_login(visitor)
+    client.post(reverse("my_booking_cancel", args=[booking.reference]), {"reason": "Pluie"})
+    assert [(c["booking_id"], c["by_provider"], c["by"]) for c in cancels] == [
+        (booking.pk, False, visitor)
+    ]
+    order_tasks.holds_expire_every_minute.call_local()
+    assert expiries == [{"actor": audit.TASK}]

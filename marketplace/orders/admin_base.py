@@ -4,7 +4,7 @@ read-only permission policies, inspect view and viewsets.
 """
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -14,6 +14,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -112,6 +113,8 @@ class ScopedInspectView(ScopedMixin, InspectView):
     """An order's or a booking's page: one of ``scoped_queryset`` (else a 404), titled by
     its reference; its template lays out everything, so no generic list of fields."""
 
+    history_url_name = None
+
     def scoped_queryset(self):
         raise NotImplementedError
 
@@ -120,6 +123,21 @@ class ScopedInspectView(ScopedMixin, InspectView):
 
     def get_page_subtitle(self):
         return self.object.reference
+
+    @cached_property
+    def header_more_buttons(self):
+        # Who did what to it: its history (the transitions' audit-log entries).
+        buttons = list(super().header_more_buttons)
+        if self.history_url_name:
+            buttons.append(
+                Button(
+                    _("History"),
+                    url=reverse(self.history_url_name, args=[self.object.pk]),
+                    icon_name="history",
+                    priority=30,
+                )
+            )
+        return buttons
 
     def get_fields_context(self):
         return []

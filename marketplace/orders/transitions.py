@@ -477,7 +477,8 @@ def booking_cancel(
             actor=actor,
             user=by,
             when=now,
-            data={"refund": refund.amount if refund is not None else 0, "reason": reason[:300]},
+            # No reason here: it is the visitor's free text, kept (and erased) on the booking.
+            data={"refund": refund.amount if refund is not None else 0},
         )
         if notify:
             transaction.on_commit(lambda: mail.booking_cancelled_notify(booking.pk))
