@@ -14,6 +14,7 @@
 Every function here runs a fixed number of queries.
 """
 
+from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
@@ -52,6 +53,11 @@ def member_provider_ids(*, user) -> list[int]:
         cached = list(providers.values_list("pk", flat=True))
         user._member_provider_ids = cached
     return cached
+
+
+def email_verified(user) -> bool:
+    """The account's e-mail address is verified: it may book (checkout refuses otherwise)."""
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
 def bookings_for_admin(*, user, site) -> QuerySet[Booking]:

@@ -26,7 +26,6 @@ import datetime as dt
 import uuid
 from fractions import Fraction
 
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -45,6 +44,7 @@ from marketplace.models import (
 from marketplace.models.orders import new_reference
 from marketplace.orders import audit
 from marketplace.orders import notify as mail
+from marketplace.orders.access import email_verified
 from marketplace.orders.accounting import (
     booking_ledger_post,
     confirmed_key,
@@ -78,10 +78,6 @@ __all__ = [
 CHECK_IN = dt.time(15, 0)
 
 
-def _email_verified(user) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
-
-
 def _starts_at_for(*, kind: str, start: dt.date | None, slot) -> dt.datetime | None:
     if kind == "activity" and slot is not None:
         return slot.starts_at
@@ -113,7 +109,7 @@ def checkout(
     ``gateway`` is the payment provider's name (the view passes the configured one).
     """
     now = now or timezone.now()
-    if not _email_verified(user):
+    if not email_verified(user):
         raise BookingError(_("Confirm your e-mail address before booking."))
     try:
         key = uuid.UUID(str(checkout_key))

@@ -7,7 +7,6 @@ acts only on the requester's own cart and orders; anything else is a 404 or a me
 never a change.
 """
 
-from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from wagtail.models import Site
 
 from commissions.selectors import beneficiary_names
 from marketplace.models import OfferPage, Order
+from marketplace.orders.access import email_verified
 from marketplace.orders.cart import (
     cart_for,
     cart_line_add,
@@ -34,10 +34,6 @@ from marketplace.orders.transitions import BookingError, checkout
 
 def _site(request) -> Site:
     return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-
-
-def email_verified(user) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
 def cart_groups(priced) -> list[dict]:
