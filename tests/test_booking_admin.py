@@ -180,11 +180,19 @@ def test_a_provider_group_missing_the_permissions_gets_them_back_from_setup(worl
 
 
 def test_bookings_cannot_be_added_edited_or_deleted_in_the_admin():
-    for name in ("add", "edit", "delete", "copy", "history", "usage"):
+    for name in ("add", "edit", "delete", "copy", "usage"):
         with pytest.raises(NoReverseMatch):
             reverse(f"bookings:{name}", args=[] if name == "add" else [1])
         with pytest.raises(NoReverseMatch):
             reverse(f"orders:{name}", args=[] if name == "add" else [1])
+    # Issue 12: their history (who made each transition) is shown, read-only: it has no
+    # revision to revert to nor anything to edit.
+    for name in ("revisions_revert", "revisions_compare", "revisions_unschedule"):
+        with pytest.raises(NoReverseMatch):
+            reverse(f"bookings:{name}", args=[1, 1])
+        with pytest.raises(NoReverseMatch):
+            reverse(f"orders:{name}", args=[1, 1])
+    assert reverse("bookings:history", args=[1]) and reverse("orders:history", args=[1])
 
 
 # --- A provider's bookings --------------------------------------------------------------
