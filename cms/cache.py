@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from wagtail.signals import page_published, page_unpublished
 
-from marketplace.bookings import capacity_changed
+from marketplace.orders.capacity import capacity_changed
 
 VERSION_KEY = "storefront:catalogue-version"
 WATCHED_APPS = frozenset({"marketplace", "cms", "wagtailcore", "wagtailimages"})
 # Carts, orders and bookings are not what the storefront shows; the capacity they take
-# is, and marketplace.bookings says when it changed (``capacity_changed``).
+# is, and marketplace.orders.capacity says when it changed (``capacity_changed``).
 UNWATCHED_MODELS = frozenset({"cart", "cartline", "order", "booking", "refund", "productstock"})
 
 

@@ -98,7 +98,7 @@ def territory_setup(
 
 
 # Territory staff read every order and booking of their territory (see
-# marketplace.booking_access); only a provider's members cancel a booking.
+# marketplace.orders.access); only a provider's members cancel a booking.
 STAFF_BOOKING_PERMISSIONS = ("view_order", "view_booking")
 
 

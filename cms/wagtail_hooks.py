@@ -1,27 +1,15 @@
-"""Admin registrations of the storefront app: bookings and orders.
+"""Admin-wide registrations of the cms app: two-factor link, permitted file endpoints,
+reports, scheduled publishing's log action.
 
-The viewsets are in cms.booking_viewsets and cms.order_viewsets.
+The bookings' and orders' admin is registered by ``marketplace.wagtail_hooks``.
 """
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 
 from cms.admin_api import PermittedDocumentsAdminAPIViewSet, PermittedImagesAdminAPIViewSet
 from cms.admin_reports import REPORT_MENU_NAME, user_sees_every_page
-from cms.booking_viewsets import BookingPermissionPolicy, BookingViewSet
-from cms.order_viewsets import OrderPermissionPolicy, OrderViewSet
-from marketplace.models import Booking, Order
-
-# Registered before any view asks for a policy (see wagtail.permissions).
-register_permission_policy(Booking, BookingPermissionPolicy(Booking))
-register_permission_policy(Order, OrderPermissionPolicy(Order))
-
-
-@hooks.register("register_admin_viewset")
-def register_booking_viewsets():
-    return [BookingViewSet(), OrderViewSet()]
 
 
 @hooks.register("register_account_menu_item")

@@ -6,12 +6,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms import account as cms_account
 from cms import admin_reports as cms_admin_reports
 from cms import api as cms_api
-from cms import checkout as cms_checkout
 from marketplace import views as marketplace_views
-from payments import views as payments_views
+from marketplace.orders import admin as order_admin
+from marketplace.orders import views as order_views
+from marketplace.orders import views_account as account_views
+from payments.providers import dev as dev_payment
+from payments.providers import stripe as stripe_payment
 from payments.stripe import webhook_views as payments_webhooks
 
 urlpatterns = [
@@ -31,6 +33,17 @@ urlpatterns = [
         "admin/reports/page-types-usage/results/",
         cms_admin_reports.page_types_usage_results_view,
         name="page_types_usage_results_restricted",
+    ),
+    # Before Wagtail's own: the orders' and bookings' history is scoped like their admin.
+    path(
+        "admin/reports/site-history/",
+        order_admin.SiteHistoryView.as_view(),
+        name="site_history_scoped",
+    ),
+    path(
+        "admin/reports/site-history/results/",
+        order_admin.SiteHistoryView.as_view(results_only=True),
+        name="site_history_results_scoped",
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -62,31 +75,31 @@ if settings.BENCHMARK:
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("devenir-partenaire/", marketplace_views.provider_apply_view, name="provider_apply"),
-    path("panier/", cms_checkout.cart_view, name="cart"),
-    path("panier/ajouter/<id:offer_id>/", cms_checkout.cart_add_view, name="cart_add"),
-    path("panier/retirer/<id:line_id>/", cms_checkout.cart_remove_view, name="cart_remove"),
-    path("panier/commander/", cms_checkout.checkout_view, name="checkout"),
-    path("commandes/<str:reference>/", cms_checkout.order_view, name="order_detail"),
+    path("panier/", order_views.cart_view, name="cart"),
+    path("panier/ajouter/<id:offer_id>/", order_views.cart_add_view, name="cart_add"),
+    path("panier/retirer/<id:line_id>/", order_views.cart_remove_view, name="cart_remove"),
+    path("panier/commander/", order_views.checkout_view, name="checkout"),
+    path("commandes/<str:reference>/", order_views.order_view, name="order_detail"),
     path(
         "paiement/test/<str:reference>/",
-        payments_views.dev_pay_view,
+        dev_payment.dev_pay_view,
         name="dev_pay",
     ),
-    path("paiement/stripe/<str:reference>/", payments_views.stripe_pay_view, name="stripe_pay"),
+    path("paiement/stripe/<str:reference>/", stripe_payment.stripe_pay_view, name="stripe_pay"),
     path(
         "paiement/stripe/<str:reference>/annule/",
-        payments_views.stripe_cancel_view,
+        stripe_payment.stripe_cancel_view,
         name="stripe_cancel",
     ),
-    path("mes-reservations/", cms_account.my_bookings_view, name="my_bookings"),
-    path("mes-reservations/<str:reference>/", cms_account.my_booking_view, name="my_booking"),
+    path("mes-reservations/", account_views.my_bookings_view, name="my_bookings"),
+    path("mes-reservations/<str:reference>/", account_views.my_booking_view, name="my_booking"),
     path(
         "mes-reservations/<str:reference>/annuler/",
-        cms_account.my_booking_cancel_view,
+        account_views.my_booking_cancel_view,
         name="my_booking_cancel",
     ),
-    path("compte/export/", cms_account.my_data_export_view, name="my_data_export"),
-    path("compte/supprimer/", cms_account.account_delete_view, name="account_delete"),
+    path("compte/export/", account_views.my_data_export_view, name="my_data_export"),
+    path("compte/supprimer/", account_views.account_delete_view, name="account_delete"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -2,7 +2,7 @@
 
 Reads (:func:`bookings_sections`, :func:`booking_cancel_refusal`,
 :func:`account_data_export`, :func:`account_erase_refusal`) and one write
-(:func:`account_erase`). The pages are in :mod:`cms.account`.
+(:func:`account_erase`). The pages are in :mod:`marketplace.orders.views_account`.
 
 **Erasure** (what "delete my account" does, decided here):
 
@@ -124,7 +124,7 @@ def bookings_sections(*, user, now: dt.datetime | None = None) -> BookingsSectio
 def booking_cancel_refusal(booking: Booking, *, now: dt.datetime | None = None) -> str:
     """Why the visitor cannot cancel ``booking`` now, or ``""`` when they can.
 
-    The same conditions as :func:`marketplace.bookings.booking_cancel`, checked before
+    The same conditions as :func:`marketplace.orders.transitions.booking_cancel`, checked before
     showing the confirmation page.
     """
     now = now or timezone.now()

@@ -153,7 +153,7 @@ def provider_group_name(provider: Provider) -> str:
     return f"Prestataire #{provider.pk}: {provider.name}"[:150]
 
 
-# Scoped to the provider's own bookings by marketplace.booking_access.
+# Scoped to the provider's own bookings by marketplace.orders.access.
 PROVIDER_BOOKING_PERMISSIONS = ("view_booking", "cancel_booking")
 
 

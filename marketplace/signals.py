@@ -29,7 +29,7 @@ def cart_follows_login(sender, request, user, **kwargs):
     """The cart filled before logging in becomes (or joins) the person's own cart."""
     from wagtail.models import Site
 
-    from marketplace.cart import cart_adopt
+    from marketplace.orders.cart import cart_adopt
 
     meta = getattr(request, "META", {})
     if not hasattr(request, "session") or not ("HTTP_HOST" in meta or "SERVER_NAME" in meta):

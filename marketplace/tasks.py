@@ -1,12 +1,15 @@
 """Background work of the marketplace (huey): e-mails about applications, activity slots.
 
+The order life cycle's tasks live in :mod:`marketplace.orders.notify` (e-mails) and
+:mod:`marketplace.orders.tasks` (periodic); they are imported here, where huey looks.
+
 Tasks take ids, re-read what they need and are safe to run twice.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +18,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from marketplace.models import Provider, ProviderStatus
+from marketplace.orders import notify, tasks  # noqa: F401  (huey finds the order tasks here)
 
 
 def _admin_url(path: str) -> str:
@@ -88,115 +92,3 @@ def activity_slots_extend() -> int:
     from marketplace.services import activity_slots_extend_all
 
     return activity_slots_extend_all()
-
-
-# --- Bookings -----------------------------------------------------------------------------
-
-
-def _send_booking_mail(*, template: str, context: dict, recipients: list[str], language: str):
-    """One e-mail, text and HTML, rendered in ``language``."""
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return 0
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"marketplace/emails/{template}_subject.txt", context)
-        text = render_to_string(f"marketplace/emails/{template}.txt", context)
-        html = render_to_string(f"marketplace/emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, recipients
-    )
-    message.attach_alternative(html, "text/html")
-    return message.send()
-
-
-def _provider_recipients(provider) -> list[str]:
-    members = provider.memberships.select_related("user").filter(user__is_active=True)
-    return [provider.email] + [m.user.email for m in members]
-
-
-def _order_context(order) -> dict:
-    from marketplace.emails import order_email_context
-
-    return order_email_context(order)
-
-
-@db_task()
-def order_confirmed_notify(order_id: int) -> int:
-    """The visitor's confirmation, and one "new booking" e-mail per provider."""
-    from marketplace.models import Order, OrderStatus
-
-    order = Order.objects.select_related("site").filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.PAID:
-        return 0
-    context = _order_context(order)
-    sent = _send_booking_mail(
-        template="order_confirmed",
-        context=context,
-        recipients=[order.email],
-        language=order.language,
-    )
-    for group in context["providers"]:
-        sent += _send_booking_mail(
-            template="provider_new_booking",
-            context={**context, "group": group},
-            recipients=_provider_recipients(group["provider"]),
-            language=settings.LANGUAGE_CODE,
-        )
-    return sent
-
-
-@db_task()
-def order_late_refunded_notify(order_id: int) -> int:
-    """Paid after the hold expired and the capacity went to someone else: refunded."""
-    from marketplace.models import Order, OrderStatus
-
-    order = Order.objects.select_related("site").filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.REFUNDED:
-        return 0
-    return _send_booking_mail(
-        template="order_late_refunded",
-        context=_order_context(order),
-        recipients=[order.email],
-        language=order.language,
-    )
-
-
-@db_task()
-def booking_cancelled_notify(booking_id: int) -> int:
-    """A cancellation and its refund, to the visitor and to the provider."""
-    from marketplace.emails import booking_email_context
-    from marketplace.models import Booking
-
-    booking = Booking.objects.select_related("order", "provider").filter(pk=booking_id).first()
-    if booking is None or not booking.is_cancelled:
-        return 0
-    context = booking_email_context(booking)
-    sent = _send_booking_mail(
-        template="booking_cancelled",
-        context=context,
-        recipients=[booking.order.email],
-        language=booking.order.language,
-    )
-    sent += _send_booking_mail(
-        template="provider_booking_cancelled",
-        context=context,
-        recipients=_provider_recipients(booking.provider),
-        language=settings.LANGUAGE_CODE,
-    )
-    return sent
-
-
-@db_periodic_task(crontab(minute="*"))
-def holds_expire() -> int:
-    """Every minute: orders not paid in time give their capacity back."""
-    from marketplace.bookings import holds_expire as expire
-
-    return expire()
-
-
-@db_periodic_task(crontab(hour=2, minute=30))
-def bookings_complete() -> int:
-    """Daily: stays and activities that are over become completed."""
-    from marketplace.bookings import bookings_complete as complete
-
-    return complete()

@@ -1,10 +1,15 @@
-"""Admin registrations of the marketplace."""
+"""Admin registrations of the marketplace: providers, the territory's snippets, and the
+order life cycle's "Réservations" and "Commandes" (:mod:`marketplace.orders.admin`,
+:mod:`marketplace.orders.admin_orders`) with the audit-log actions of its transitions."""
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from marketplace.models import Provider
+from marketplace.models import Booking, Order, Provider
+from marketplace.orders.admin import BookingPermissionPolicy, BookingViewSet
+from marketplace.orders.admin_orders import OrderPermissionPolicy, OrderViewSet
+from marketplace.orders.audit import ACTIONS
 from marketplace.viewsets import (
     PendingApplicationsPanel,
     ProviderPermissionPolicy,
@@ -12,7 +17,22 @@ from marketplace.viewsets import (
 )
 
 register_permission_policy(Provider, ProviderPermissionPolicy(Provider))
+# Registered before any view asks for a policy (see wagtail.permissions).
+register_permission_policy(Booking, BookingPermissionPolicy(Booking))
+register_permission_policy(Order, OrderPermissionPolicy(Order))
 register_snippet(TerritoryViewSetGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_booking_viewsets():
+    return [BookingViewSet(), OrderViewSet()]
+
+
+@hooks.register("register_log_actions")
+def register_order_log_actions(actions):
+    """The transitions of orders and bookings, in their admin history and the site's."""
+    for action, (label, message) in ACTIONS.items():
+        actions.register_action(action, label, message)
 
 
 @hooks.register("construct_homepage_panels")

@@ -32,8 +32,8 @@ from wagtail.permissions import register_permission_policy
 
 from commissions.models import Beneficiary
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider, TerritorySettings
+from marketplace.orders.access import member_provider_ids
 from payments.admin_policy import LedgerPermissionPolicy, can_view_ledger, money
 from payments.ledger import beneficiary_account, provider_account
 from payments.models import (

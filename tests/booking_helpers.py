@@ -10,10 +10,9 @@ import datetime as dt
 from django.utils import timezone
 
 from commissions.services import rules_import
-from marketplace.bookings import checkout_create
-from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import Cart, Order
-from payments.services import order_paid
+from marketplace.orders.cart import cart_line_add, cart_lines_priced
+from marketplace.orders.transitions import checkout, order_pay
 from tests import factories
 
 NO_SCOPE = {"categories": [], "kinds": [], "providers": [], "communes": [], "labels": []}
@@ -93,7 +92,7 @@ def book(user, offer, *, language: str = "fr", pay: bool = True, **params) -> Or
     cart, _created = Cart.objects.get_or_create(site=site, user=user)
     cart_line_add(cart=cart, offer=offer, params={k: str(v) for k, v in params.items()})
     cart.refresh_from_db()
-    order = checkout_create(
+    order = checkout(
         cart=cart,
         user=user,
         checkout_key=cart.version,
@@ -101,6 +100,6 @@ def book(user, offer, *, language: str = "fr", pay: bool = True, **params) -> Or
         language=language,
     )
     if pay:
-        order_paid(order_id=order.pk, payment_ref=f"test:{order.reference}")
+        order_pay(order_id=order.pk, payment_ref=f"test:{order.reference}")
         order.refresh_from_db()
     return order

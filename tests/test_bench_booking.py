@@ -106,7 +106,7 @@ def test_a_refused_line_is_taken_out_of_the_cart(little_catalogue):
 def test_the_offers_picked_can_be_added_to_a_cart(little_catalogue):
     from random import Random
 
-    from marketplace.cart import cart_line_add
+    from marketplace.orders.cart import cart_line_add
 
     site, stay, activity, product = little_catalogue
     choices = bench.choices_build(site=site, rng=Random(1), today=timezone.localdate(), limit=10)

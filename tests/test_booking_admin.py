@@ -23,13 +23,12 @@ from wagtail.models import Page, Site
 from cms.models import HomePage, ProviderIndexPage
 from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.services import rules_import
-from marketplace.bookings import checkout_create
-from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
+from marketplace.orders.cart import cart_line_add, cart_lines_priced
+from marketplace.orders.transitions import checkout, order_pay
 from payments.ledger import beneficiary_account, provider_account
 from payments.models import LedgerEntry, LedgerTransaction
 from payments.selectors import account_balance
-from payments.services import order_paid
 from tests import factories
 from tests.conftest import make_provider, make_user
 
@@ -67,11 +66,11 @@ def book(*, user, lines, pay: bool = True) -> Order:
     cart.refresh_from_db()
     priced = cart_lines_priced(cart=cart)
     assert all(p.ok for p in priced), [p.error for p in priced]
-    order = checkout_create(
+    order = checkout(
         cart=cart, user=user, checkout_key=cart.version, priced_lines=priced, language="fr"
     )
     if pay:
-        order_paid(order_id=order.pk, payment_ref="test")
+        order_pay(order_id=order.pk, payment_ref="test")
     order.refresh_from_db()
     return order
 
@@ -181,11 +180,19 @@ def test_a_provider_group_missing_the_permissions_gets_them_back_from_setup(worl
 
 
 def test_bookings_cannot_be_added_edited_or_deleted_in_the_admin():
-    for name in ("add", "edit", "delete", "copy", "history", "usage"):
+    for name in ("add", "edit", "delete", "copy", "usage"):
         with pytest.raises(NoReverseMatch):
             reverse(f"bookings:{name}", args=[] if name == "add" else [1])
         with pytest.raises(NoReverseMatch):
             reverse(f"orders:{name}", args=[] if name == "add" else [1])
+    # Issue 12: their history (who made each transition) is shown, read-only: it has no
+    # revision to revert to nor anything to edit.
+    for name in ("revisions_revert", "revisions_compare", "revisions_unschedule"):
+        with pytest.raises(NoReverseMatch):
+            reverse(f"bookings:{name}", args=[1, 1])
+        with pytest.raises(NoReverseMatch):
+            reverse(f"orders:{name}", args=[1, 1])
+    assert reverse("bookings:history", args=[1]) and reverse("orders:history", args=[1])
 
 
 # --- A provider's bookings --------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Each thread is a different visitor whose cart holds one line on the same stay (or slot,
 or product); a barrier lets them all check out at the same moment. With the row locks
-(:data:`marketplace.bookings.LOCK_ROWS`), exactly as many orders as there are free units
+(:data:`marketplace.orders.locks.LOCK_ROWS`), exactly as many orders as there are free units
 are held and the others are refused with a :class:`BookingError`; the counters never go
 above the capacity nor below zero. Without them the same run overbooks: the threads all
 read the same free units, then each writes back its own count (lost updates).
@@ -16,9 +16,6 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from marketplace import bookings
-from marketplace.bookings import BookingError, checkout_create
-from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -28,6 +25,9 @@ from marketplace.models import (
     ProductStock,
     StayNight,
 )
+from marketplace.orders import capacity, locks, transitions
+from marketplace.orders.cart import cart_line_add, cart_lines_priced
+from marketplace.orders.transitions import BookingError
 from tests import factories
 from tests.conftest import make_provider, make_user
 
@@ -83,7 +83,7 @@ def slow_write(monkeypatch):
     With the locks, the pause only lengthens the queue; without them, every thread
     reads before any writes, so the race shows on every run, not only on lucky ones.
     """
-    monkeypatch.setattr(bookings, "_between_read_and_write", lambda: time.sleep(0.3))
+    monkeypatch.setattr(capacity, "_between_read_and_write", lambda: time.sleep(0.3))
 
 
 def carts_with(site, people, offer, params) -> list[tuple]:
@@ -107,7 +107,7 @@ def checkouts_at_once(prepared) -> list:
     def checkout(index: int, cart, person, priced):
         try:
             barrier.wait(timeout=30)
-            results[index] = checkout_create(
+            results[index] = transitions.checkout(
                 cart=cart, user=person, checkout_key=cart.version, priced_lines=priced
             )
         except Exception as exc:  # the test inspects what each thread got
@@ -164,7 +164,7 @@ def test_fifty_checkouts_for_the_last_five_units_hold_exactly_five(last_units, s
 
 
 def test_without_the_row_locks_the_same_checkouts_overbook(last_units, slow_write, monkeypatch):
-    monkeypatch.setattr(bookings, "LOCK_ROWS", False)
+    monkeypatch.setattr(locks, "LOCK_ROWS", False)
     offer, prepared = last_units
     held, _refused, other = outcome(checkouts_at_once(prepared))
     assert other == []
@@ -198,7 +198,7 @@ def last_items(territory, camping, visitors):
 
 @pytest.mark.parametrize("locked", [True, False], ids=["locked", "unlocked"])
 def test_slot_places_under_load(last_places, slow_write, monkeypatch, locked):
-    monkeypatch.setattr(bookings, "LOCK_ROWS", locked)
+    monkeypatch.setattr(locks, "LOCK_ROWS", locked)
     slot, prepared = last_places
     held, refused, other = outcome(checkouts_at_once(prepared))
     assert other == []
@@ -213,7 +213,7 @@ def test_slot_places_under_load(last_places, slow_write, monkeypatch, locked):
 
 @pytest.mark.parametrize("locked", [True, False], ids=["locked", "unlocked"])
 def test_product_stock_under_load(last_items, slow_write, monkeypatch, locked):
-    monkeypatch.setattr(bookings, "LOCK_ROWS", locked)
+    monkeypatch.setattr(locks, "LOCK_ROWS", locked)
     offer, prepared = last_items
     held, refused, other = outcome(checkouts_at_once(prepared))
     assert other == []

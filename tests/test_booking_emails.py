@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from commissions.money import format_cents
-from marketplace.bookings import holds_expire
 from marketplace.models import Booking, Order, OrderStatus
-from payments.services import booking_cancel, order_paid
+from marketplace.orders.transitions import booking_cancel, holds_expire, order_pay
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user
 
@@ -152,7 +151,7 @@ def test_a_late_payment_refunded_is_told_in_the_orders_language(
     book(make_user("rapide@example.org"), offer)  # takes the only place
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        order_paid(order_id=order.pk, payment_ref="late")
+        order_pay(order_id=order.pk, payment_ref="late")
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     [message] = mailoutbox

@@ -97,14 +97,14 @@ def test_a_tourist_tax_is_in_the_ledger_with_what_the_visitor_paid(
     client, pitch, visitor, territory
 ):
     """Tax is never commissioned, but the ledger holds it, so refunds match what was paid."""
-    from payments.services import booking_cancel, order_paid
+    from marketplace.orders.transitions import booking_cancel, order_pay
 
     client.force_login(visitor)
     client.post(reverse("cart_add", args=[pitch.pk]), _stay_params(days_ahead=30))
     _checkout(client)
     booking = Booking.objects.get()
     Booking.objects.filter(pk=booking.pk).update(tax=330)
-    order_paid(order_id=booking.order_id, payment_ref="test")
+    order_pay(order_id=booking.order_id, payment_ref="test")
     booking.refresh_from_db()
     assert account_balance(account="tax:tourist:saint-martin") == -330
     assert account_balance(account="visitor") == booking.visitor_total
@@ -131,7 +131,7 @@ def test_beneficiary_shares_do_not_depend_on_the_stored_key_order():
 
 def test_a_payment_after_abandoning_takes_the_lines_back_out_of_the_cart(client, pitch, visitor):
     """Otherwise the visitor would be offered to book the same nights a second time."""
-    from payments.services import order_paid
+    from marketplace.orders.transitions import order_pay
 
     client.force_login(visitor)
     client.post(reverse("cart_add", args=[pitch.pk]), _stay_params())
@@ -139,6 +139,6 @@ def test_a_payment_after_abandoning_takes_the_lines_back_out_of_the_cart(client,
     order = Order.objects.get()
     client.post(reverse("dev_pay", args=[order.reference]), {"action": "abandon"})
     assert Cart.objects.get(user=visitor).lines.count() == 1
-    assert order_paid(order_id=order.pk, payment_ref="late") == "confirmed"
+    assert order_pay(order_id=order.pk, payment_ref="late") == "confirmed"
     assert Cart.objects.get(user=visitor).lines.count() == 0
     assert Booking.objects.get().status == BookingStatus.CONFIRMED

@@ -35,8 +35,6 @@ from hypothesis.errors import InvalidArgument
 
 from commissions.money import round_half_up
 from commissions.services import rules_import
-from marketplace.bookings import BookingError, bookings_complete, checkout_create, holds_expire
-from marketplace.cart import cart_line_add, cart_line_remove, cart_lines_priced
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -47,10 +45,20 @@ from marketplace.models import (
     ProductStock,
     StayNight,
 )
+from marketplace.orders import transitions
+from marketplace.orders.accounting import refund_preview
+from marketplace.orders.cart import cart_line_add, cart_line_remove, cart_lines_priced
+from marketplace.orders.transitions import (
+    BookingError,
+    booking_cancel,
+    bookings_complete,
+    holds_expire,
+    order_abandon,
+    order_pay,
+)
 from payments.ledger import VISITOR_ACCOUNT, beneficiary_account, provider_account
 from payments.models import LedgerEntry
 from payments.selectors import account_balance, balances
-from payments.services import booking_cancel, order_abandon, order_paid, refund_preview
 from tests import factories
 from tests.conftest import make_user
 
@@ -242,7 +250,7 @@ class Run:
         before = _capacity_rows()
         orders = Order.objects.count()
         try:
-            order = checkout_create(
+            order = transitions.checkout(
                 cart=cart, user=user, checkout_key=cart.version, priced_lines=priced, now=self.clock
             )
         except BookingError:
@@ -268,7 +276,7 @@ class Run:
         order_id = self._order(index)
         if order_id is not None:
             status = Order.objects.get(pk=order_id).status
-            outcome = order_paid(order_id=order_id, payment_ref=f"dev_{order_id}", now=self.clock)
+            outcome = order_pay(order_id=order_id, payment_ref=f"dev_{order_id}", now=self.clock)
             _event(f"pay {status}: {outcome}")
 
     def abandon(self, index):
@@ -521,7 +529,7 @@ def test_a_free_line_is_confirmed_and_cancelled_with_nothing_in_the_ledger(world
     run.add(0, 4, 1, 1, 1, 0)  # one jar of honey
     run.checkout(0)
     order = Order.objects.get()
-    assert order_paid(order_id=order.pk, now=run.clock) == "confirmed"
+    assert order_pay(order_id=order.pk, now=run.clock) == "confirmed"
     free, honey = order.bookings.order_by("subtotal")
     assert (free.visitor_total, free.status) == (0, BookingStatus.CONFIRMED)
     assert _ledger_by("booking_ref", free.reference) == {}

@@ -6,8 +6,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from marketplace.bookings import BookingError, checkout_create, holds_expire
-from marketplace.cart import cart_for, cart_lines_priced
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -19,8 +17,9 @@ from marketplace.models import (
     ProductStock,
     StayNight,
 )
+from marketplace.orders.cart import cart_for, cart_lines_priced
+from marketplace.orders.transitions import BookingError, checkout, holds_expire, order_pay
 from payments.models import LedgerTransaction
-from payments.services import order_paid
 from tests import factories
 from tests.conftest import make_provider, make_user
 
@@ -160,7 +159,7 @@ def test_a_line_that_no_longer_fits_holds_nothing(signed_in, pitch, camping, vis
     # Someone else takes the stay's units after the cart was checked.
     factories.take_nights(pitch, timezone.localdate() + dt.timedelta(days=11), 1, 2)
     with pytest.raises(BookingError) as error:
-        checkout_create(cart=cart, user=visitor, checkout_key=cart.version, priced_lines=priced)
+        checkout(cart=cart, user=visitor, checkout_key=cart.version, priced_lines=priced)
     assert "only 1 left" in error.value.message
     assert not Order.objects.exists()
     assert not ProductStock.objects.filter(taken__gt=0).exists()
@@ -178,7 +177,7 @@ def test_hold_expiry_releases_and_a_late_payment_is_confirmed_if_still_free(sign
     order.refresh_from_db()
     assert order.status == OrderStatus.EXPIRED
     assert not StayNight.objects.filter(units_taken__gt=0).exists()
-    assert order_paid(order_id=order.pk, payment_ref="late") == "confirmed"
+    assert order_pay(order_id=order.pk, payment_ref="late") == "confirmed"
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert set(StayNight.objects.values_list("units_taken", flat=True)) == {2}
@@ -191,14 +190,14 @@ def test_a_late_payment_for_taken_capacity_is_refunded(signed_in, pitch):
     order = Order.objects.get()
     holds_expire(now=order.hold_expires_at + dt.timedelta(seconds=1))
     factories.take_nights(pitch, timezone.localdate() + dt.timedelta(days=10), 2, 2)
-    assert order_paid(order_id=order.pk, payment_ref="late") == "late_refused"
+    assert order_pay(order_id=order.pk, payment_ref="late") == "late_refused"
     order.refresh_from_db()
     booking = Booking.objects.get()
     assert order.status == OrderStatus.REFUNDED
     assert booking.status == BookingStatus.EXPIRED and booking.refunded == booking.visitor_total
     assert not LedgerTransaction.objects.exists()
     # The same payment notice again changes nothing.
-    assert order_paid(order_id=order.pk, payment_ref="late") == "already"
+    assert order_pay(order_id=order.pk, payment_ref="late") == "already"
     assert booking.refunds.count() == 1
 
 

@@ -13,9 +13,9 @@ from commissions.describe import rule_sentences
 from commissions.models import CommissionRule, DistributionKey
 from commissions.selectors import live_rule_specs
 from commissions.services import RulesImportError, rules_export, rules_import
-from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.commission import offers_all_in_prices
 from marketplace.models import Booking, Cart
+from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.simulation import booking_lines
 from tests import factories
 from tests.booking_helpers import book, rule, shared_rules, side

@@ -16,8 +16,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from marketplace.bookings import BookingError, checkout_create, holds_expire
-from marketplace.cart import cart_line_add, cart_lines_priced, cart_restore
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -30,7 +28,14 @@ from marketplace.models import (
     StayNight,
     TerritorySettings,
 )
-from payments.services import order_abandon, order_paid
+from marketplace.orders.cart import cart_line_add, cart_lines_priced, cart_restore
+from marketplace.orders.transitions import (
+    BookingError,
+    checkout,
+    holds_expire,
+    order_abandon,
+    order_pay,
+)
 from tests import factories
 from tests.conftest import make_provider, make_user
 
@@ -282,7 +287,7 @@ def test_unpaid_orders_are_capped_with_a_clear_message_and_nothing_changes(offer
     assert "2 commandes en attente de paiement" in _messages(response)
     assert _snapshot(person) == before
     # Paying one makes room again.
-    order_paid(order_id=Order.objects.filter(user=person).order_by("pk").first().pk)
+    order_pay(order_id=Order.objects.filter(user=person).order_by("pk").first().pk)
     _checkout(client, person)
     assert Order.objects.filter(user=person, status=OrderStatus.PENDING).count() == 2
 
@@ -359,7 +364,7 @@ def test_paid_bookings_do_not_count_against_the_hold_caps(offers, no_rate_limit)
     client, person = _login("fidele@example.org")
     _add(client, offers["honey"], quantity="10")
     _checkout(client, person)
-    order_paid(order_id=Order.objects.get(user=person).pk, payment_ref="test")
+    order_pay(order_id=Order.objects.get(user=person).pk, payment_ref="test")
     _add(client, offers["honey"], quantity="10")
     _checkout(client, person)
     assert Order.objects.filter(user=person, status=OrderStatus.PENDING).count() == 1
@@ -371,7 +376,7 @@ def test_the_service_enforces_the_limits_not_only_the_view(offers):
     cart_line_add(cart=cart, offer=offers["honey"], params={"quantity": "11"})
     cart.refresh_from_db()
     with pytest.raises(BookingError, match="at most 10 items"):
-        checkout_create(
+        checkout(
             cart=cart,
             user=person,
             checkout_key=cart.version,
@@ -436,7 +441,7 @@ def _service_checkout(person, offer, *, now, **params):
     CartLine.objects.filter(cart=cart).delete()
     cart_line_add(cart=cart, offer=offer, params=params)
     cart.refresh_from_db()
-    return checkout_create(
+    return checkout(
         cart=cart,
         user=person,
         checkout_key=cart.version,

@@ -3,7 +3,7 @@
 One account checks out several carts at the same moment (a barrier). The checkout locks
 the account's row before counting what it holds, so the checkouts are counted one after
 the other: exactly as many pass as the limits allow. Without the row locks
-(:data:`marketplace.bookings.LOCK_ROWS`) every thread counts before any writes and the
+(:data:`marketplace.orders.locks.LOCK_ROWS`) every thread counts before any writes and the
 same run goes past the limits.
 """
 
@@ -12,8 +12,8 @@ import time
 import pytest
 from django.db import connection
 
-from marketplace import bookings
 from marketplace.models import Cart, Order, OrderStatus, ProductStock, TerritorySettings
+from marketplace.orders import capacity, locks
 from tests import factories
 from tests.conftest import make_provider, make_user
 from tests.test_booking_concurrency import checkouts_at_once, outcome
@@ -47,12 +47,12 @@ def territory(transactional_db):
 @pytest.fixture
 def slow_write(monkeypatch):
     """Every checkout pauses between reading the capacity rows and writing them back."""
-    monkeypatch.setattr(bookings, "_between_read_and_write", lambda: time.sleep(0.3))
+    monkeypatch.setattr(capacity, "_between_read_and_write", lambda: time.sleep(0.3))
 
 
 def _carts(site, person, offer, quantity: int) -> list[tuple]:
     """The account's own cart and anonymous ones, each with ``quantity`` items, priced."""
-    from marketplace.cart import cart_line_add, cart_lines_priced
+    from marketplace.orders.cart import cart_line_add, cart_lines_priced
 
     prepared = []
     for index in range(CARTS):
@@ -82,7 +82,7 @@ def _limits(site, **values):
 def test_concurrent_checkouts_of_one_account_respect_the_unpaid_orders_cap(
     territory, honey, slow_write, monkeypatch, locked
 ):
-    monkeypatch.setattr(bookings, "LOCK_ROWS", locked)
+    monkeypatch.setattr(locks, "LOCK_ROWS", locked)
     person = make_user("pirate@example.org", password=None)
     held, refused, other = outcome(checkouts_at_once(_carts(territory, person, honey, 1)))
     assert other == []
@@ -97,7 +97,7 @@ def test_concurrent_checkouts_of_one_account_respect_the_unpaid_orders_cap(
 def test_concurrent_checkouts_of_one_account_respect_the_items_cap(
     territory, honey, slow_write, monkeypatch, locked
 ):
-    monkeypatch.setattr(bookings, "LOCK_ROWS", locked)
+    monkeypatch.setattr(locks, "LOCK_ROWS", locked)
     _limits(territory, max_unpaid_orders=CARTS)
     person = make_user("pirate@example.org", password=None)
     held, refused, other = outcome(checkouts_at_once(_carts(territory, person, honey, 3)))

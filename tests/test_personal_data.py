@@ -259,7 +259,11 @@ def test_the_export_holds_everything_kept_about_the_person(client, club, categor
     ]
     # Admin records that name the person are counted.
     records = {r["relation"]: r["count"] for r in data["records"]}
-    assert records["wagtailcore.ModelLogEntry.user"] == 1
+    # The admin edit above, and (issue 12) the audit log of the person's own transitions:
+    # their two orders placed and the booking they cancelled.
+    own = ModelLogEntry.objects.filter(user=person, action__startswith="comptoir.").count()
+    assert own == 3
+    assert records["wagtailcore.ModelLogEntry.user"] == 1 + own
     # Nothing of anybody else.
     text = response.content.decode()
     assert "voisine@example.org" not in text and other_order.reference not in text

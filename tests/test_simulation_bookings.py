@@ -18,10 +18,9 @@ from commissions.models import CommissionRule
 from commissions.selectors import live_rule_specs
 from commissions.services import rules_import
 from commissions.simulation import lines_for, rule_simulate
-from marketplace.bookings import checkout_create, order_release
-from marketplace.models import Booking, BookingStatus, Cart, OrderStatus
+from marketplace.models import Booking, BookingStatus, Cart
+from marketplace.orders.transitions import booking_cancel, checkout, order_expire, order_pay
 from marketplace.simulation import booking_lines
-from payments.services import booking_cancel, order_paid
 from tests import factories
 from tests.conftest import make_user
 
@@ -75,7 +74,7 @@ def _order(shop, *, days_ago: int, offer, **choice):
         choice.setdefault("end", choice["start"] + dt.timedelta(days=2))
     line = past_line_priced(offer=offer, booked_on=booked_on, **choice)
     cart = Cart.objects.create(site=shop["site"])
-    order = checkout_create(
+    order = checkout(
         cart=cart,
         user=shop["visitor"],
         checkout_key=cart.version,
@@ -88,7 +87,7 @@ def _order(shop, *, days_ago: int, offer, **choice):
 
 def _paid(shop, **kwargs):
     order, placed = _order(shop, **kwargs)
-    order_paid(order_id=order.pk, now=placed + dt.timedelta(minutes=3), notify=False)
+    order_pay(order_id=order.pk, now=placed + dt.timedelta(minutes=3), notify=False)
     return order.bookings.get()
 
 
@@ -108,7 +107,7 @@ def bookings(shop):
         notify=False,
     )
     expired, placed = _order(shop, days_ago=3, offer=shop["bread"], quantity=2)
-    order_release(order_id=expired.pk, status=OrderStatus.EXPIRED, now=placed)
+    order_expire(order_id=expired.pk, now=placed)
     return sold
 
 

@@ -338,8 +338,8 @@ def test_visitor_cancels_refund_and_reversals_in_the_ledgers_proportions(
 def test_a_reversal_the_provider_cannot_cover_is_its_debt(
     client, world, visitor, django_capture_on_commit_callbacks
 ):
+    from marketplace.orders.transitions import booking_cancel
     from payments.models import StripeReversal
-    from payments.services import booking_cancel
 
     double = world["double"]
     order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks)
@@ -364,8 +364,8 @@ def test_a_reversal_the_provider_cannot_cover_is_its_debt(
 def test_late_payment_with_capacity_gone_is_refunded_in_full_without_transfers(
     client, world, visitor, django_capture_on_commit_callbacks
 ):
-    from marketplace.bookings import holds_expire
     from marketplace.models import ProductStock
+    from marketplace.orders.transitions import holds_expire
     from payments.models import StripeRefund
 
     double = world["double"]
@@ -392,7 +392,7 @@ def test_late_payment_with_capacity_gone_is_refunded_in_full_without_transfers(
 def test_when_the_hold_ends_the_payment_page_is_closed(
     client, world, visitor, django_capture_on_commit_callbacks
 ):
-    from marketplace.bookings import holds_expire
+    from marketplace.orders.transitions import holds_expire
     from payments.stripe.checkout import sessions_expire
 
     double = world["double"]
@@ -447,8 +447,8 @@ def test_a_failed_refund_is_marked_and_finance_told(
     from django.contrib.auth.models import Group
     from django.core import mail
 
+    from marketplace.orders.transitions import booking_cancel
     from payments.models import StripeRefund
-    from payments.services import booking_cancel
 
     finance = Group.objects.get(name="Finances du territoire")
     editor.groups.add(finance)
@@ -472,7 +472,7 @@ def test_a_failed_refund_is_marked_and_finance_told(
 def test_a_refused_transfer_is_retried_for_what_is_owed_once_the_account_can_receive(
     client, world, visitor, django_capture_on_commit_callbacks
 ):
-    from payments.services import booking_cancel
+    from marketplace.orders.transitions import booking_cancel
     from payments.stripe.transfers import transfers_pending
 
     double = world["double"]
@@ -508,8 +508,8 @@ def test_a_refund_stripe_refuses_is_failed_reverses_nothing_and_finance_is_told(
     from django.contrib.auth.models import Group
     from django.core import mail
 
+    from marketplace.orders.transitions import booking_cancel
     from payments.models import StripeRefund, StripeReversal
-    from payments.services import booking_cancel
 
     editor.groups.add(Group.objects.get(name="Finances du territoire"))
     double = world["double"]

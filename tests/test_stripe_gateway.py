@@ -3,7 +3,9 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from payments.gateways import DevGateway, StripeGateway, configured_gateway_name, gateway_for
+from marketplace.orders.payment import configured_provider_name, provider_for
+from payments.providers.dev import DevGateway
+from payments.providers.stripe import StripeGateway
 from payments.stripe import client as stripe_client
 
 
@@ -14,16 +16,16 @@ class _Order:
 
 def test_without_a_key_the_dev_gateway_is_the_default(settings):
     settings.STRIPE_SECRET_KEY = ""
-    assert configured_gateway_name() == "dev"
-    assert isinstance(gateway_for(), DevGateway)
+    assert configured_provider_name() == "dev"
+    assert isinstance(provider_for(), DevGateway)
 
 
 def test_with_a_key_new_orders_go_to_stripe_and_old_ones_keep_their_gateway(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_x"
-    assert configured_gateway_name() == "stripe"
-    assert isinstance(gateway_for(), StripeGateway)
-    assert isinstance(gateway_for(_Order("dev")), DevGateway)
-    assert isinstance(gateway_for(_Order("stripe")), StripeGateway)
+    assert configured_provider_name() == "stripe"
+    assert isinstance(provider_for(), StripeGateway)
+    assert isinstance(provider_for(_Order("dev")), DevGateway)
+    assert isinstance(provider_for(_Order("stripe")), StripeGateway)
 
 
 def test_the_client_needs_a_key(settings):

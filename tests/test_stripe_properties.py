@@ -31,8 +31,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from commissions.models import Beneficiary
-from marketplace.bookings import checkout_create
-from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import (
     Booking,
     BookingStatus,
@@ -41,9 +39,10 @@ from marketplace.models import (
     OrderStatus,
     TerritorySettings,
 )
+from marketplace.orders.cart import cart_line_add, cart_lines_priced
+from marketplace.orders.transitions import booking_cancel, checkout
 from payments.models import LedgerEntry, StripePayment, StripeReversal, StripeTransfer
 from payments.selectors import account_balance
-from payments.services import booking_cancel
 from payments.stripe import client as stripe_client
 from payments.stripe.checkout import checkout_session_for
 from payments.stripe.transfers import transfers_pending
@@ -141,7 +140,7 @@ class Run:
                 params = {"quantity": str(quantity)}
             cart_line_add(cart=cart, offer=offer, params=params)
         cart.refresh_from_db()
-        order = checkout_create(
+        order = checkout(
             cart=cart,
             user=user,
             checkout_key=cart.version,

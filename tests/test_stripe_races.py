@@ -67,8 +67,8 @@ def test_a_transfer_made_after_the_refund_is_not_reversed_again(
     (queue order, huey retry, or transfers_pending every 10 min): it sends what the ledger
     owes now, already net of the refund. The refund task then takes back only what was
     overpaid (nothing), not the refund's share a second time."""
+    from marketplace.orders.transitions import booking_cancel
     from payments.models import StripeRefund
-    from payments.services import booking_cancel
     from payments.stripe import checkout
     from payments.stripe.refunds import refund_execute
     from payments.stripe.transfers import transfers_pending
@@ -106,7 +106,7 @@ def test_a_refused_transfer_retried_with_its_answer_lost_is_paid_once(
     """A refused transfer is retried under ``:retry1``, made at Stripe, its answer lost.
     The row stays in flight with its amount frozen: a refund in between does not change
     what is sent under that key, and no ``:retry2`` sends the money a second time."""
-    from payments.services import booking_cancel
+    from marketplace.orders.transitions import booking_cancel
     from payments.stripe.transfers import transfers_pending
 
     double = world["double"]
@@ -170,7 +170,7 @@ def test_the_fee_recharged_to_a_refunded_commission_goes_back_to_the_operator(
     beneficiary's commission back and its share of Stripe's fee (which Stripe keeps)
     back to the operator: no beneficiary ends up owing the platform."""
     from marketplace.models import TerritorySettings
-    from payments.services import booking_cancel
+    from marketplace.orders.transitions import booking_cancel
 
     settings = TerritorySettings.for_site(world["site"])
     settings.stripe_fee_bearer = "commission"

@@ -23,10 +23,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.bookings import ConfirmOutcome
 from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus
+from marketplace.orders.transitions import ConfirmOutcome, booking_cancel, order_pay
 from payments.models import StripeCallStatus, StripePayment, StripeRefund
-from payments.services import booking_cancel, order_paid
 from payments.stripe import client as stripe_client
 from payments.stripe.checkout import checkout_session_for, payment_sync
 from tests.booking_helpers import activity_in, shared_rules
@@ -150,7 +149,7 @@ def test_paid_order_refunded_through_the_stripe_gateway(
         amount=charge.amount,
         fee=charge.balance_transaction.fee,
     )
-    outcome = order_paid(order_id=order.pk, payment_ref=intent.id, notify=False)
+    outcome = order_pay(order_id=order.pk, payment_ref=intent.id, notify=False)
     assert outcome == ConfirmOutcome.CONFIRMED
     booking = order.bookings.get()
     assert booking.status == BookingStatus.CONFIRMED

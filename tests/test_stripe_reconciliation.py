@@ -69,7 +69,7 @@ def test_a_clean_day_has_no_difference(world, paid, django_capture_on_commit_cal
 def test_refunds_and_reversals_match_and_a_failed_refund_is_listed(
     world, paid, django_capture_on_commit_callbacks
 ):
-    from payments.services import booking_cancel
+    from marketplace.orders.transitions import booking_cancel
 
     double = world["double"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,10 +4,11 @@ The cart's forms check a visitor's choice against *today* and refuse past dates,
 past choice is priced here the way the cart prices it — :mod:`marketplace.pricing` for
 the price, :func:`marketplace.commission.price_breakdown` for the commission as the
 rules stood on the day of the order — by :func:`past_line_priced`. Each order then goes
-through the services with ``now=`` set to its moment in the past: ``checkout_create``
-(capacity held under the same locks), ``order_paid`` (bookings confirmed, the ledger
+through the transitions with ``now=`` set to its moment in the past: ``checkout``
+(capacity held under the same locks), ``order_pay`` (bookings confirmed, the ledger
 written on that date), ``booking_cancel`` by the visitor or the provider (refund by the
-policy, ledger reversed), ``order_release`` for payments abandoned or holds expired,
+policy, ledger reversed), ``order_abandon``/``order_expire`` for payments abandoned or
+holds expired,
 and ``bookings_complete`` at the end. Statements and the transparency page therefore
 show what they would had visitors really booked; nobody is e-mailed about history.
 
@@ -30,8 +31,6 @@ from django.utils import timezone
 from cms.seeding import data
 from commissions.models import Beneficiary
 from commissions.selectors import live_rule_specs
-from marketplace.bookings import BookingError, bookings_complete, checkout_create, order_release
-from marketplace.cart import PricedLine
 from marketplace.commission import PREFETCHED_LABELS, price_breakdown, service_date
 from marketplace.models import (
     ActivityOfferPage,
@@ -42,15 +41,24 @@ from marketplace.models import (
     Closure,
     Label,
     Order,
-    OrderStatus,
     ProductOfferPage,
     Refund,
     SeasonalPrice,
     StayOfferPage,
     WeeklySlot,
 )
+from marketplace.orders.audit import SYSTEM
+from marketplace.orders.cart import PricedLine
+from marketplace.orders.transitions import (
+    BookingError,
+    booking_cancel,
+    bookings_complete,
+    checkout,
+    order_abandon,
+    order_expire,
+    order_pay,
+)
 from marketplace.pricing import activity_price, product_price, stay_price
-from payments.services import booking_cancel, order_paid
 
 HISTORY_DAYS = 180
 HISTORY_ORDERS = 300
@@ -107,7 +115,7 @@ def past_line_priced(
 
     ``offer`` is a specific offer page (stay, activity or product) with its provider and
     listing category loaded. No form checks the dates: that is the point (they refuse
-    past ones); ``checkout_create`` still checks capacity and closures under its locks.
+    past ones); ``checkout`` still checks capacity and closures under its locks.
     ``specs`` are the live rules (read when not given); ``names`` the beneficiaries'.
     """
     line = CartLine(offer=offer, quantity=quantity, guests=guests)
@@ -314,7 +322,7 @@ def orders_history_ensure(
         cart.version = key
         cart.save(update_fields=["version"])
         try:
-            order = checkout_create(
+            order = checkout(
                 cart=cart,
                 user=user,
                 checkout_key=key,
@@ -330,23 +338,25 @@ def orders_history_ensure(
         report.orders += 1
         outcome = rng.random()
         if outcome < 0.06:
-            order_release(
+            order_abandon(
                 order_id=order.pk,
-                status=OrderStatus.ABANDONED,
                 now=placed + dt.timedelta(minutes=rng.randint(1, 10)),
+                actor=SYSTEM,
+                restore_cart=False,
             )
             report.abandoned += 1
             continue
         if outcome < 0.11:
-            order_release(order_id=order.pk, status=OrderStatus.EXPIRED, now=order.hold_expires_at)
+            order_expire(order_id=order.pk, now=order.hold_expires_at)
             report.expired += 1
             continue
         paid_at = placed + dt.timedelta(minutes=rng.randint(1, 10))
-        order_paid(
+        order_pay(
             order_id=order.pk,
             payment_ref=f"{PAYMENT_PREFIX}{order.reference}",
             now=paid_at,
             notify=False,
+            actor=SYSTEM,
         )
         report.paid += 1
         for priced in lines:
@@ -377,6 +387,7 @@ def _cancellations(rng, *, order: Order, paid_at, clock, report: HistoryReport) 
             reason=rng.choice(PROVIDER_REASONS if by_provider else VISITOR_REASONS),
             now=when,
             notify=False,
+            actor=SYSTEM,
         )
         if refund is not None:
             Refund.objects.filter(pk=refund.pk).update(created_at=when)

@@ -5,7 +5,7 @@ one :class:`Order` (one payment) and one :class:`Booking` per line, each *held*:
 capacity it needs is reserved in the availability tables (:class:`StayNight`,
 :class:`ActivitySlot`, :class:`ProductStock`) until the hold expires. A booking freezes
 its price and the commission quote it was sold with; later rule or price changes never
-touch it. States move only through :mod:`marketplace.bookings`, which locks the rows.
+touch it. States move only through :mod:`marketplace.orders.transitions`, which locks the rows.
 """
 
 import secrets
@@ -13,6 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -153,6 +154,10 @@ class Order(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def is_payable(self, now=None) -> bool:
+        """Awaiting payment and still held: the visitor may pay it now."""
+        return self.status == OrderStatus.PENDING and self.hold_expires_at > (now or timezone.now())
 
 
 class BookingStatus(models.TextChoices):

@@ -3,7 +3,7 @@
 from django import template
 
 from marketplace.models import TerritorySettings
-from marketplace.policies import Policy, policy_for
+from marketplace.orders.policies import Policy, policy_for
 
 register = template.Library()
 

@@ -33,8 +33,8 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from marketplace.booking_access import member_provider_ids
 from marketplace.models import Provider
+from marketplace.orders.access import member_provider_ids
 from payments.admin_policy import request_site
 from payments.services import LEDGER_PERMISSION
 from payments.stripe.accounts import (

@@ -4,7 +4,7 @@
   item per booking, ``transfer_group`` = the order's reference.
 - When Stripe says it is paid (:func:`payment_sync`, from any ``checkout.session.*``
   event, re-fetched), the order is confirmed by the same service as every gateway
-  (:func:`payments.services.order_paid`), Stripe's fee is read from the charge's balance
+  (:func:`marketplace.orders.transitions.order_pay`), Stripe's fee is read from the charge's balance
   transaction and written to the ledger (:func:`payment_fee_post`), and the transfers are
   queued (:mod:`payments.stripe.transfers`).
 - A session whose order's hold ended is closed (:func:`sessions_expire`, every minute).
@@ -29,9 +29,11 @@ from huey.contrib.djhuey import db_periodic_task
 
 from commissions.engine import split_largest_remainder
 from marketplace.models import Order, OrderStatus, StripeFeeBearer, TerritorySettings
+from marketplace.orders.accounting import confirmed_key, fee_recharge_key
+from marketplace.orders.audit import WEBHOOK
+from marketplace.orders.transitions import order_abandon, order_pay
 from payments.ledger import CLEARING_ACCOUNT, PSP_FEES_ACCOUNT, ledger_post
 from payments.models import LedgerTransaction, StripePayment, TransactionKind
-from payments.services import confirmed_key, fee_recharge_key, order_abandon, order_paid
 from payments.stripe.client import QUEUED_AS, stripe_client, stripe_key, stripe_metadata
 from payments.stripe.transfers import stripe_order_transfers
 
@@ -149,7 +151,7 @@ def payment_sync(*, session_id: str) -> str:
         "canceled",
     )
     if session.status == "expired" or failed:
-        if order.status == OrderStatus.PENDING and order_abandon(order_id=order.pk):
+        if order.status == OrderStatus.PENDING and order_abandon(order_id=order.pk, actor=WEBHOOK):
             return "released"
     return "unchanged"
 
@@ -173,7 +175,7 @@ def _payment_succeeded(*, payment: StripePayment, session) -> str:
             payment.amount = charge.amount
             payment.fee = txn.fee
             payment.save(update_fields=["payment_intent_id", "charge_id", "amount", "fee"])
-        order_paid(order_id=order.pk, payment_ref=intent.id)
+        order_pay(order_id=order.pk, payment_ref=intent.id)
         payment_fee_post(payment=payment, balance_transaction_id=txn.id)
         payment_pk = payment.pk
         transaction.on_commit(lambda: stripe_order_transfers(payment_pk))

@@ -1,7 +1,7 @@
 """Refunds through Stripe, and the transfer reversals that follow them (DESIGN §6).
 
 A refund is recorded inside the transaction that cancels (:func:`refund_request`, called
-by :class:`payments.gateways.StripeGateway`) and asked of Stripe after commit by huey
+by :class:`payments.providers.stripe.StripeGateway`) and asked of Stripe after commit by huey
 (:func:`stripe_refund_execute`). Each transfer of the booking then gives back what it overpaid
 according to the ledger (:func:`reversals_make`); a connected account that cannot cover
 it keeps a debt, shown to finance. A refund Stripe refuses reverses nothing and is told

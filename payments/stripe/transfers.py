@@ -26,6 +26,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from commissions.selectors import beneficiary_payout_accounts
 from marketplace.models import Booking, Order, OrderStatus
+from marketplace.orders.accounting import confirmed_key
 from payments.ledger import CLEARING_ACCOUNT, VISITOR_ACCOUNT, ledger_post, provider_account
 from payments.models import (
     LedgerEntry,
@@ -35,7 +36,6 @@ from payments.models import (
     StripeTransfer,
     TransactionKind,
 )
-from payments.services import confirmed_key
 from payments.stripe.client import (
     QUEUED_AS,
     STRIPE_EVENT_RETRIES,

@@ -5,7 +5,7 @@ their account. When someone logs in, the session's cart is merged into theirs
 (:func:`cart_merge`, called on allauth's ``user_logged_in``). A line is checked with the
 same forms as the offer page's "your price" box (:mod:`marketplace.quotes`) when it is
 added and again, with today's availability and prices, every time the cart is shown or
-checked out; only checkout (:func:`marketplace.bookings.checkout_create`) reserves.
+checked out; only checkout (:func:`marketplace.orders.transitions.checkout`) reserves.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from commissions.engine import Quote
 from commissions.selectors import beneficiary_names, live_rule_specs
-from marketplace.bookings import BookingError
 from marketplace.commission import (
     PriceBreakdown,
     beneficiary_shares,
@@ -28,6 +27,7 @@ from marketplace.commission import (
     service_date,
 )
 from marketplace.models import Cart, CartLine, OfferKind, OfferPage, TerritorySettings
+from marketplace.orders.errors import BookingError
 from marketplace.pricing import PriceQuote
 from marketplace.quotes import offer_quote
 from marketplace.selectors import offer_availability

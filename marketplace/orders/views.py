@@ -1,12 +1,11 @@
 """The cart and checkout pages: "Mon panier", add and remove a line, confirm and pay.
 
-Views only: the cart is :mod:`marketplace.cart`, holds and orders
-:mod:`marketplace.bookings`, payment :mod:`payments`. Every POST is CSRF-protected and
+Views only (their templates are in ``marketplace/templates/marketplace/``): the cart is
+:mod:`marketplace.orders.cart`, holds and orders :mod:`marketplace.orders.transitions`,
+payment the provider of :mod:`marketplace.orders.payment`. Every POST is CSRF-protected and
 acts only on the requester's own cart and orders; anything else is a 404 or a message,
 never a change.
 """
-
-import uuid
 
 from allauth.core import ratelimit
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,25 +20,20 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
 
 from commissions.selectors import beneficiary_names
-from marketplace.bookings import BookingError, checkout_create
-from marketplace.cart import (
+from marketplace.models import OfferPage, Order
+from marketplace.orders.access import email_verified
+from marketplace.orders.cart import (
     cart_for,
     cart_line_add,
     cart_line_remove,
     cart_lines_priced,
 )
-from marketplace.models import OfferPage, Order
-from payments.gateways import configured_gateway_name, gateway_for
+from marketplace.orders.payment import configured_provider_name, provider_for
+from marketplace.orders.transitions import BookingError, checkout
 
 
 def _site(request) -> Site:
     return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-
-
-def email_verified(user) -> bool:
-    from allauth.account.models import EmailAddress
-
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
 def cart_groups(priced) -> list[dict]:
@@ -117,7 +110,8 @@ def checkout_view(request):
     Rate-limited per account and per client address (``CHECKOUT_RATE_LIMITS``, through
     allauth's rate limits: the shared cache, the client address found with
     ``ALLAUTH_TRUSTED_PROXY_COUNT``); the territory's limits on what one account holds
-    are the checkout service's (:mod:`marketplace.hold_limits`).
+    are the checkout service's (:mod:`marketplace.orders.hold_limits`), and so are the
+    verified e-mail and the form's checks (:func:`marketplace.orders.transitions.checkout`).
     """
     site = _site(request)
     if not ratelimit.consume(request, action="checkout", user=request.user):
@@ -126,39 +120,22 @@ def checkout_view(request):
             _("Too many checkouts in a short time: wait a few minutes, then try again."),
         )
         return redirect("cart")
-    if not email_verified(request.user):
-        messages.error(request, _("Confirm your e-mail address before booking."))
-        return redirect("cart")
     cart = cart_for(request=request, site=site)
     try:
-        key = uuid.UUID(request.POST.get("checkout_key", ""))
-    except ValueError:
-        messages.error(request, _("This checkout form is not valid; open your cart again."))
+        order = checkout(
+            cart=cart,
+            user=request.user,
+            checkout_key=request.POST.get("checkout_key", ""),
+            priced_lines=cart_lines_priced(cart=cart),
+            language=get_language() or "fr",
+            gateway=configured_provider_name(),
+        )
+    except BookingError as error:
+        # Refusals (unverified e-mail, stale form, empty cart, limits, capacity) and
+        # "busy, try again" (rows locked too long by other checkouts) alike.
+        messages.error(request, error.message)
         return redirect("cart")
-    existing = Order.objects.filter(user=request.user, checkout_key=key).first()
-    if existing is None:
-        priced = cart_lines_priced(cart=cart)
-        if not priced:
-            messages.error(request, _("Your cart is empty."))
-            return redirect("cart")
-        if any(not item.ok for item in priced):
-            messages.error(
-                request, _("Some lines of your cart can no longer be booked as they are.")
-            )
-            return redirect("cart")
-        try:
-            existing = checkout_create(
-                cart=cart,
-                user=request.user,
-                checkout_key=key,
-                priced_lines=priced,
-                language=get_language() or "fr",
-                gateway=configured_gateway_name(),
-            )
-        except BookingError as error:
-            messages.error(request, error.message)
-            return redirect("cart")
-    return redirect("order_detail", reference=existing.reference)
+    return redirect("order_detail", reference=order.reference)
 
 
 @login_required
@@ -171,8 +148,8 @@ def order_view(request, reference: str):
     bookings = list(order.bookings.select_related("provider").order_by("pk"))
     keys = {key for booking in bookings for key in booking.allocations}
     pay_url = ""
-    if order.status == "pending" and order.hold_expires_at > timezone.now():
-        pay_url = gateway_for(order).checkout_url(order=order, request=request)
+    if order.is_payable():
+        pay_url = provider_for(order).checkout_url(order=order, request=request)
     response = TemplateResponse(
         request,
         "marketplace/order.html",

@@ -14,7 +14,10 @@
 Every function here runs a fixed number of queries.
 """
 
-from django.db.models import QuerySet
+from allauth.account.models import EmailAddress
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from marketplace.models import Booking, BookingStatus, OfferPage, Order, Provider
 
@@ -52,6 +55,11 @@ def member_provider_ids(*, user) -> list[int]:
     return cached
 
 
+def email_verified(user) -> bool:
+    """The account's e-mail address is verified: it may book (checkout refuses otherwise)."""
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
 def bookings_for_admin(*, user, site) -> QuerySet[Booking]:
     """The bookings ``user`` may see in the admin of ``site``."""
     if is_territory_staff(user):
@@ -68,6 +76,23 @@ def orders_for_admin(*, user, site) -> QuerySet[Order]:
     if is_territory_staff(user):
         return Order.objects.filter(site=site)
     return Order.objects.none()
+
+
+def log_entries_for_admin(entries, *, user, site):
+    """Audit-log entries (Wagtail's ``ModelLogEntry``) less those of the orders and bookings
+    ``user`` may not see in the admin of ``site``: a provider's member sees the history of
+    their own providers' bookings only (Wagtail would show every booking's to anyone with a
+    booking permission). Entries of other models are untouched."""
+
+    def ids(queryset):
+        return queryset.annotate(key=Cast("pk", output_field=CharField())).values("key")
+
+    bookings, orders = ContentType.objects.get_for_models(Booking, Order).values()
+    return entries.exclude(
+        Q(content_type=bookings) & ~Q(object_id__in=ids(bookings_for_admin(user=user, site=site)))
+    ).exclude(
+        Q(content_type=orders) & ~Q(object_id__in=ids(orders_for_admin(user=user, site=site)))
+    )
 
 
 def providers_for_admin(*, user, site) -> QuerySet[Provider]:

@@ -1,10 +1,11 @@
 """The visitor's own pages: "Mes réservations", a booking, cancelling it, their data.
 
-Views only: the sections, the export and the erasure are :mod:`marketplace.accounts`,
-the frozen breakdown :func:`marketplace.commission.booking_breakdown`, cancellation and
-refunds :mod:`payments.services`. Everything needs a signed-in person and shows only
-their own bookings: another person's reference is a 404, for GET and POST alike.
-Responses are private (``no-store``): never shared by a cache.
+Views only (templates in ``marketplace/templates/marketplace/account/``): the sections,
+the export and the erasure are :mod:`marketplace.accounts`, the frozen breakdown
+:func:`marketplace.commission.booking_breakdown`, cancellation and refunds
+:func:`marketplace.orders.transitions.booking_cancel`. Everything needs a signed-in
+person and shows only their own bookings: another person's reference is a 404, for GET
+and POST alike. Responses are private (``no-store``): never shared by a cache.
 """
 
 import json
@@ -24,7 +25,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cms.forms import AccountDeleteForm, BookingCancelForm
 from commissions.money import format_cents
 from marketplace.accounts import (
     AccountEraseError,
@@ -35,11 +35,12 @@ from marketplace.accounts import (
     bookings_of,
     bookings_sections,
 )
-from marketplace.bookings import BookingError
 from marketplace.commission import booking_breakdown
-from marketplace.models import Booking, OrderStatus
-from marketplace.policies import policy_for
-from payments.services import booking_cancel, refund_preview
+from marketplace.models import Booking
+from marketplace.orders.accounting import refund_preview
+from marketplace.orders.forms import AccountDeleteForm, BookingCancelForm
+from marketplace.orders.policies import policy_for
+from marketplace.orders.transitions import BookingError, booking_cancel
 
 
 def _private(response):
@@ -64,7 +65,7 @@ def my_bookings_view(request):
     awaiting = {
         booking.order.reference: booking.order
         for booking in sections.unpaid
-        if booking.order.status == OrderStatus.PENDING and booking.order.hold_expires_at > now
+        if booking.order.is_payable(now)
     }
     return _private(
         TemplateResponse(

@@ -1,13 +1,15 @@
-"""Bookings in the admin: "Réservations" (the orders' "Commandes" are in cms.order_viewsets).
+"""Bookings in the admin: "Réservations" (the orders' "Commandes" are in
+:mod:`marketplace.orders.admin_orders`; both registered by ``marketplace.wagtail_hooks``).
 
 :class:`BookingViewSet` lists the bookings a user may see (see
-:mod:`marketplace.booking_access`): a provider's members their own providers', territory
+:mod:`marketplace.orders.access`): a provider's members their own providers', territory
 staff every booking of the territory. Filters (status, start dates, offer, provider for
 staff), search (booking or order reference, e-mail, offer), an export of the filtered
 list (CSV or XLSX, amounts in currency units), a detail page with the frozen breakdown,
 the refunds and the visitor's contact, and, for a provider's members, a cancel form: a
 reason is required and the visitor gets a full refund
-(:func:`payments.services.booking_cancel` with ``by_provider=True``).
+(:func:`marketplace.orders.transitions.booking_cancel` with ``by_provider=True``).
+Each booking's history (Wagtail's audit log of its transitions) is linked from its page.
 
 Nobody adds, edits or deletes a booking here (those URLs do not exist), and an id
 outside what the user may see is a 404, whatever the method.
@@ -33,32 +35,40 @@ from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.admin.widgets.button import Button
+from wagtail.models import ModelLogEntry
 
-from cms.booking_admin_base import (
-    MoneyColumn,
-    ReadOnlyPolicy,
-    ReadOnlyViewSet,
-    ScopedInspectView,
-    ScopedMixin,
-    booking_when,
-    money,
-)
 from commissions.selectors import beneficiary_names
-from marketplace.booking_access import (
+from marketplace.models import Booking, BookingStatus, OfferPage, Provider
+from marketplace.orders.access import (
     BOOKING_CANCEL_PERMISSION,
     BOOKING_VIEW_PERMISSION,
     MEMBER_VISIBLE_STATUSES,
     ORDER_VIEW_PERMISSION,
     booked_offers,
+    is_territory_staff,
+    log_entries_for_admin,
     providers_for_admin,
 )
-from marketplace.bookings import BookingError
-from marketplace.models import Booking, BookingStatus, OfferPage, Provider
-from marketplace.policies import policy_for
+from marketplace.orders.accounting import refund_preview
+from marketplace.orders.admin_base import (
+    MoneyColumn,
+    ReadOnlyPolicy,
+    ReadOnlyViewSet,
+    ScopedHistoryView,
+    ScopedInspectView,
+    ScopedMixin,
+    admin_site,
+    booking_when,
+    money,
+)
+from marketplace.orders.audit import PROVIDER, STAFF
+from marketplace.orders.forms import BookingCancelForm
+from marketplace.orders.policies import policy_for
+from marketplace.orders.transitions import BookingError, booking_cancel
 from payments.ledger import provider_account
 from payments.selectors import booking_account_total
-from payments.services import booking_cancel, refund_preview
 
 
 def _euros(cents: int) -> Decimal:
@@ -69,7 +79,7 @@ def _euros(cents: int) -> Decimal:
 class BookingPermissionPolicy(ReadOnlyPolicy):
     """Seeing bookings (members or staff) and cancelling them (members).
 
-    Which bookings is :func:`marketplace.booking_access.bookings_for_admin`'s business;
+    Which bookings is :func:`marketplace.orders.access.bookings_for_admin`'s business;
     this policy only says who reaches the views.
     """
 
@@ -268,13 +278,23 @@ class BookingInspectView(ScopedInspectView):
         return context
 
 
-class BookingCancelForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (sent to the visitor)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
-        error_messages={"required": gettext_lazy("Say why you cancel this booking.")},
-    )
+class BookingHistoryView(ScopedHistoryView):
+    def scoped_queryset(self):
+        return self.scoped_bookings()
+
+
+class SiteHistoryView(LogEntriesView):
+    """Wagtail's site history report, less the orders' and bookings' entries the user may
+    not see (see :func:`marketplace.orders.access.log_entries_for_admin`); routed before
+    Wagtail's own in ``config/urls.py``."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if queryset.model is ModelLogEntry:
+            queryset = log_entries_for_admin(
+                queryset, user=self.request.user, site=admin_site(self.request)
+            )
+        return queryset
 
 
 class BookingCancelView(
@@ -317,7 +337,7 @@ class BookingCancelView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         booking = self.object
-        context.setdefault("form", BookingCancelForm())
+        context.setdefault("form", BookingCancelForm(by_provider=True))
         context.update(
             booking=booking,
             currency=booking.order.currency,
@@ -331,7 +351,7 @@ class BookingCancelView(
     def post(self, request, *args, **kwargs):
         booking = self.object
         inspect_url = reverse(self.inspect_url_name, args=[booking.pk])
-        form = BookingCancelForm(request.POST)
+        form = BookingCancelForm(request.POST, by_provider=True)
         if not form.is_valid():
             messages.error(request, _("The booking was not cancelled."))
             return self.render_to_response(self.get_context_data(form=form))
@@ -341,6 +361,7 @@ class BookingCancelView(
                 by_provider=True,
                 reason=form.cleaned_data["reason"],
                 by=request.user,
+                actor=STAFF if is_territory_staff(request.user) else PROVIDER,
             )
         except BookingError as error:
             messages.error(request, error.message)
@@ -372,6 +393,7 @@ class BookingViewSet(ReadOnlyViewSet):
     add_to_admin_menu = True
     index_view_class = BookingIndexView
     inspect_view_class = BookingInspectView
+    history_view_class = BookingHistoryView
     filterset_class = BookingFilterSet
     search_fields = ["reference", "order__reference", "order__email", "offer_title"]
     list_display = [

@@ -13,7 +13,7 @@ from django.urls import reverse
 from commissions.selectors import beneficiary_names
 from marketplace.commission import booking_breakdown
 from marketplace.models import Booking, Order
-from marketplace.policies import policy_for
+from marketplace.orders.policies import policy_for
 
 
 def _names(site_id: int, bookings) -> dict[str, str]:

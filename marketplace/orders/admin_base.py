@@ -1,9 +1,10 @@
-"""What the admin's "Réservations" and "Commandes" share (cms.booking_viewsets,
-cms.order_viewsets): the territory and the user's scope of a request, money columns,
+"""What the admin's "Réservations" and "Commandes" share (marketplace.orders.admin,
+marketplace.orders.admin_orders): the territory and the user's scope of a request, money columns,
 read-only permission policies, inspect view and viewsets.
 """
 
 from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -11,18 +12,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
+from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from commissions.money import format_cents
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from marketplace.booking_access import (
+from marketplace.models import Booking, BookingStatus, TerritorySettings
+from marketplace.orders.access import (
     BOOKING_CANCEL_PERMISSION,
     bookings_for_admin,
     is_territory_staff,
 )
-from marketplace.models import Booking, BookingStatus, TerritorySettings
 
 
 def admin_site(request) -> Site:
@@ -110,6 +113,8 @@ class ScopedInspectView(ScopedMixin, InspectView):
     """An order's or a booking's page: one of ``scoped_queryset`` (else a 404), titled by
     its reference; its template lays out everything, so no generic list of fields."""
 
+    history_url_name = None
+
     def scoped_queryset(self):
         raise NotImplementedError
 
@@ -119,14 +124,54 @@ class ScopedInspectView(ScopedMixin, InspectView):
     def get_page_subtitle(self):
         return self.object.reference
 
+    @cached_property
+    def header_more_buttons(self):
+        # Who did what to it: its history (the transitions' audit-log entries).
+        buttons = list(super().header_more_buttons)
+        if self.history_url_name:
+            buttons.append(
+                Button(
+                    _("History"),
+                    url=reverse(self.history_url_name, args=[self.object.pk]),
+                    icon_name="history",
+                    priority=30,
+                )
+            )
+        return buttons
+
     def get_fields_context(self):
         return []
 
 
+class ScopedHistoryView(ScopedMixin, HistoryView):
+    """An order's or a booking's history (the transitions' audit-log entries: who, when),
+    for whoever may see it (one of ``scoped_queryset``, else a 404)."""
+
+    any_permission_required = ["view"]
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def get_object(self):
+        return get_object_or_404(self.scoped_queryset(), pk=self.pk)
+
+
 class ReadOnlyViewSet(ReadOnlyViewSetMixin, ModelViewSet):
-    """No add, edit, delete, copy, history or usage view; an inspect view."""
+    """No add, edit, delete, copy or usage view; an inspect view and a history view
+    (``history_view_class``, a :class:`ScopedHistoryView`)."""
 
     search_backend_name = None
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        view_kwargs["history_url_name"] = self.get_url_name("history")
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("history/<id:pk>/", self.history_view, name="history"),
+            path("history/<id:pk>/results/", self.history_results_view, name="history_results"),
+        ]
 
     def register_admin_url_finder(self):
         # There is no edit view to link other admin pages to.

@@ -3,9 +3,9 @@
 Without them, one verified account could hold every place, item and night of the
 territory through repeated checkouts, and renew the holds forever by abandoning and
 checking out again. :func:`hold_limits_check` runs inside
-:func:`marketplace.bookings.checkout_create`'s transaction, after the account's row is
+:func:`marketplace.orders.transitions.checkout`'s transaction, after the account's row is
 locked (two checkouts of one account are counted one after the other) and before any
-capacity is taken; it raises :class:`~marketplace.bookings.BookingError`, so a refusal
+capacity is taken; it raises :class:`~marketplace.orders.errors.BookingError`, so a refusal
 holds nothing and leaves the cart as it was. The limits are
 :class:`~marketplace.models.TerritorySettings` fields.
 """
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from marketplace.bookings import BookingError, order_release, short_date
 from marketplace.models import Booking, BookingStatus, Order, OrderStatus, TerritorySettings
+from marketplace.orders.capacity import short_date
+from marketplace.orders.errors import BookingError
 
 DAY = dt.timedelta(days=1)
 
@@ -226,12 +227,3 @@ def hold_limits_check(*, site, user, lines, now: dt.datetime) -> None:
     _count_unpaid(settings=settings, site=site, user=user)
     _cooldown(settings=settings, site=site, user=user, wanted=wanted, now=now)
     _per_offer(settings=settings, site=site, user=user, wanted=wanted)
-
-
-def expired_holds_release(*, site, user, now: dt.datetime) -> int:
-    """Release this account's orders whose hold ran out but the periodic task has not
-    released yet, so that they count neither as awaiting payment nor as held."""
-    ids = Order.objects.filter(
-        site=site, user=user, status=OrderStatus.PENDING, hold_expires_at__lte=now
-    ).values_list("pk", flat=True)
-    return sum(order_release(order_id=pk, status=OrderStatus.EXPIRED, now=now) for pk in list(ids))

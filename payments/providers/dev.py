@@ -1,25 +1,47 @@
-"""Payment pages: the dev gateway's "test payment" page, and the way to and back from
-Stripe Checkout. Each acts only on the signed-in person's own order (404 otherwise)."""
+"""The dev payment provider: ``DevGateway`` and its "test payment" page.
+
+The embedded default when no Stripe key is configured: the visitor is sent to an in-app
+"test payment" page (:func:`dev_pay_view`) where they pay or abandon, and both go through
+the same transitions as a real payment would
+(:func:`marketplace.orders.transitions.order_pay`,
+:func:`marketplace.orders.transitions.order_abandon`). Refunds are recorded and succeed at
+once. It refuses to run when the settings say production. The page acts only on the
+signed-in person's own order (404 otherwise). Nothing of Stripe here.
+"""
 
 import datetime as dt
-import logging
 
-import stripe
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from marketplace.models import CartLine, Order, OrderStatus, TerritorySettings
-from payments.gateways import DevGateway, StripeGateway
-from payments.services import order_abandon, order_paid
-from payments.stripe.checkout import checkout_session_for
+from marketplace.orders.audit import VISITOR
+from marketplace.orders.transitions import order_abandon, order_pay
 
-logger = logging.getLogger(__name__)
+
+class DevGateway:
+    name = "dev"
+
+    def __init__(self):
+        if settings.PRODUCTION:
+            raise ImproperlyConfigured(
+                "The dev payment gateway cannot take payments in production; set STRIPE_SECRET_KEY."
+            )
+
+    def checkout_url(self, *, order, request) -> str:
+        return reverse("dev_pay", args=[order.reference])
+
+    def refund(self, *, order, amount: int, idempotency_key: str) -> str:
+        return f"dev_refund:{idempotency_key}"
 
 
 @login_required
@@ -34,7 +56,12 @@ def dev_pay_view(request, reference: str):
         OrderStatus.EXPIRED,
     ):
         if request.POST.get("action") == "pay":
-            outcome = order_paid(order_id=order.pk, payment_ref=f"dev_payment:{order.reference}")
+            outcome = order_pay(
+                order_id=order.pk,
+                payment_ref=f"dev_payment:{order.reference}",
+                actor=VISITOR,
+                by=request.user,
+            )
             if outcome == "late_refused":
                 messages.error(
                     request,
@@ -58,7 +85,7 @@ def _abandon(request, order: Order) -> None:
     """Abandon ``order`` and tell the visitor what came back and when they may hold it."""
     lines = CartLine.objects.filter(cart__site=order.site, cart__user=request.user)
     before, booked = lines.count(), order.bookings.count()
-    if not order_abandon(order_id=order.pk):
+    if not order_abandon(order_id=order.pk, by=request.user):
         return
     messages.info(request, _("Payment abandoned: the lines are back in your cart."))
     left_out = booked - (lines.count() - before)
@@ -81,49 +108,3 @@ def _abandon(request, order: Order) -> None:
             _("So that others get their turn, you can book these again from %(time)s.")
             % {"time": timezone.localtime(until).strftime("%H:%M")},
         )
-
-
-def _stripe_order(request, reference: str) -> Order:
-    return get_object_or_404(
-        Order, reference=reference, user=request.user, gateway=StripeGateway.name
-    )
-
-
-@login_required
-@require_GET
-def stripe_pay_view(request, reference: str):
-    """Send the visitor to the order's Stripe Checkout page (created on the first visit)."""
-    order = _stripe_order(request, reference)
-    if order.status != OrderStatus.PENDING or order.hold_expires_at <= timezone.now():
-        messages.info(request, _("This order can no longer be paid."))
-        return redirect("order_detail", reference=order.reference)
-    try:
-        payment = checkout_session_for(order=order, request=request)
-    except stripe.StripeError:
-        logger.exception("Checkout Session for %s could not be created", order.reference)
-        messages.error(
-            request,
-            _("The payment service did not answer. Your places stay held: try again shortly."),
-        )
-        return redirect("order_detail", reference=order.reference)
-    if not payment.session_open:
-        messages.info(request, _("This order can no longer be paid."))
-        return redirect("order_detail", reference=order.reference)
-    return redirect(payment.session_url)
-
-
-@login_required
-@require_GET
-def stripe_cancel_view(request, reference: str):
-    """Back from Stripe without paying: the places stay held until the hold ends."""
-    order = _stripe_order(request, reference)
-    if order.status == OrderStatus.PENDING:
-        messages.info(
-            request,
-            _(
-                "Payment not made. Your places stay held until %(time)s: you can pay "
-                "again from this page."
-            )
-            % {"time": timezone.localtime(order.hold_expires_at).strftime("%H:%M")},
-        )
-    return redirect("order_detail", reference=order.reference)

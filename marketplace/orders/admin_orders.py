@@ -1,7 +1,7 @@
 """Orders in the admin: "Commandes", the territory staff's search of orders.
 
 :class:`OrderViewSet` searches orders by reference, e-mail, offer title or provider name
-and shows each order's bookings (linked to "Réservations", cms.booking_viewsets).
+and shows each order's bookings (linked to "Réservations", marketplace.orders.admin).
 Nobody adds, edits or deletes an order here (those URLs do not exist), and an id
 outside the user's territory is a 404.
 """
@@ -14,16 +14,17 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 
-from cms.booking_admin_base import (
+from marketplace.models import Booking, Order, OrderStatus
+from marketplace.orders.access import ORDER_VIEW_PERMISSION, orders_for_admin
+from marketplace.orders.admin_base import (
     MoneyColumn,
     ReadOnlyPolicy,
     ReadOnlyViewSet,
+    ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
     booking_when,
 )
-from marketplace.booking_access import ORDER_VIEW_PERMISSION, orders_for_admin
-from marketplace.models import Booking, Order, OrderStatus
 
 
 class OrderPermissionPolicy(ReadOnlyPolicy):
@@ -96,6 +97,11 @@ class OrderInspectView(ScopedInspectView):
         return context
 
 
+class OrderHistoryView(ScopedHistoryView):
+    def scoped_queryset(self):
+        return orders_for_admin(user=self.request.user, site=self.site)
+
+
 class OrderViewSet(ReadOnlyViewSet):
     model = Order
     name = "orders"
@@ -105,6 +111,7 @@ class OrderViewSet(ReadOnlyViewSet):
     add_to_admin_menu = True
     index_view_class = OrderIndexView
     inspect_view_class = OrderInspectView
+    history_view_class = OrderHistoryView
     filterset_class = OrderFilterSet
     # The search itself is OrderIndexView.search_queryset (across the bookings too).
     search_fields = ["reference", "email"]

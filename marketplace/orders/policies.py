@@ -79,3 +79,10 @@ def policy_for(key: str) -> Policy:
 def refund_fraction(*, policy: str, starts_at: dt.datetime | None, now: dt.datetime) -> Fraction:
     """The share of what the visitor paid that a cancellation at ``now`` gives back."""
     return Fraction(policy_for(policy).refund_percent(starts_at=starts_at, now=now), 100)
+
+
+def cancellation_fraction(*, booking, by_provider: bool, now: dt.datetime) -> Fraction:
+    """What share of what the visitor paid cancelling ``booking`` now gives back."""
+    if by_provider:
+        return Fraction(1)
+    return refund_fraction(policy=booking.cancellation_policy, starts_at=booking.starts_at, now=now)

@@ -1,0 +1,88 @@
+"""What the order life cycle writes in the ledger, and the keys it writes it under.
+
+The transitions (:mod:`marketplace.orders.transitions`) call these inside their own
+transaction: a booking's confirmation (:func:`booking_ledger_post`), the idempotency keys
+the payment providers also read (:func:`confirmed_key`, :func:`fee_recharge_key`), and
+what a cancellation would give back (:func:`refund_preview`, nothing written). No state
+change of an order or a booking here, and nothing of a payment provider.
+
+The ledger is imported from ``payments.ledger``/``payments.models`` until it moves to
+``marketplace/books``.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from marketplace.commission import booking_quote
+from marketplace.models import Booking, BookingStatus, Order
+from marketplace.orders.policies import cancellation_fraction
+from payments.ledger import (
+    VISITOR_ACCOUNT,
+    ledger_post,
+    provider_account,
+    quote_entries,
+    reversal_entries,
+    tourist_tax_account,
+)
+from payments.models import LedgerTransaction, TransactionKind
+
+
+def confirmed_key(booking: Booking) -> str:
+    return f"booking:{booking.pk}:confirmed"
+
+
+def refund_key(booking: Booking) -> str:
+    return f"booking:{booking.pk}:refund:cancel"
+
+
+def fee_recharge_key(booking: Booking) -> str:
+    """The booking's share of the payment fee charged to its commission (when the
+    territory deducts the fee from the commission)."""
+    return f"booking:{booking.pk}:psp_fee"
+
+
+def booking_ledger_post(*, booking: Booking, order: Order, occurred_at=None):
+    """The booking's confirmation in the ledger: the visitor's payment, split.
+
+    A free booking (a 0 € line) moves no money: nothing is recorded, ``None`` returned.
+    """
+    entries = quote_entries(
+        quote=booking_quote(booking),
+        provider_account=provider_account(booking.provider_id),
+        # The tourist tax (never commissioned) goes to its commune's account, so the ledger
+        # holds all the visitor paid (``Booking.visitor_total``) and refunds stay exact.
+        tax_cents=booking.tax,
+        tax_account=tourist_tax_account(booking.provider.commune) if booking.tax else None,
+    )
+    if not entries:
+        return None
+    return ledger_post(
+        site=order.site,
+        kind=TransactionKind.ORDER_CONFIRMED,
+        idempotency_key=confirmed_key(booking),
+        entries=entries,
+        currency=order.currency,
+        memo=f"{order.reference} {booking.reference}",
+        occurred_at=occurred_at,
+        order_ref=order.reference,
+        booking_ref=booking.reference,
+    )
+
+
+def refund_preview(*, booking: Booking, by_provider: bool = False, now=None) -> int:
+    """What cancelling now would give back to the visitor, in cents (nothing changes)."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return 0
+    fraction = cancellation_fraction(
+        booking=booking, by_provider=by_provider, now=now or timezone.now()
+    )
+    if not fraction:
+        return 0
+    original = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+    if original is None:
+        return 0
+    entries = reversal_entries(
+        transaction=original, fraction=(fraction.numerator, fraction.denominator)
+    )
+    return -sum(amount for account, amount in entries if account == VISITOR_ACCOUNT)
