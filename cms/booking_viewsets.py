@@ -54,10 +54,10 @@ from marketplace.booking_access import (
     providers_for_admin,
 )
 from marketplace.bookings import BookingError
+from marketplace.books.ledger import provider_account
+from marketplace.books.selectors import booking_account_total
 from marketplace.models import Booking, BookingStatus, OfferPage, Provider
 from marketplace.policies import policy_for
-from payments.ledger import provider_account
-from payments.selectors import booking_account_total
 from payments.services import booking_cancel, refund_preview
 
 

@@ -11,7 +11,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from payments.admin_policy import LedgerPermissionPolicy, money, request_site
+from marketplace.books.permissions import LedgerPermissionPolicy
+from payments.admin_policy import money, request_site
 from payments.models import (
     ReconciliationDifference,
     ReversalStatus,
@@ -25,7 +26,7 @@ from payments.reconciliation import DIFFERENCE_KINDS
 
 # --- What finance watches on Stripe: differences, debts, failures, disputes -----------------
 #
-# Read-only lists for ``payments.view_ledger``, each limited to the territory the admin is
+# Read-only lists for ``books.view_ledger``, each limited to the territory the admin is
 # served for; an id of another territory is a 404.
 
 

@@ -34,15 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
-from payments.ledger import CLEARING_ACCOUNT
-from payments.models import (
-    LedgerEntry,
-    LedgerTransaction,
-    ReconciliationDifference,
-    StripePayment,
-    StripeRefund,
-    StripeTransfer,
-)
+from marketplace.books.ledger import CLEARING_ACCOUNT
+from marketplace.books.models import LedgerEntry, LedgerTransaction
+from payments.models import ReconciliationDifference, StripePayment, StripeRefund, StripeTransfer
 from payments.stripe_client import stripe_client, stripe_id
 
 logger = logging.getLogger(__name__)

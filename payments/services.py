@@ -1,10 +1,10 @@
 """Writes of the payments app.
 
-The ledger's writes live in :mod:`payments.ledger` (``ledger_post``, ``ledger_reverse``,
-``quote_entries``); this module holds the rest, starting with who may read the ledger.
+The ledger's writes live in :mod:`marketplace.books.ledger` (``ledger_post``,
+``ledger_reverse``, ``quote_entries``), who may read it in
+:mod:`marketplace.books.permissions`; this module holds the rest.
 """
 
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,11 +17,7 @@ from marketplace.bookings import (
     order_release,
 )
 from marketplace.bookings import booking_cancel as marketplace_booking_cancel
-from marketplace.cart import cart_restore, cart_unrestore
-from marketplace.commission import booking_quote
-from marketplace.models import Booking, BookingStatus, Order, OrderStatus, Refund
-from payments.gateways import gateway_for
-from payments.ledger import (
+from marketplace.books.ledger import (
     VISITOR_ACCOUNT,
     ledger_post,
     ledger_reverse,
@@ -30,24 +26,11 @@ from payments.ledger import (
     reversal_entries,
     tourist_tax_account,
 )
-from payments.models import LedgerTransaction, TransactionKind
-
-LEDGER_PERMISSION = "payments.view_ledger"
-
-
-@transaction.atomic
-def ledger_permissions_ensure(*, finance) -> None:
-    """Let the territory's finance group read the ledger (transactions and balances).
-
-    ``payments.view_ledger`` is the only ledger permission there is: nobody adds,
-    changes or deletes ledger rows through the admin. Idempotent; called by the
-    territory's setup with the "Finances du territoire" group.
-    """
-    app_label, codename = LEDGER_PERMISSION.split(".")
-    finance.permissions.add(
-        Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    )
-
+from marketplace.books.models import LedgerTransaction, TransactionKind
+from marketplace.cart import cart_restore, cart_unrestore
+from marketplace.commission import booking_quote
+from marketplace.models import Booking, BookingStatus, Order, OrderStatus, Refund
+from payments.gateways import gateway_for
 
 # --- Orders: payment, abandonment, cancellation -------------------------------------------
 
@@ -173,7 +156,7 @@ def booking_cancel(
     """Cancel a confirmed booking, refund the policy's share and reverse it in the ledger.
 
     The refund reverses the same fraction of the provider's net, of the service fee and
-    of each beneficiary's share (:func:`payments.ledger.ledger_reverse`). Cancelling an
+    of each beneficiary's share (:func:`marketplace.books.ledger.ledger_reverse`). Cancelling an
     already cancelled booking does nothing and returns ``None``. ``notify=False`` sends
     no e-mail.
     """

@@ -31,22 +31,16 @@ from django.urls import reverse
 
 from commissions.engine import split_largest_remainder
 from commissions.selectors import beneficiary_payout_accounts
-from marketplace.models import Booking, Order, OrderStatus, StripeFeeBearer, TerritorySettings
-from payments.ledger import (
+from marketplace.books.ledger import (
     CLEARING_ACCOUNT,
     PSP_FEES_ACCOUNT,
     VISITOR_ACCOUNT,
     ledger_post,
     provider_account,
 )
-from payments.models import (
-    LedgerEntry,
-    LedgerTransaction,
-    StripeCallStatus,
-    StripePayment,
-    StripeTransfer,
-    TransactionKind,
-)
+from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
+from marketplace.models import Booking, Order, OrderStatus, StripeFeeBearer, TerritorySettings
+from payments.models import StripeCallStatus, StripePayment, StripeTransfer
 from payments.stripe_client import is_transient, stripe_client, stripe_key, stripe_metadata
 
 logger = logging.getLogger(__name__)

@@ -14,17 +14,16 @@ import stripe
 from django.db import transaction
 from django.db.models import F
 
+from marketplace.books.ledger import CLEARING_ACCOUNT, ledger_post
+from marketplace.books.models import LedgerTransaction, TransactionKind
 from marketplace.models import Order
-from payments.ledger import CLEARING_ACCOUNT, ledger_post
 from payments.models import (
-    LedgerTransaction,
     ReversalStatus,
     StripeCallStatus,
     StripePayment,
     StripeRefund,
     StripeReversal,
     StripeTransfer,
-    TransactionKind,
 )
 from payments.stripe_client import is_transient, stripe_client, stripe_key
 from payments.stripe_connect import order_transfers, owed, refusal_message

@@ -24,11 +24,11 @@ from cms.models import HomePage, ProviderIndexPage
 from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.services import rules_import
 from marketplace.bookings import checkout_create
+from marketplace.books.ledger import beneficiary_account, provider_account
+from marketplace.books.models import LedgerEntry, LedgerTransaction
+from marketplace.books.selectors import account_balance
 from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
-from payments.ledger import beneficiary_account, provider_account
-from payments.models import LedgerEntry, LedgerTransaction
-from payments.selectors import account_balance
 from payments.services import order_paid
 from tests import factories
 from tests.conftest import make_provider, make_user

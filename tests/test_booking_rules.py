@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from marketplace.bookings import BookingError, checkout_create, holds_expire
+from marketplace.books.models import LedgerTransaction
 from marketplace.cart import cart_for, cart_lines_priced
 from marketplace.models import (
     ActivitySlot,
@@ -19,7 +20,6 @@ from marketplace.models import (
     ProductStock,
     StayNight,
 )
-from payments.models import LedgerTransaction
 from payments.services import order_paid
 from tests import factories
 from tests.conftest import make_provider, make_user

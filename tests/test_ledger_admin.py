@@ -9,8 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from cms.services import EDITORS_GROUP, FINANCE_GROUP
-from payments.ledger import ledger_post, ledger_reverse
-from payments.services import ledger_permissions_ensure
+from marketplace.books.ledger import ledger_post, ledger_reverse
+from marketplace.books.permissions import ledger_permissions_ensure
 from tests.conftest import make_provider, make_user
 
 LIST_URL = "/admin/ledger/"
@@ -54,10 +54,10 @@ def test_permissions_ensure_is_idempotent(territory):
     group = Group.objects.get(name=FINANCE_GROUP)
     ledger_permissions_ensure(finance=group)
     ledger_permissions_ensure(finance=group)
-    assert list(group.permissions.filter(content_type__app_label="payments")) == list(
+    assert list(group.permissions.filter(content_type__app_label="books")) == list(
         group.permissions.filter(codename="view_ledger")
     )
-    assert make_user("f@example.org", groups=(FINANCE_GROUP,)).has_perm("payments.view_ledger")
+    assert make_user("f@example.org", groups=(FINANCE_GROUP,)).has_perm("books.view_ledger")
 
 
 def test_finance_lists_and_filters_transactions(ledger, finance, client):

@@ -32,6 +32,8 @@ from hypothesis import strategies as st
 
 from commissions.models import Beneficiary
 from marketplace.bookings import checkout_create
+from marketplace.books.models import LedgerEntry
+from marketplace.books.selectors import account_balance
 from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import (
     Booking,
@@ -42,8 +44,7 @@ from marketplace.models import (
     TerritorySettings,
 )
 from payments import stripe_client
-from payments.models import LedgerEntry, StripePayment, StripeReversal, StripeTransfer
-from payments.selectors import account_balance
+from payments.models import StripePayment, StripeReversal, StripeTransfer
 from payments.services import booking_cancel
 from payments.stripe_connect import checkout_session_for, transfers_pending
 from tests import factories
