@@ -9,12 +9,13 @@ Run on SQLite and, with ``DATABASE_URL`` set, on PostgreSQL.
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from cms.services import FINANCE_GROUP
 from marketplace.books.models import LedgerEntry, LedgerTransaction
@@ -74,6 +75,8 @@ def test_an_existing_database_migrates_with_its_ledger_and_grants():
     # for the books; the test database's own rows are put back by the flush after.
     ContentType.objects.filter(model__in=["ledgertransaction", "ledgerentry"]).delete()
     if not Site.objects.filter(is_default_site=True).exists():
+        # An earlier transactional test flushed wagtail's initial rows.
+        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
         root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root"))
         Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
     executor = _migrate(BEFORE)
