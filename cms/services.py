@@ -14,6 +14,7 @@ from cms.models import (
     TransparencyPage,
 )
 from commissions.services import commission_permissions_ensure
+from marketplace.books.permissions import ledger_permissions_ensure
 from marketplace.models import Provider
 from marketplace.services import (
     DOCUMENT_PERMISSIONS,
@@ -23,7 +24,6 @@ from marketplace.services import (
     provider_collection_private,
     provider_permissions_ensure,
 )
-from payments.services import ledger_permissions_ensure
 
 EDITORS_GROUP = "Éditeurs du territoire"
 FINANCE_GROUP = "Finances du territoire"

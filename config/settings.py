@@ -62,6 +62,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms",
     "marketplace",
+    "marketplace.books",
     "commissions",
     "payments",
     "wagtail.contrib.forms",

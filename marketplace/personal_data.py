@@ -39,7 +39,7 @@ USER_RELATIONS: dict[str, str] = {
     "commissions.Beneficiary.locked_by": RECORDS,
     "commissions.CommissionRule.locked_by": RECORDS,
     "commissions.DistributionKey.locked_by": RECORDS,
-    "payments.LedgerTransaction.created_by": RECORDS,
+    "books.LedgerTransaction.created_by": RECORDS,
     "wagtailcore.Page.owner": RECORDS,
     "wagtailcore.Page.locked_by": RECORDS,
     "wagtailcore.Revision.user": RECORDS,

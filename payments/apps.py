@@ -9,9 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: these modules import models, which Django only
         # allows once every app is loaded (AppConfig.ready is the place it says so).
-        from commissions.transparency import register_distributed_source
         from payments.providers import register_all
-        from payments.selectors import beneficiary_earnings
         from payments.stripe import (
             accounts,  # noqa: F401  (registers the account and payout event handlers)
             disputes,  # noqa: F401  (registers the dispute handlers)
@@ -21,6 +19,3 @@ class PaymentsConfig(AppConfig):
 
         # The order life cycle reaches the dev gateway and Stripe through its registry.
         register_all()
-
-        # The public transparency page shows what the ledger says each beneficiary earned.
-        register_distributed_source(beneficiary_earnings)

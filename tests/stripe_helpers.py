@@ -7,7 +7,8 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
-from payments.models import LedgerEntry, StripeTransfer
+from marketplace.books.models import LedgerEntry
+from payments.models import StripeTransfer
 from payments.stripe.transfers import platform_cash
 from tests.conftest import STRIPE_CONNECT_SECRET, STRIPE_PLATFORM_SECRET
 

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from marketplace.accounts import AccountEraseError, account_erase
+from marketplace.books.models import LedgerEntry, LedgerTransaction
+from marketplace.books.selectors import balances
 from marketplace.models import (
     Booking,
     BookingStatus,
@@ -19,8 +21,6 @@ from marketplace.models import (
     ProviderMembership,
     Refund,
 )
-from payments.models import LedgerEntry, LedgerTransaction
-from payments.selectors import balances
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user, reauthenticate

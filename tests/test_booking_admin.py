@@ -23,12 +23,12 @@ from wagtail.models import Page, Site
 from cms.models import HomePage, ProviderIndexPage
 from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.services import rules_import
+from marketplace.books.ledger import beneficiary_account, provider_account
+from marketplace.books.models import LedgerEntry, LedgerTransaction
+from marketplace.books.selectors import account_balance
 from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import checkout, order_pay
-from payments.ledger import beneficiary_account, provider_account
-from payments.models import LedgerEntry, LedgerTransaction
-from payments.selectors import account_balance
 from tests import factories
 from tests.conftest import make_provider, make_user
 

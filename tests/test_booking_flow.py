@@ -7,8 +7,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.books.selectors import account_balance
 from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus, StayNight
-from payments.selectors import account_balance
 from tests import factories
 from tests.conftest import make_provider, make_user
 

@@ -8,7 +8,7 @@ under the three policies, or as the provider. After every step:
 - every ledger transaction sums to zero;
 - per order, what the visitor paid net of refunds equals the provider nets, the
   beneficiaries' shares and the taxes net of reversals, to the cent, from the ledger
-  (:mod:`payments.selectors`) and from the booking and refund rows;
+  (:mod:`marketplace.books.selectors`) and from the booking and refund rows;
 - a refund is the policy's fraction of what the visitor paid (half-up on cents), never
   more than was paid, and every share is reversed in the same proportion;
 - the capacity rows equal what the live bookings claim (held, confirmed, completed, or
@@ -35,6 +35,9 @@ from hypothesis.errors import InvalidArgument
 
 from commissions.money import round_half_up
 from commissions.services import rules_import
+from marketplace.books.ledger import VISITOR_ACCOUNT, beneficiary_account, provider_account
+from marketplace.books.models import LedgerEntry
+from marketplace.books.selectors import account_balance, balances
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -56,9 +59,6 @@ from marketplace.orders.transitions import (
     order_abandon,
     order_pay,
 )
-from payments.ledger import VISITOR_ACCOUNT, beneficiary_account, provider_account
-from payments.models import LedgerEntry
-from payments.selectors import account_balance, balances
 from tests import factories
 from tests.conftest import make_user
 

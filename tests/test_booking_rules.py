@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from marketplace.books.models import LedgerTransaction
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -19,7 +20,6 @@ from marketplace.models import (
 )
 from marketplace.orders.cart import cart_for, cart_lines_priced
 from marketplace.orders.transitions import BookingError, checkout, holds_expire, order_pay
-from payments.models import LedgerTransaction
 from tests import factories
 from tests.conftest import make_provider, make_user
 

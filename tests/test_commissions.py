@@ -382,7 +382,7 @@ def test_dashboard_panel_lists_live_rules_or_says_there_are_none(taxonomy, clien
 def test_transparency_page_shows_what_the_ledger_credited(taxonomy, client):
     from commissions.engine import Line
     from commissions.selectors import line_quote
-    from payments.ledger import ledger_post, quote_entries
+    from marketplace.books.ledger import ledger_post, quote_entries
 
     rules_import(site=taxonomy, data=RULES, publish=True)
     quote = line_quote(site_id=taxonomy.pk, line=Line(subtotal=10_000, booked_on=dt.date.today()))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from commissions.engine import Line, RuleSpec, Side, quote, split_largest_remainder
 from commissions.money import round_half_up
-from payments.ledger import (
+from marketplace.books.ledger import (
     ENGINE_OPERATOR_KEY,
     OPERATOR_ACCOUNT,
     LedgerConflictError,
@@ -34,8 +34,8 @@ from payments.ledger import (
     reversal_entries,
     tourist_tax_account,
 )
-from payments.models import LedgerEntry, LedgerImmutableError, LedgerTransaction
-from payments.selectors import account_balance, balances, balances_by_kind, statement
+from marketplace.books.models import LedgerEntry, LedgerImmutableError, LedgerTransaction
+from marketplace.books.selectors import account_balance, balances, balances_by_kind, statement
 from tests.conftest import make_user
 
 DAY = dt.date(2026, 7, 14)

@@ -7,10 +7,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from wagtail.admin.menu import admin_menu
 
 from cms.services import EDITORS_GROUP, FINANCE_GROUP
-from payments.ledger import ledger_post, ledger_reverse
-from payments.services import ledger_permissions_ensure
+from marketplace.books.ledger import ledger_post, ledger_reverse
+from marketplace.books.permissions import ledger_permissions_ensure
 from tests.conftest import make_provider, make_user
 
 LIST_URL = "/admin/ledger/"
@@ -54,10 +55,10 @@ def test_permissions_ensure_is_idempotent(territory):
     group = Group.objects.get(name=FINANCE_GROUP)
     ledger_permissions_ensure(finance=group)
     ledger_permissions_ensure(finance=group)
-    assert list(group.permissions.filter(content_type__app_label="payments")) == list(
+    assert list(group.permissions.filter(content_type__app_label="books")) == list(
         group.permissions.filter(codename="view_ledger")
     )
-    assert make_user("f@example.org", groups=(FINANCE_GROUP,)).has_perm("payments.view_ledger")
+    assert make_user("f@example.org", groups=(FINANCE_GROUP,)).has_perm("books.view_ledger")
 
 
 def test_finance_lists_and_filters_transactions(ledger, finance, client):
@@ -160,3 +161,29 @@ def test_finance_sees_the_ledger_menu(ledger, finance, client):
     client.force_login(finance)
     dashboard = client.get("/admin/").content.decode()
     assert LIST_URL in dashboard and BALANCES_URL in dashboard
+
+
+def _submenu_urls(item) -> list[str]:
+    menu = getattr(item, "menu", None)
+    if menu is None:
+        return []
+    return [sub.url for sub in sorted(menu.registered_menu_items, key=lambda sub: sub.order)]
+
+
+def test_the_ledger_menu_holds_the_books_then_the_finance_lists(territory):
+    """The books' transactions and balances come first; the payment provider's finance
+    lists join the same menu through its hook, in their order."""
+    reverse("ledger:index")  # the admin's URLs, hence its viewsets, are registered
+    (urls,) = [
+        urls for urls in map(_submenu_urls, admin_menu.registered_menu_items) if LIST_URL in urls
+    ]
+    assert urls == [
+        LIST_URL,
+        BALANCES_URL,
+        "/admin/stripe_events/",
+        "/admin/reconciliation/",
+        "/admin/disputes/",
+        "/admin/provider_debts/",
+        "/admin/failed_refunds/",
+        "/admin/failed_transfers/",
+    ]

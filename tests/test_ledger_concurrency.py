@@ -10,9 +10,9 @@ import time
 import pytest
 from django.db import close_old_connections, connection
 
-from payments import ledger
-from payments.ledger import LedgerReversalError, ledger_post, ledger_reverse
-from payments.models import LedgerTransaction
+from marketplace.books import ledger
+from marketplace.books.ledger import LedgerReversalError, ledger_post, ledger_reverse
+from marketplace.books.models import LedgerTransaction
 
 pytestmark = [
     pytest.mark.postgres,

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from commissions.money import format_cents
+from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.models import Booking, BookingStatus, Refund
-from payments.models import LedgerEntry, LedgerTransaction
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user

@@ -17,10 +17,11 @@ from wagtail.search.models import IndexEntry
 from wagtail.users.models import UserProfile
 
 from marketplace.accounts import account_data_export, account_erase
+from marketplace.books.models import LedgerEntry
 from marketplace.models import Booking, Cart, Provider, ProviderMembership, ProviderStatus
 from marketplace.personal_data import RECORDS, USER_RELATIONS, user_relations
 from marketplace.services import provider_apply, provider_reject
-from payments.models import LedgerEntry, StripeEvent, StripePayment
+from payments.models import StripeEvent, StripePayment
 from payments.stripe.personal_data import payload_personal, payload_scrub
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules

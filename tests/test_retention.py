@@ -14,9 +14,10 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from cms.tasks import personal_data_purge
+from marketplace.books.models import LedgerEntry
 from marketplace.models import Cart, Order, OrderStatus, TerritorySettings
 from marketplace.retention import anonymous_carts_purge, unverified_accounts_purge
-from payments.models import LedgerEntry, StripeEvent, StripePayment
+from payments.models import StripeEvent, StripePayment
 from payments.stripe.personal_data import payload_personal, stripe_event_payloads_expire
 from payments.stripe.webhooks import stripe_event_dispatch, stripe_event_receive
 from tests import factories

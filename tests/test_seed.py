@@ -66,6 +66,7 @@ def snapshot() -> dict:
     from wagtail.images import get_image_model
     from wagtail.models import Collection, GroupPagePermission, Page, Revision
 
+    from marketplace.books.models import LedgerEntry, LedgerTransaction
     from marketplace.models import (
         ActivitySlot,
         Booking,
@@ -84,7 +85,6 @@ def snapshot() -> dict:
         TerritorySettings,
         WeeklySlot,
     )
-    from payments.models import LedgerEntry, LedgerTransaction
 
     models = [
         Order,
@@ -369,6 +369,8 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     from wagtail.models import Site
 
     from cms.seeding.orders import PAYMENT_PREFIX
+    from marketplace.books.models import LedgerEntry, LedgerTransaction
+    from marketplace.books.selectors import beneficiary_earnings, statement
     from marketplace.models import (
         ActivitySlot,
         Booking,
@@ -380,8 +382,6 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
         Provider,
         Refund,
     )
-    from payments.models import LedgerEntry, LedgerTransaction
-    from payments.selectors import beneficiary_earnings, statement
 
     site = Site.objects.get(is_default_site=True)
     orders = Order.objects.filter(site=site)

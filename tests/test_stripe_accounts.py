@@ -15,9 +15,9 @@ from django.test import Client
 from django.urls import reverse
 
 from cms.services import EDITORS_GROUP, FINANCE_GROUP
+from marketplace.books.selectors import account_balance
 from marketplace.models import OrderStatus, Provider
 from payments.models import StripeEvent, StripeTransfer
-from payments.selectors import account_balance
 from payments.stripe.account_views import BUTTONS
 from payments.stripe.accounts import PayoutStatus
 from tests import factories

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from cms.services import FINANCE_GROUP
 from commissions.models import Beneficiary
+from marketplace.books.models import LedgerTransaction
+from marketplace.books.selectors import account_balance
 from marketplace.models import Cart, Order, OrderStatus
-from payments.models import LedgerTransaction, StripeEvent, StripePayment
-from payments.selectors import account_balance
+from payments.models import StripeEvent, StripePayment
 from payments.stripe.disputes import DISPUTES_ACCOUNT, dispute_phase
 from payments.stripe.transfers import platform_cash
 from tests import factories

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commissions.models import Beneficiary
+from marketplace.books.models import LedgerEntry, LedgerTransaction
+from marketplace.books.selectors import account_balance
 from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus
-from payments.models import LedgerEntry, LedgerTransaction, StripePayment, StripeTransfer
-from payments.selectors import account_balance
+from payments.models import StripePayment, StripeTransfer
 from payments.stripe.transfers import platform_cash
 from tests import factories
 from tests.booking_helpers import shared_rules

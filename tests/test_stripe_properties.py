@@ -31,6 +31,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from commissions.models import Beneficiary
+from marketplace.books.models import LedgerEntry
+from marketplace.books.selectors import account_balance
 from marketplace.models import (
     Booking,
     BookingStatus,
@@ -41,8 +43,7 @@ from marketplace.models import (
 )
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import booking_cancel, checkout
-from payments.models import LedgerEntry, StripePayment, StripeReversal, StripeTransfer
-from payments.selectors import account_balance
+from payments.models import StripePayment, StripeReversal, StripeTransfer
 from payments.stripe import client as stripe_client
 from payments.stripe.checkout import checkout_session_for
 from payments.stripe.transfers import transfers_pending

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commissions.models import Beneficiary
+from marketplace.books.selectors import account_balance
 from marketplace.models import Cart, Order
 from payments.models import StripePayment, StripeReversal, StripeTransfer
-from payments.selectors import account_balance
 from tests import factories
 from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider

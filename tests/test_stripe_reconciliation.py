@@ -16,7 +16,8 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from cms.models import HomePage
-from payments.ledger import CLEARING_ACCOUNT, PSP_FEES_ACCOUNT, ledger_post
+from marketplace.books.ledger import CLEARING_ACCOUNT, PSP_FEES_ACCOUNT, ledger_post
+from marketplace.books.models import TransactionKind
 from payments.models import (
     ReconciliationDifference,
     ReversalStatus,
@@ -25,7 +26,6 @@ from payments.models import (
     StripeRefund,
     StripeReversal,
     StripeTransfer,
-    TransactionKind,
 )
 from payments.stripe.reconciliation import reconcile_day
 from tests import test_stripe_disputes

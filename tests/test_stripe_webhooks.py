@@ -356,7 +356,7 @@ def test_finance_lists_filters_and_inspects_stripe_events(territory, stored_even
     from django.contrib.auth.models import Group
 
     from cms.services import FINANCE_GROUP
-    from payments.services import ledger_permissions_ensure
+    from marketplace.books.permissions import ledger_permissions_ensure
     from tests.conftest import make_user
 
     ledger_permissions_ensure(finance=Group.objects.get(name=FINANCE_GROUP))

@@ -10,6 +10,6 @@ registry, filled by the ``payments`` app at ready), ``accounting`` (what a trans
 writes in the ledger), ``notify``/``tasks`` (huey), the visitor's views and the admin.
 
 No models here (they are in :mod:`marketplace.models.orders`). Nothing here imports the
-``payments`` app except its ledger (``payments.ledger``/``payments.models``), which is on
+``payments`` app except its ledger (``marketplace.books.ledger``/``payments.models``), which is on
 its way to ``marketplace/books``.
 """

@@ -6,7 +6,7 @@ the payment providers also read (:func:`confirmed_key`, :func:`fee_recharge_key`
 what a cancellation would give back (:func:`refund_preview`, nothing written). No state
 change of an order or a booking here, and nothing of a payment provider.
 
-The ledger is imported from ``payments.ledger``/``payments.models`` until it moves to
+The ledger is imported from ``marketplace.books.ledger``/``payments.models`` until it moves to
 ``marketplace/books``.
 """
 
@@ -14,10 +14,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from marketplace.commission import booking_quote
-from marketplace.models import Booking, BookingStatus, Order
-from marketplace.orders.policies import cancellation_fraction
-from payments.ledger import (
+from marketplace.books.ledger import (
     VISITOR_ACCOUNT,
     ledger_post,
     provider_account,
@@ -25,7 +22,10 @@ from payments.ledger import (
     reversal_entries,
     tourist_tax_account,
 )
-from payments.models import LedgerTransaction, TransactionKind
+from marketplace.books.models import LedgerTransaction, TransactionKind
+from marketplace.commission import booking_quote
+from marketplace.models import Booking, BookingStatus, Order
+from marketplace.orders.policies import cancellation_fraction
 
 
 def confirmed_key(booking: Booking) -> str:

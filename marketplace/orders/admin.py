@@ -40,6 +40,8 @@ from wagtail.admin.widgets.button import Button
 from wagtail.models import ModelLogEntry
 
 from commissions.selectors import beneficiary_names
+from marketplace.books.ledger import provider_account
+from marketplace.books.selectors import booking_account_total
 from marketplace.models import Booking, BookingStatus, OfferPage, Provider
 from marketplace.orders.access import (
     BOOKING_CANCEL_PERMISSION,
@@ -67,8 +69,6 @@ from marketplace.orders.audit import PROVIDER, STAFF
 from marketplace.orders.forms import BookingCancelForm
 from marketplace.orders.policies import policy_for
 from marketplace.orders.transitions import BookingError, booking_cancel
-from payments.ledger import provider_account
-from payments.selectors import booking_account_total
 
 
 def _euros(cents: int) -> Decimal:

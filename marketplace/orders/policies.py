@@ -5,7 +5,7 @@ says "cancelled at least ``before`` ahead of the start, the visitor gets ``perce
 what they paid back"; past the last step, ``after_percent``. The fraction applies to
 everything the visitor paid for the booking (price and service fee); the provider's
 net and each beneficiary's share are reversed in the same proportion
-(:func:`payments.ledger.ledger_reverse`).
+(:func:`marketplace.books.ledger.ledger_reverse`).
 
 ============ ======================================================================
 flexible     full refund until 24 hours before the start, nothing after

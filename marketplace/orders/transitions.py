@@ -32,6 +32,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.books.ledger import VISITOR_ACCOUNT, ledger_reverse
+from marketplace.books.models import LedgerTransaction
 from marketplace.models import (
     Booking,
     BookingStatus,
@@ -58,8 +60,6 @@ from marketplace.orders.hold_limits import hold_limits_check
 from marketplace.orders.locks import locked_transaction, row_lock, rows_lock
 from marketplace.orders.payment import provider_for
 from marketplace.orders.policies import cancellation_fraction
-from payments.ledger import VISITOR_ACCOUNT, ledger_reverse
-from payments.models import LedgerTransaction
 
 __all__ = [
     "BookingError",
@@ -435,7 +435,7 @@ def booking_cancel(
     the refund.
 
     The refund reverses the same fraction of the provider's net, of the service fee and
-    of each beneficiary's share (:func:`payments.ledger.ledger_reverse`). Returns the
+    of each beneficiary's share (:func:`marketplace.books.ledger.ledger_reverse`). Returns the
     :class:`Refund`, or ``None`` when there is nothing to give back or the booking was
     already cancelled (nothing done then). Raises :class:`BookingError` when it cannot be
     cancelled. ``by`` is the user who cancels; ``actor`` who they are (the visitor by

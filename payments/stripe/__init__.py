@@ -22,6 +22,6 @@ Each huey task is declared beside the work it runs and keeps its name
 
 What must not live here: the order's life (confirm, release, cancel: the order services
 decide, Stripe code calls them) and the ledger's rules (Stripe code posts through
-:mod:`payments.ledger`). This package is named like the ``stripe`` library; its modules
+:mod:`marketplace.books.ledger`). This package is named like the ``stripe`` library; its modules
 import the library with ``import stripe`` (absolute imports), never a sibling by that name.
 """

@@ -5,7 +5,7 @@
   POSTs to :class:`PayoutAccountConnectView`, which sends them to Stripe's onboarding.
   Stripe sends them back to :class:`PayoutAccountReturnView` (the status is re-read from
   Stripe) or, when the link expired, to :class:`PayoutAccountRefreshView` (a new link).
-- Territory staff (``marketplace.change_provider``) and finance (``payments.view_ledger``)
+- Territory staff (``marketplace.change_provider``) and finance (``books.view_ledger``)
   see the status of every provider of the territory, read-only.
 
 Acting on a provider one is not a member of is a 404, whoever asks.
@@ -33,10 +33,10 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from marketplace.books.permissions import LEDGER_PERMISSION
 from marketplace.models import Provider
 from marketplace.orders.access import member_provider_ids
 from payments.admin_policy import request_site
-from payments.services import LEDGER_PERMISSION
 from payments.stripe.accounts import (
     PayoutStatus,
     provider_account_link,

@@ -28,12 +28,13 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from commissions.engine import split_largest_remainder
+from marketplace.books.ledger import CLEARING_ACCOUNT, PSP_FEES_ACCOUNT, ledger_post
+from marketplace.books.models import LedgerTransaction, TransactionKind
 from marketplace.models import Order, OrderStatus, StripeFeeBearer, TerritorySettings
 from marketplace.orders.accounting import confirmed_key, fee_recharge_key
 from marketplace.orders.audit import WEBHOOK
 from marketplace.orders.transitions import order_abandon, order_pay
-from payments.ledger import CLEARING_ACCOUNT, PSP_FEES_ACCOUNT, ledger_post
-from payments.models import LedgerTransaction, StripePayment, TransactionKind
+from payments.models import StripePayment
 from payments.stripe.client import QUEUED_AS, stripe_client, stripe_key, stripe_metadata
 from payments.stripe.transfers import stripe_order_transfers
 

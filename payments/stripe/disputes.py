@@ -19,8 +19,9 @@ import datetime as dt
 from django.db import transaction
 
 from commissions.money import format_cents
-from payments.ledger import CLEARING_ACCOUNT, ledger_post
-from payments.models import StripeEvent, StripePayment, TransactionKind
+from marketplace.books.ledger import CLEARING_ACCOUNT, ledger_post
+from marketplace.books.models import TransactionKind
+from payments.models import StripeEvent, StripePayment
 from payments.stripe.client import stripe_client, stripe_id
 from payments.stripe.notify import finance_notify
 from payments.stripe.webhooks import handles

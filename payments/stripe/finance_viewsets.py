@@ -13,7 +13,8 @@ from wagtail.permissions import register_permission_policy
 
 from commissions.money import format_cents
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from payments.admin_policy import LedgerPermissionPolicy, request_site
+from marketplace.books.permissions import LedgerPermissionPolicy
+from payments.admin_policy import request_site
 from payments.models import (
     ReconciliationDifference,
     ReversalStatus,
@@ -27,7 +28,7 @@ from payments.stripe.reconciliation import DIFFERENCE_KINDS
 
 # --- What finance watches on Stripe: differences, debts, failures, disputes -----------------
 #
-# Read-only lists for ``payments.view_ledger``, each limited to the territory the admin is
+# Read-only lists for ``books.view_ledger``, each limited to the territory the admin is
 # served for; an id of another territory is a 404.
 
 

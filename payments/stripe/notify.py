@@ -1,6 +1,6 @@
 """E-mails to the territory's finance staff: disputes, failed refunds, failed payouts.
 
-Recipients are the active users allowed to read the ledger (``payments.view_ledger``, the
+Recipients are the active users allowed to read the ledger (``books.view_ledger``, the
 finance group). Sent by huey after the transaction commits, in the site's language, like
 the other staff e-mails.
 """
@@ -19,7 +19,7 @@ from huey.contrib.djhuey import db_task
 
 
 def finance_recipients() -> list[str]:
-    permission = Permission.objects.get(codename="view_ledger", content_type__app_label="payments")
+    permission = Permission.objects.get(codename="view_ledger", content_type__app_label="books")
     return list(
         get_user_model()
         .objects.filter(is_active=True)

@@ -37,15 +37,9 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 from wagtail.models import Site
 
-from payments.ledger import CLEARING_ACCOUNT
-from payments.models import (
-    LedgerEntry,
-    LedgerTransaction,
-    ReconciliationDifference,
-    StripePayment,
-    StripeRefund,
-    StripeTransfer,
-)
+from marketplace.books.ledger import CLEARING_ACCOUNT
+from marketplace.books.models import LedgerEntry, LedgerTransaction
+from payments.models import ReconciliationDifference, StripePayment, StripeRefund, StripeTransfer
 from payments.stripe.client import QUEUED_AS, stripe_client, stripe_id
 
 logger = logging.getLogger(__name__)

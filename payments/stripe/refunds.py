@@ -16,17 +16,16 @@ from django.db.models import F
 from huey.contrib.djhuey import db_task
 
 from commissions.money import format_cents
+from marketplace.books.ledger import CLEARING_ACCOUNT, ledger_post
+from marketplace.books.models import LedgerTransaction, TransactionKind
 from marketplace.models import Order
-from payments.ledger import CLEARING_ACCOUNT, ledger_post
 from payments.models import (
-    LedgerTransaction,
     ReversalStatus,
     StripeCallStatus,
     StripePayment,
     StripeRefund,
     StripeReversal,
     StripeTransfer,
-    TransactionKind,
 )
 from payments.stripe.client import (
     QUEUED_AS,

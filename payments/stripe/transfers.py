@@ -25,17 +25,16 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from commissions.selectors import beneficiary_payout_accounts
+from marketplace.books.ledger import (
+    CLEARING_ACCOUNT,
+    VISITOR_ACCOUNT,
+    ledger_post,
+    provider_account,
+)
+from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.models import Booking, Order, OrderStatus
 from marketplace.orders.accounting import confirmed_key
-from payments.ledger import CLEARING_ACCOUNT, VISITOR_ACCOUNT, ledger_post, provider_account
-from payments.models import (
-    LedgerEntry,
-    LedgerTransaction,
-    StripeCallStatus,
-    StripePayment,
-    StripeTransfer,
-    TransactionKind,
-)
+from payments.models import StripeCallStatus, StripePayment, StripeTransfer
 from payments.stripe.client import (
     QUEUED_AS,
     STRIPE_EVENT_RETRIES,

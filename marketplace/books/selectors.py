@@ -1,7 +1,7 @@
 """Reads of the ledger: balances and statements are sums over entries, in SQL.
 
 Every function here runs a fixed number of queries, whatever the size of the ledger.
-Signs as in :mod:`payments.models`: a negative balance on a provider, beneficiary or
+Signs as in :mod:`marketplace.books.models`: a negative balance on a provider, beneficiary or
 tax account is what the territory owes it.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from django.db.models import F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 
-from payments.ledger import account_kind
-from payments.models import LedgerEntry, TransactionKind
+from marketplace.books.ledger import account_kind
+from marketplace.books.models import LedgerEntry, TransactionKind
 
 
 def _prefix_q(prefix: str) -> Q:
@@ -133,5 +133,5 @@ def beneficiary_earnings(*, site) -> dict[str, int]:
         .annotate(total=Sum("amount"))
         .values_list("account", "total")
     )
-    # Credits are negative (see payments.models): earnings are the opposite of the sum.
+    # Credits are negative (see marketplace.books.models): earnings are the opposite of the sum.
     return {account.split(":", 1)[1]: -total for account, total in rows}

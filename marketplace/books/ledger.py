@@ -2,7 +2,7 @@
 entries of a commission quote.
 
 Nothing else writes the ledger (DESIGN.md §4). Amounts are ``int`` cents, signed as
-:mod:`payments.models` explains (debit positive, credit negative). Every write is
+:mod:`marketplace.books.models` explains (debit positive, credit negative). Every write is
 idempotent: the caller gives a deterministic ``idempotency_key`` (``order:42:confirmed``,
 ``booking:7:refund:1``) and posting it again returns the transaction already recorded.
 """
@@ -22,7 +22,7 @@ from django.utils.text import slugify
 
 from commissions.engine import OPERATOR, Quote, split_largest_remainder
 from commissions.money import round_half_up
-from payments.models import LedgerEntry, LedgerTransaction, TransactionKind
+from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 
 VISITOR_ACCOUNT = "visitor"
 CLEARING_ACCOUNT = "platform:clearing"

@@ -1,0 +1,438 @@
+"""The books in the admin: the "Ledger" menu with its transactions (read-only) and
+balances per territory, and a provider's own statement ("Mon relevé").
+
+Only users with ``books.view_ledger`` (the "Finances du territoire" group, see
+:func:`marketplace.books.permissions.ledger_permissions_ensure`) see or reach the ledger's
+pages. Nobody, not even a superuser, adds, edits or deletes ledger rows here: those URLs do
+not exist. Payment providers add their finance lists to the "Ledger" menu through the
+:data:`LEDGER_MENU_HOOK` (see :func:`in_ledger_menu`); nothing here knows them.
+The viewsets are registered by :mod:`marketplace.books.wagtail_hooks`.
+"""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q, Sum
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import AdminDateInput
+from wagtail.models import Site
+
+from commissions.models import Beneficiary
+from commissions.money import format_cents
+from marketplace.admin_readonly import ReadOnlyViewSetMixin
+from marketplace.books.ledger import beneficiary_account, provider_account
+from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
+from marketplace.books.permissions import can_view_ledger
+from marketplace.books.selectors import account_balance, balances_by_kind, statement
+from marketplace.models import Provider, TerritorySettings
+from marketplace.orders.access import member_provider_ids
+
+# The hook of the "Ledger" menu's items: a viewset whose ``menu_hook`` is this one shows
+# in the menu, after the books' own items (see :func:`in_ledger_menu`).
+LEDGER_MENU_HOOK = "register_ledger_menu_item"
+
+
+def money(cents: int, *, currency: str = "EUR") -> str:
+    return format_cents(cents, currency=currency, language=get_language() or "fr")
+
+
+class LedgerTransactionFilterSet(WagtailFilterSet):
+    site = django_filters.ModelChoiceFilter(label=_("Territory"), queryset=Site.objects.all())
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=TransactionKind.choices, empty_label=_("All")
+    )
+    occurred_at = django_filters.DateFromToRangeFilter(
+        label=_("Date"), widget=DateRangePickerWidget
+    )
+    account = django_filters.CharFilter(
+        label=_("Account"),
+        method="filter_account",
+        help_text=_("An account (provider:12) or a family of accounts (provider, tax:tourist)."),
+    )
+    reference = django_filters.CharFilter(label=_("Order or booking"), method="filter_reference")
+
+    class Meta:
+        model = LedgerTransaction
+        fields = ["site", "kind", "occurred_at"]
+
+    def filter_account(self, queryset, name, value):
+        value = value.strip().rstrip(":")
+        if not value:
+            return queryset
+        matching = LedgerEntry.objects.filter(
+            Q(account=value) | Q(account__startswith=f"{value}:")
+        ).values("transaction_id")
+        return queryset.filter(pk__in=matching)
+
+    def filter_reference(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(order_ref=value) | Q(booking_ref=value))
+
+
+class AmountColumn(Column):
+    """Cents formatted as money in the row's currency."""
+
+    def get_value(self, instance):
+        cents = super().get_value(instance)
+        return money(cents, currency=instance.currency)
+
+
+class LedgerIndexView(IndexView):
+    def get_base_queryset(self):
+        # The total moved by each transaction (its debits), in the same query.
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("site")
+            .annotate(total=Sum("entries__amount", filter=Q(entries__amount__gt=0)))
+        )
+
+
+class LedgerInspectView(InspectView):
+    template_name = "books/admin/transaction_inspect.html"
+    inspect_url_name = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entries"] = [
+            {
+                "account": e.account,
+                "amount": e.amount,
+                "display": money(e.amount, currency=self.object.currency),
+            }
+            for e in self.object.entries.order_by("-amount", "account")
+        ]
+        context["reversals"] = self.object.reversals.order_by("occurred_at", "pk")
+        context["inspect_url_name"] = self.inspect_url_name
+        return context
+
+
+class LedgerTransactionViewSet(ReadOnlyViewSetMixin, ModelViewSet):
+    """Transactions, read-only: the ledger is written by marketplace.books.ledger alone."""
+
+    model = LedgerTransaction
+    name = "ledger"
+    icon = "list-ul"
+    menu_label = _("Transactions")
+    index_view_class = LedgerIndexView
+    inspect_view_class = LedgerInspectView
+    filterset_class = LedgerTransactionFilterSet
+    search_fields = None
+    list_display = [
+        "idempotency_key",
+        "occurred_at",
+        "kind",
+        AmountColumn("total", label=_("Amount")),
+        "order_ref",
+        "booking_ref",
+        "site",
+    ]
+    list_per_page = 50
+    inspect_view_fields = [
+        "site",
+        "kind",
+        "idempotency_key",
+        "occurred_at",
+        "created_at",
+        "created_by",
+        "currency",
+        "memo",
+        "order_ref",
+        "booking_ref",
+        "external_ref",
+        "reverses",
+    ]
+
+    def get_permissions_to_register(self):
+        return super().get_permissions_to_register().filter(codename="view_ledger")
+
+
+class BalancesView(WagtailAdminTemplateMixin, TemplateView):
+    """Every account's balance in one territory, grouped by kind of account."""
+
+    template_name = "books/admin/balances.html"
+    page_title = _("Balances")
+    header_icon = "table"
+    index_url_name = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_view_ledger(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+    @cached_property
+    def sites(self):
+        return list(Site.objects.order_by("site_name", "hostname"))
+
+    @cached_property
+    def site(self):
+        wanted = self.request.GET.get("site")
+        for site in self.sites:
+            if str(site.pk) == wanted:
+                return site
+        return Site.find_for_request(self.request) or (self.sites[0] if self.sites else None)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups = []
+        if self.site is not None:
+            names = account_names(site=self.site)
+            labels = dict(ACCOUNT_KIND_LABELS)
+            by_kind = balances_by_kind(site=self.site)
+            for kind in sorted(by_kind, key=_kind_order):
+                rows = [
+                    {
+                        "account": account,
+                        "name": names.get(account, ""),
+                        "balance": balance,
+                        "display": money(balance),
+                        "statement_url": _statement_url(account),
+                    }
+                    for account, balance in by_kind[kind].items()
+                ]
+                groups.append(
+                    {
+                        "kind": kind,
+                        "label": labels.get(kind, kind),
+                        "rows": rows,
+                        "total": money(sum(r["balance"] for r in rows)),
+                    }
+                )
+        context.update(sites=self.sites, site=self.site, groups=groups)
+        return context
+
+
+ACCOUNT_KIND_LABELS = [
+    ("visitor", _("Visitors")),
+    ("provider", _("Providers")),
+    ("beneficiary", _("Beneficiaries")),
+    ("tax", _("Taxes")),
+    ("platform", _("Platform")),
+]
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    order = [k for k, _label in ACCOUNT_KIND_LABELS]
+    return (order.index(kind) if kind in order else len(order), kind)
+
+
+def account_names(*, site) -> dict[str, str]:
+    """Readable names of the provider and beneficiary accounts of a site (two queries)."""
+    names = {
+        provider_account(pk): name
+        for pk, name in Provider.objects.filter(site=site).values_list("pk", "name")
+    }
+    names.update(
+        {
+            beneficiary_account(key): name
+            for key, name in Beneficiary.objects.filter(site=site).values_list("key", "name")
+        }
+    )
+    return names
+
+
+def _statement_url(account: str) -> str:
+    kind, _sep, detail = account.partition(":")
+    if kind != "provider" or not detail.isdigit():
+        return ""
+    return reverse("provider_statement:index") + f"?provider={detail}"
+
+
+class BalancesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_ledger(request.user)
+
+
+class BalancesViewSet(ViewSet):
+    name = "ledger_balances"
+    icon = "table"
+    menu_label = _("Balances")
+    menu_item_class = BalancesMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", BalancesView.as_view(), name="index")]
+
+
+# --- A provider's own statement ("Mon relevé") ---------------------------------------------
+
+
+# A period's ends within sensible dates: the day after the last one (9999-12-31) does
+# not exist, so the end of the calendar would overflow instead of being refused.
+PERIOD_VALIDATORS = [
+    MinValueValidator(dt.date(2000, 1, 1)),
+    MaxValueValidator(dt.date(2999, 12, 31)),
+]
+
+
+class StatementPeriodForm(forms.Form):
+    since = forms.DateField(
+        label=_("From"), required=False, widget=AdminDateInput, validators=PERIOD_VALIDATORS
+    )
+    until = forms.DateField(
+        label=_("To (included)"),
+        required=False,
+        widget=AdminDateInput,
+        validators=PERIOD_VALIDATORS,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            raise forms.ValidationError(_("The end of the period is before its start."))
+        return cleaned
+
+
+STATEMENT_DEFAULT_DAYS = 90
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class ProviderStatementView(WagtailAdminTemplateMixin, TemplateView):
+    """A provider's ledger statement and what the territory owes it.
+
+    A provider's members see the statement of the providers they are members of; finance
+    (``books.view_ledger``) that of any provider of the territory. Another provider's
+    id is a 404. Amounts are shown from the provider's side: positive is owed to it.
+    """
+
+    template_name = "books/admin/provider_statement.html"
+    page_title = _("My statement")
+    header_icon = "table"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.providers:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+    def get_page_subtitle(self):
+        return self.provider.name
+
+    @cached_property
+    def providers(self) -> list[Provider]:
+        user = self.request.user
+        condition = Q(pk__in=member_provider_ids(user=user))
+        if can_view_ledger(user):
+            condition |= Q(site=Site.find_for_request(self.request))
+        return list(Provider.objects.filter(condition).select_related("site").order_by("name"))
+
+    @cached_property
+    def provider(self) -> Provider:
+        wanted = self.request.GET.get("provider")
+        if not wanted:
+            return self.providers[0]
+        for provider in self.providers:
+            if str(provider.pk) == wanted:
+                return provider
+        raise Http404
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        provider = self.provider
+        account = provider_account(provider.pk)
+        form = StatementPeriodForm(self.request.GET or None)
+        since = timezone.localdate() - dt.timedelta(days=STATEMENT_DEFAULT_DAYS)
+        until = None
+        if form.is_bound and form.is_valid():
+            since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        elif not form.is_bound:
+            form = StatementPeriodForm(initial={"since": since})
+        result = statement(
+            account=account,
+            site=provider.site,
+            since=_day_start(since) if since else None,
+            until=_day_start(until + dt.timedelta(days=1)) if until else None,
+        )
+        # The ledger's credits (what is owed to the provider) are negative: flip them.
+        lines = [
+            {
+                "date": line.transaction.occurred_at,
+                "kind": line.transaction.get_kind_display(),
+                "order_ref": line.transaction.order_ref,
+                "booking_ref": line.transaction.booking_ref,
+                "memo": line.transaction.memo,
+                "amount": -line.amount,
+                "balance": -line.balance,
+            }
+            for line in result.lines
+        ]
+        context.update(
+            provider=provider,
+            providers=self.providers,
+            form=form,
+            lines=lines,
+            opening=-result.opening,
+            closing=-result.closing,
+            owed_now=-account_balance(account=account, site=provider.site),
+            currency=_currency(provider.site),
+        )
+        return context
+
+
+def _currency(site) -> str:
+    return TerritorySettings.for_site(site).currency
+
+
+class ProviderStatementMenuItem(MenuItem):
+    def is_shown(self, request):
+        return bool(member_provider_ids(user=request.user))
+
+
+class ProviderStatementViewSet(ViewSet):
+    name = "provider_statement"
+    icon = "table"
+    menu_label = _("My statement")
+    menu_order = 160
+    add_to_admin_menu = True
+    menu_item_class = ProviderStatementMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", ProviderStatementView.as_view(), name="index")]
+
+
+# --- The "Ledger" menu ------------------------------------------------------------------------
+
+
+class LedgerGroup(ViewSetGroup):
+    """The "Ledger" menu: the books' transactions and balances, then what payment providers
+    add through :data:`LEDGER_MENU_HOOK`."""
+
+    menu_label = _("Ledger")
+    menu_icon = "list-ul"
+    menu_order = 260
+    items = (LedgerTransactionViewSet, BalancesViewSet)
+    submenu_hook = LEDGER_MENU_HOOK
+
+
+def in_ledger_menu(viewset: ViewSet, *, order: int) -> ViewSet:
+    """``viewset`` with its menu item in the "Ledger" menu at ``order`` (the books' own
+    items come first, at 1 and 2); register it with ``register_admin_viewset``."""
+    viewset.menu_hook = LEDGER_MENU_HOOK
+    viewset.menu_order = order
+    return viewset
