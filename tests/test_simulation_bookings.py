@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from cms.seeding.orders import past_line_priced
+from cms.demo.orders import past_line_priced
 from cms.services import FINANCE_GROUP
 from commissions.models import CommissionRule
 from commissions.selectors import live_rule_specs
