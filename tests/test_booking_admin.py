@@ -22,7 +22,7 @@ from wagtail.models import Page, Site
 
 from cms.models import HomePage, ProviderIndexPage
 from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.bookings import checkout_create
 from marketplace.cart import cart_line_add, cart_lines_priced
 from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from commissions.money import round_half_up
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.bookings import BookingError, bookings_complete, checkout_create, holds_expire
 from marketplace.cart import cart_line_add, cart_line_remove, cart_lines_priced
 from marketplace.models import (

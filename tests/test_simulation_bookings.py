@@ -15,8 +15,8 @@ from django.utils import timezone, translation
 from cms.demo.orders import past_line_priced
 from cms.services import FINANCE_GROUP
 from commissions.models import CommissionRule
+from commissions.rules_io import rules_import
 from commissions.selectors import live_rule_specs
-from commissions.services import rules_import
 from commissions.simulation import lines_for, rule_simulate
 from marketplace.bookings import checkout_create, order_release
 from marketplace.models import Booking, BookingStatus, Cart, OrderStatus

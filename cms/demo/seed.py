@@ -36,7 +36,7 @@ from cms.demo.territory import (
 from cms.models import FeaturedOffer, HomePage, OfferIndexPage, ProviderPage, StandardPage
 from cms.services import COUNCIL_GROUP, EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.models import CommissionRule
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.models import (
     ActivityOfferPage,
     Closure,
