@@ -5,6 +5,7 @@ The viewsets are in cms.booking_viewsets and cms.order_viewsets.
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
@@ -12,6 +13,7 @@ from cms.admin_api import PermittedDocumentsAdminAPIViewSet, PermittedImagesAdmi
 from cms.admin_reports import REPORT_MENU_NAME, user_sees_every_page
 from cms.booking_viewsets import BookingPermissionPolicy, BookingViewSet
 from cms.order_viewsets import OrderPermissionPolicy, OrderViewSet
+from cms.scheduled import GO_LIVE_REFUSED
 from marketplace.models import Booking, Order
 
 # Registered before any view asks for a policy (see wagtail.permissions).
@@ -45,10 +47,6 @@ def hide_page_types_usage_report(request, menu_items):
 
 @hooks.register("register_log_actions")
 def register_go_live_refused_action(actions):
-    from django.utils.translation import gettext_lazy
-
-    from cms.scheduled import GO_LIVE_REFUSED
-
     actions.register_action(
         GO_LIVE_REFUSED,
         gettext_lazy("Scheduled go-live refused"),

@@ -10,6 +10,7 @@ from cms import account as cms_account
 from cms import admin_reports as cms_admin_reports
 from cms import api as cms_api
 from cms import checkout as cms_checkout
+from config.benchmark import floor_view, write_floor_view
 from marketplace import views as marketplace_views
 from payments import views as payments_views
 from payments import webhook_views as payments_webhooks
@@ -54,8 +55,6 @@ if settings.DEBUG:
 
 if settings.BENCHMARK:
     # The benchmarks' floors (tests/bench/); before Wagtail's catch-all.
-    from config.benchmark import floor_view, write_floor_view
-
     urlpatterns.append(path("__bench__/floor/", floor_view, name="bench_floor"))
     urlpatterns.append(path("__bench__/write/", write_floor_view, name="bench_write"))
 

@@ -5,7 +5,6 @@ thing so that the storefront looks and behaves as it would in a French valley.
 Prices are in cents.
 """
 
-TERRITORY_NAME = "Communauté de communes du Val d'Arvière"
 SITE_NAME = "Comptoir du Val d'Arvière"
 OPERATOR_LEGAL_NAME = "Communauté de communes du Val d'Arvière (EPCI)"
 
