@@ -16,7 +16,6 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from wagtail.models import Site
 
 from cms.cache import cache_seconds, results_cache_key
 from marketplace.commission import offers_all_in_prices
@@ -27,6 +26,7 @@ from marketplace.selectors import (
     offers_load,
     providers_for_site,
 )
+from marketplace.web import site_for_request
 
 
 def _coordinates(latitude, longitude) -> dict | None:
@@ -112,7 +112,7 @@ def _cache_key(request, site, name: str) -> str:
 @require_GET
 def offers_api(request):
     """Offers of the site, filtered and ordered like the ``/offres/`` page."""
-    site = Site.find_for_request(request)
+    site = site_for_request(request)
     search = offers_for_listing(site=site, params=request.GET, with_images=False)
     errors = {name: list(messages) for name, messages in search.errors.items()}
     key = "" if errors else _cache_key(request, site, "api-offers")
@@ -152,7 +152,7 @@ def offers_api(request):
 @require_GET
 def providers_api(request):
     """Approved providers of the site with a live public page."""
-    site = Site.find_for_request(request)
+    site = site_for_request(request)
     key = _cache_key(request, site, "api-providers")
     if key and (payload := cache.get(key)) is not None:
         return _json(payload)

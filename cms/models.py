@@ -9,7 +9,15 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import EditorialStreamBlock
+from cms.views import (
+    home_context,
+    offer_index_context,
+    provider_index_context,
+    provider_page_context,
+)
+from commissions.transparency import transparency_data
 from marketplace.admin_forms import CollectionScopedPageForm
+from marketplace.models import TerritorySettings
 
 
 class SeoMixin(models.Model):
@@ -42,8 +50,6 @@ class HomePage(SeoMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.views import home_context
-
         context = super().get_context(request, *args, **kwargs)
         context.update(home_context(request=request, page=self))
         return context
@@ -71,8 +77,6 @@ class OfferIndexPage(SeoMixin, Page):
         verbose_name = _("offer index")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.views import offer_index_context
-
         context = super().get_context(request, *args, **kwargs)
         context.update(offer_index_context(request=request, page=self))
         return context
@@ -92,8 +96,6 @@ class ProviderIndexPage(SeoMixin, Page):
         verbose_name = _("provider index")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.views import provider_index_context
-
         context = super().get_context(request, *args, **kwargs)
         context.update(provider_index_context(request=request, page=self))
         return context
@@ -151,8 +153,6 @@ class ProviderPage(SeoMixin, Page):
         verbose_name = _("provider page")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.views import provider_page_context
-
         context = super().get_context(request, *args, **kwargs)
         context.update(provider_page_context(request=request, page=self))
         return context
@@ -188,11 +188,7 @@ class TransparencyPage(SeoMixin, Page):
         verbose_name = _("transparency page")
 
     def get_context(self, request, *args, **kwargs):
-        from commissions.transparency import transparency_data
-
         context = super().get_context(request, *args, **kwargs)
-        from marketplace.models import TerritorySettings
-
         site = self.get_site()
         show_names = TerritorySettings.for_site(site).transparency_show_names
         context.update(transparency_data(site=site, show_names=show_names))

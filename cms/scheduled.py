@@ -35,6 +35,8 @@ from wagtail.log_actions import log
 from wagtail.models import DraftStateMixin, Page, Revision
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
+from commissions.golive import rule_ties_check
+from commissions.models import CommissionRule
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +145,6 @@ def _language(user) -> str:
 
 def _reason_in_language(*, obj, revision: Revision, reason) -> str:
     """The reason in the active language: a rule's tie is checked again to say it."""
-    from commissions.models import CommissionRule
-    from commissions.services import rule_ties_check
-
     if reason is TECHNICAL_ERROR:
         return str(reason)
     if isinstance(obj, CommissionRule):

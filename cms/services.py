@@ -13,7 +13,7 @@ from cms.models import (
     ProviderPage,
     TransparencyPage,
 )
-from commissions.services import commission_permissions_ensure
+from commissions.governance import commission_permissions_ensure
 from marketplace.books.permissions import ledger_permissions_ensure
 from marketplace.models import Provider
 from marketplace.services import (

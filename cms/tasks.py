@@ -6,6 +6,10 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from cms.scheduled import scheduled_content_publish
+from marketplace.retention import anonymous_carts_purge, unverified_accounts_purge
+from payments.stripe.personal_data import stripe_event_payloads_expire
+
 
 @db_periodic_task(crontab(minute="*"))
 def publish_scheduled_content():
@@ -14,8 +18,6 @@ def publish_scheduled_content():
     One at a time: a revision that cannot go live (a rule that would tie) is skipped
     and reported, and never stops the others (see :mod:`cms.scheduled`).
     """
-    from cms.scheduled import scheduled_content_publish
-
     return scheduled_content_publish()
 
 
@@ -27,9 +29,6 @@ def personal_data_purge() -> dict[str, int]:
     does), and the personal data of old Stripe webhook payloads (the durations: README,
     "Personal data"). Returns how many of each went (sessions: the engine does not say).
     """
-    from marketplace.retention import anonymous_carts_purge, unverified_accounts_purge
-    from payments.stripe.personal_data import stripe_event_payloads_expire
-
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return {
         "unverified_accounts": unverified_accounts_purge(),

@@ -33,14 +33,11 @@ from marketplace.selectors import (
     results_paginate,
 )
 from marketplace.storefront import map_config, marker, meta_description, territory_settings
+from marketplace.web import site_for_request
 
 PROVIDERS_PER_PAGE = 48
 # Parameters of the listing shown as removable chips (ordering is not a filter).
 CHIP_PARAMS = ("q", "category", "kind", "commune", "label", "price_min", "price_max")
-
-
-def _site(request):
-    return Site.find_for_request(request)
 
 
 def url_from_path(request, url_path: str) -> str:
@@ -51,7 +48,7 @@ def url_from_path(request, url_path: str) -> str:
     """
     cached = getattr(request, "_storefront_url_base", None)
     if cached is None:
-        site = _site(request)
+        site = site_for_request(request)
         root_path = next(
             (p.root_path for p in Site.get_site_root_paths() if p.site_id == site.pk), "/"
         )
@@ -97,7 +94,7 @@ def provider_markers(request, points: list[dict]) -> list[dict]:
 
 
 def home_context(*, request, page):
-    site = _site(request)
+    site = site_for_request(request)
     return {
         "featured_offers": offers_all_in_prices(
             offers=featured_offers(home=page, site=site), site_id=site.pk
@@ -226,7 +223,7 @@ def offer_index_context(*, request, page):
     search costs no query for the filters or the results. The context keys of
     ``offer_listing_context`` are there only when it was computed (cache off or miss).
     """
-    site = _site(request)
+    site = site_for_request(request)
     # Read (or create) the territory's settings before the key: creating them bumps the
     # catalogue version.
     territory_settings(request)
@@ -257,7 +254,7 @@ def offer_index_context(*, request, page):
 
 
 def provider_index_context(*, request, page):
-    site = _site(request)
+    site = site_for_request(request)
     results = results_paginate(
         queryset=providers_with_logos(providers_for_site(site=site)),
         page=request.GET.get("page"),

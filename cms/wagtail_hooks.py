@@ -6,10 +6,12 @@ The bookings' and orders' admin is registered by ``marketplace.wagtail_hooks``.
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
 from cms.admin_api import PermittedDocumentsAdminAPIViewSet, PermittedImagesAdminAPIViewSet
 from cms.admin_reports import REPORT_MENU_NAME, user_sees_every_page
+from cms.scheduled import GO_LIVE_REFUSED
 
 
 @hooks.register("register_account_menu_item")
@@ -33,10 +35,6 @@ def hide_page_types_usage_report(request, menu_items):
 
 @hooks.register("register_log_actions")
 def register_go_live_refused_action(actions):
-    from django.utils.translation import gettext_lazy
-
-    from cms.scheduled import GO_LIVE_REFUSED
-
     actions.register_action(
         GO_LIVE_REFUSED,
         gettext_lazy("Scheduled go-live refused"),

@@ -15,7 +15,7 @@ Governance, as the territory's council needs it to be airtight:
   "an edit restarts the review": with the lock, the revision the council reads is the
   only one that can exist until it decides.) Only the submitter or finance withdraws a
   submission; the council approves or requests changes
-  (:func:`commissions.views.user_may_withdraw`).
+  (:func:`user_may_withdraw`).
 - **Approval publishes exactly the submitted revision**: the task state's revision (see
   :func:`marketplace.workflows.workflow_state_publish`), never "the latest".
 - **No one approves their own submission**: the task offers no approval to whoever
@@ -30,6 +30,12 @@ Governance, as the territory's council needs it to be airtight:
 The maths is in :mod:`commissions.engine`; :func:`CommissionRule.to_spec` turns a row
 into the engine's plain data.
 
+This module imports nothing above it in the app (no services, views, simulation): what
+Wagtail calls on a model and needs more is reached through two signals sent here, whose
+receivers live above and are connected at app ready (``commissions/apps.py``):
+:data:`going_live` (the go-live guards of :mod:`commissions.golive` raise to refuse) and
+:data:`rule_preview_wanted` (the preview's figures, :mod:`commissions.preview_views`).
+
 Scope references the marketplace's taxonomy by lazy model references (never by a
 Python import), so this app still imports no other app of ours.
 """
@@ -39,6 +45,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -52,6 +59,7 @@ from wagtail.models import (
     RevisionMixin,
     WorkflowMixin,
 )
+from wagtail.permissions import policy_registry
 from wagtail.search import index
 
 from commissions.engine import RuleSpec, Scope, Season, Side
@@ -60,6 +68,34 @@ from commissions.fields import CentsField
 RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 DAY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(31)]
 SEASON_FIELDS = ("season_start_day", "season_start_month", "season_end_day", "season_end_month")
+
+
+# Sent by publish() with ``instance``: the object as it would go live. A receiver raises a
+# ValidationError to refuse (commissions.golive); nothing is published then.
+going_live = Signal()
+# Sent by CommissionRule.get_preview_context with ``rule`` and ``request``; each receiver
+# returns a dict added to the preview's context (commissions.preview_views).
+rule_preview_wanted = Signal()
+
+
+def _going_live(obj) -> None:
+    going_live.send(sender=type(obj), instance=obj)
+
+
+def user_may_withdraw(obj, user) -> bool:
+    """Whether ``user`` may withdraw (cancel) the submission of ``obj`` under review.
+
+    Wagtail lets anyone who may approve cancel a workflow; here the council approves or
+    requests changes, and withdrawing a submission is for its submitter or for finance
+    (whoever may change the object), never for a reviewer who may only review it.
+    """
+    state = obj.current_workflow_state
+    if state is None or not state.user_can_cancel(user):
+        return False
+    if user.pk == state.requested_by_id:
+        return True
+    policy = policy_registry.get_by_type(type(obj))
+    return policy.user_has_permission_for_instance(user, "change", obj)
 
 
 class Month(models.IntegerChoices):
@@ -134,9 +170,7 @@ class Beneficiary(
 
     def publish(self, revision, *args, **kwargs):
         """Refuse to go live inactive while a live key still allocates it a share."""
-        from commissions.services import beneficiary_go_live_check
-
-        beneficiary_go_live_check(beneficiary=revision.as_object())
+        _going_live(revision.as_object())
         return super().publish(revision, *args, **kwargs)
 
     @property
@@ -185,9 +219,7 @@ class DistributionKey(
 
     def publish(self, revision, *args, **kwargs):
         """Refuse to go live sharing with an inactive or not yet approved beneficiary."""
-        from commissions.services import distribution_key_go_live_check
-
-        distribution_key_go_live_check(key=revision.as_object())
+        _going_live(revision.as_object())
         return super().publish(revision, *args, **kwargs)
 
     @property
@@ -404,37 +436,18 @@ class CommissionRule(
         return "commissions/rule_preview.html"
 
     def get_preview_context(self, request, mode_name):
-        from django.urls import reverse
-
-        from commissions.describe import rule_sentences
-        from commissions.preview_views import preview_rows
-        from commissions.simulation import draft_start_to_come, rule_simulate
-        from commissions.transparency import scope_names
-
         context = super().get_preview_context(request, mode_name)
-        spec = self.to_spec()
-        context["sentences"] = rule_sentences(spec, scope_names([spec]))
-        simulation = rule_simulate(draft=self, site=self.site)
-        context["simulation"] = simulation
-        context["draft_booked_from"] = draft_start_to_come(self)
-        context.update(preview_rows(site=self.site, simulation=simulation))
-        if self.pk:
-            context["full_preview_url"] = reverse("commissions_preview_rule", args=[self.pk])
+        for _receiver, extra in rule_preview_wanted.send(
+            sender=type(self), rule=self, request=request
+        ):
+            context.update(extra)
         return context
 
     def publish(self, revision, *args, **kwargs):
         """Refuse to publish a rule that would tie with another rule (live, scheduled or
         awaiting approval; also when a scheduled revision comes to go live), or that
         shares by a distribution key not live."""
-        from commissions.services import rule_distribution_error, rule_ties_check
-
-        rule = revision.as_object()
-        rule_ties_check(rule=rule)
-        error = rule_distribution_error(
-            distribution=DistributionKey.objects.filter(pk=rule.distribution_id).first()
-        )
-        if error:
-            raise error
+        _going_live(revision.as_object())
         return super().publish(revision, *args, **kwargs)
 
     @property
@@ -449,8 +462,6 @@ class UnderReviewLock(WorkflowLock):
         return True
 
     def get_message(self, user):
-        from commissions.views import user_may_withdraw
-
         if not user_may_withdraw(self.object, user):
             # A reviewer: withdrawing is for the submitter or finance.
             return _(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -41,6 +42,7 @@ from commissions.models import (
     CommissionApprovalTask,
     CommissionRule,
     DistributionKey,
+    rule_preview_wanted,
 )
 from commissions.selectors import (
     beneficiary_names,
@@ -485,3 +487,19 @@ class PreviewLinkMixin:
                 HeaderButton(gettext("Preview for the council"), url=url, icon_name="view"),
             )
         return buttons
+
+
+@receiver(rule_preview_wanted, sender=CommissionRule)
+def rule_preview_context(sender, rule: CommissionRule, request, **kwargs) -> dict:
+    """The rule's editing preview: in plain words, and its effect on the last 90 days."""
+    spec = rule.to_spec()
+    simulation = rule_simulate(draft=rule, site=rule.site)
+    context = {
+        "sentences": rule_sentences(spec, scope_names([spec])),
+        "simulation": simulation,
+        "draft_booked_from": draft_start_to_come(rule),
+        **preview_rows(site=rule.site, simulation=simulation),
+    }
+    if rule.pk:
+        context["full_preview_url"] = reverse("commissions_preview_rule", args=[rule.pk])
+    return context

@@ -37,12 +37,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from commissions.dates import territory_today
 from commissions.engine import Line, Quote, RuleSpec, quote
+from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.selectors import live_rules_queryset
 
 LineSource = Callable[..., Iterable[Line]]
 _line_sources: list[LineSource] = []
 DEFAULT_PERIOD = "90"
 MAX_PERIOD_DAYS = 731
-PERIOD_PRESETS = ("30", "90", "365", "year", "summer", "last-year")
 
 
 def register_line_source(source: LineSource) -> LineSource:
@@ -221,8 +222,6 @@ def impact_order(figure: Figure, name: str) -> tuple:
 
 
 def _live_rules(site):
-    from commissions.selectors import live_rules_queryset
-
     return list(live_rules_queryset(site_id=site.pk))
 
 
@@ -316,8 +315,6 @@ def beneficiary_preview(*, live, draft, period: Period) -> BeneficiaryPreview:
     """Preview a change of a beneficiary: ``draft`` is ``live`` as modified (in memory or
     from a revision). Its share over ``period`` with the live rules, the fields that
     change (payout destination, activation...), and the live keys and rules naming it."""
-    from commissions.models import Beneficiary, CommissionRule, DistributionKey
-
     site = live.site
     live_rules = _live_rules(site)
     live_specs = [rule.to_spec() for rule in live_rules]

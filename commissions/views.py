@@ -41,6 +41,14 @@ from commissions.admin_messages import (
     workflow_outcome_message,
 )
 from commissions.engine import Scope
+from commissions.golive import (
+    beneficiary_go_live_error,
+    distribution_key_beneficiaries_error,
+    rule_distribution_error,
+    rule_tie_error,
+    rule_ties,
+)
+from commissions.models import CommissionRule, DistributionKey, user_may_withdraw
 from commissions.preview_views import PreviewLinkMixin
 
 
@@ -69,8 +77,6 @@ def approval_refused_message(error: ValidationError) -> str:
 
 
 def ended_not_deleted_message(obj) -> str:
-    from commissions.models import CommissionRule, DistributionKey
-
     if isinstance(obj, CommissionRule):
         how = _("To end it, set its “valid until” date and submit the change for approval.")
     elif isinstance(obj, DistributionKey):
@@ -124,8 +130,6 @@ class RuleTieCheckMixin(GoLiveCheckMixin):
     key not live."""
 
     def go_live_error(self, form):
-        from commissions.services import rule_distribution_error, rule_tie_error, rule_ties
-
         ties = rule_ties(
             site_id=form.instance.site_id,
             spec=form_rule_spec(form),
@@ -141,8 +145,6 @@ class KeyBeneficiariesCheckMixin(GoLiveCheckMixin):
     approved one."""
 
     def go_live_error(self, form):
-        from commissions.services import distribution_key_beneficiaries_error
-
         formset = form.formsets.get("shares")
         beneficiaries = [
             f.cleaned_data["beneficiary"]
@@ -161,27 +163,7 @@ class BeneficiaryGoLiveCheckMixin(GoLiveCheckMixin):
     gives a share."""
 
     def go_live_error(self, form):
-        from commissions.services import beneficiary_go_live_error
-
         return beneficiary_go_live_error(beneficiary=form.instance)
-
-
-def user_may_withdraw(obj, user) -> bool:
-    """Whether ``user`` may withdraw (cancel) the submission of ``obj`` under review.
-
-    Wagtail lets anyone who may approve cancel a workflow; here the council approves or
-    requests changes, and withdrawing a submission is for its submitter or for finance
-    (whoever may change the object), never for a reviewer who may only review it.
-    """
-    from wagtail.permissions import policy_registry
-
-    state = obj.current_workflow_state
-    if state is None or not state.user_can_cancel(user):
-        return False
-    if user.pk == state.requested_by_id:
-        return True
-    policy = policy_registry.get_by_type(type(obj))
-    return policy.user_has_permission_for_instance(user, "change", obj)
 
 
 class ReviewActionMixin:

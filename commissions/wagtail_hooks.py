@@ -13,14 +13,23 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.datetime import AdminDateTimeInput
+from wagtail.models import Site
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.action_menu import CancelWorkflowMenuItem, WorkflowMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from commissions.describe import rule_sentences
 from commissions.forms import CommissionRuleForm, DistributionKeyForm
-from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.models import (
+    Beneficiary,
+    CommissionApprovalTask,
+    CommissionRule,
+    DistributionKey,
+    user_may_withdraw,
+)
 from commissions.preview_views import preview_urls
+from commissions.selectors import live_rules_queryset
 from commissions.views import (
     BeneficiaryCopyView,
     BeneficiaryCreateView,
@@ -35,7 +44,6 @@ from commissions.views import (
     RuleCopyView,
     RuleCreateView,
     RuleEditView,
-    user_may_withdraw,
 )
 
 for _model in (Beneficiary, DistributionKey, CommissionRule):
@@ -221,11 +229,6 @@ class LiveRulesPanel(Component):
     template_name = "commissions/admin/live_rules_panel.html"
 
     def get_context_data(self, parent_context=None):
-        from wagtail.models import Site
-
-        from commissions.describe import rule_sentences
-        from commissions.selectors import live_rules_queryset
-
         territories = []
         for site in Site.objects.order_by("site_name", "hostname"):
             rules = live_rules_queryset(site_id=site.pk)
@@ -256,9 +259,7 @@ def review_buttons_under_lock(menu_items, request, context):
     buttons; the reviewers still get "Approve" and "Request changes" (which act on the
     submitted revision, see :class:`commissions.views.ReviewActionMixin`). "Cancel
     workflow" is offered only to who may withdraw the submission
-    (:func:`commissions.views.user_may_withdraw`), not to the council."""
-    from commissions.models import CommissionApprovalTask
-
+    (:func:`commissions.models.user_may_withdraw`), not to the council."""
     instance = context.get("instance")
     if context.get("view") != "edit" or not isinstance(
         instance, Beneficiary | DistributionKey | CommissionRule

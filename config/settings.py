@@ -61,6 +61,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "cms",
+    "cms.demo",
     "marketplace",
     "marketplace.books",
     "commissions",

@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import admin_reports as cms_admin_reports
 from cms import api as cms_api
+from config.benchmark import floor_view, write_floor_view
 from marketplace import views as marketplace_views
 from marketplace.orders import admin as order_admin
 from marketplace.orders import views as order_views
@@ -67,8 +68,6 @@ if settings.DEBUG:
 
 if settings.BENCHMARK:
     # The benchmarks' floors (tests/bench/); before Wagtail's catch-all.
-    from config.benchmark import floor_view, write_floor_view
-
     urlpatterns.append(path("__bench__/floor/", floor_view, name="bench_floor"))
     urlpatterns.append(path("__bench__/write/", write_floor_view, name="bench_write"))
 

@@ -7,6 +7,8 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self):
+        # At ready, Django's place for it: signal receivers and the simulation's line
+        # source need the models loaded.
         from marketplace import ids, signals, simulation  # noqa: F401
 
         ids.install()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.fields import EuroFormField
+from commissions.fields import EuroFormField
 from marketplace.models import (
     ActivitySlot,
     Closure,

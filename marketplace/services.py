@@ -27,6 +27,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from marketplace import provider_notify
 from marketplace.models import (
     ActivityOfferPage,
     ActivitySlot,
@@ -116,9 +117,7 @@ def provider_apply(*, site, user, data: dict) -> Provider:
     provider.full_clean()
     provider.save()
 
-    from marketplace import tasks
-
-    transaction.on_commit(partial(tasks.provider_application_notify, provider.pk))
+    transaction.on_commit(partial(provider_notify.provider_application_notify, provider.pk))
     return provider
 
 
@@ -143,9 +142,7 @@ def provider_reject(*, provider: Provider, by, reason: str) -> Provider:
     provider.reviewed_at = timezone.now()
     provider.save(update_fields=["status", "status_reason", "reviewed_by", "reviewed_at"])
 
-    from marketplace import tasks
-
-    transaction.on_commit(partial(tasks.provider_decision_notify, provider.pk))
+    transaction.on_commit(partial(provider_notify.provider_decision_notify, provider.pk))
     return provider
 
 
@@ -255,9 +252,7 @@ def provider_approve(*, provider: Provider, by=None, notify: bool = True) -> Pro
     provider_approved.send(sender=Provider, provider=provider, by=by)
 
     if notify:
-        from marketplace import tasks
-
-        transaction.on_commit(partial(tasks.provider_decision_notify, provider.pk))
+        transaction.on_commit(partial(provider_notify.provider_decision_notify, provider.pk))
     return provider
 
 

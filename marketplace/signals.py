@@ -7,6 +7,9 @@ from django.utils import timezone
 from wagtail.signals import page_published
 
 from marketplace.models import ActivityOfferPage, OfferPage, Provider
+from marketplace.orders.cart import cart_adopt
+from marketplace.services import SLOT_HORIZON_DAYS, activity_slots_generate
+from marketplace.web import site_for_request
 
 
 @receiver(post_save, sender=Provider)
@@ -19,21 +22,15 @@ def provider_saved(sender, instance: Provider, **kwargs):
 @receiver(page_published, sender=ActivityOfferPage)
 def activity_published(sender, instance: ActivityOfferPage, **kwargs):
     """A published activity has dated slots for the coming days, from its weekly pattern."""
-    from marketplace.services import SLOT_HORIZON_DAYS, activity_slots_generate
-
     activity_slots_generate(offer=instance, start=timezone.localdate(), days=SLOT_HORIZON_DAYS)
 
 
 @receiver(user_logged_in)
 def cart_follows_login(sender, request, user, **kwargs):
     """The cart filled before logging in becomes (or joins) the person's own cart."""
-    from wagtail.models import Site
-
-    from marketplace.orders.cart import cart_adopt
-
     meta = getattr(request, "META", {})
     if not hasattr(request, "session") or not ("HTTP_HOST" in meta or "SERVER_NAME" in meta):
         return  # a login made without a web request (tests' force_login, scripts)
-    site = Site.find_for_request(request)
+    site = site_for_request(request)
     if site is not None:
         cart_adopt(request=request, user=user, site=site)

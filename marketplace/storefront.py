@@ -1,7 +1,17 @@
 """What the public offer page shows, and helpers the storefront's other pages share.
 
-Offer pages are served by Wagtail from this app's page models, so their context is built
-here (the ``cms`` app builds the other pages' context and may call these helpers).
+Why here and not in ``cms``: offer pages are Wagtail pages of this app
+(``marketplace/models/offers.py``), and a Wagtail page renders itself: ``get_context``
+on the model, the template ``marketplace/offer_page.html`` beside it. Moving this module
+to ``cms`` would make the page model import ``cms`` (an app above it) or fetch its context
+through a hook that only ``cms`` fills (an offer page that cannot render without ``cms``,
+a dependency hidden behind a registry). So the offer page's context stays with the offer
+page; ``cms`` builds the other pages' context (home, listings, provider pages, in
+``cms/views.py``) and calls the shared helpers below (``territory_settings``,
+``map_config``, ``marker``, ``meta_description``), importing downwards.
+
+What must not live here: views, the other pages' context, anything of ``cms`` or
+``payments``.
 """
 
 from django.conf import settings

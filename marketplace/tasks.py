@@ -1,94 +1,21 @@
-"""Background work of the marketplace (huey): e-mails about applications, activity slots.
+"""Background work of the marketplace (huey): activity slots; where huey finds the rest.
 
-The order life cycle's tasks live in :mod:`marketplace.orders.notify` (e-mails) and
+Providers' application e-mails are in :mod:`marketplace.provider_notify`. The order life
+cycle's tasks live in :mod:`marketplace.orders.notify` (e-mails) and
 :mod:`marketplace.orders.tasks` (periodic); they are imported here, where huey looks.
 
 Tasks take ids, re-read what they need and are safe to run twice.
 """
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.core.mail import send_mail
-from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
-from marketplace.models import Provider, ProviderStatus
+from marketplace import provider_notify  # noqa: F401  (huey finds the application e-mails here)
 from marketplace.orders import notify, tasks  # noqa: F401  (huey finds the order tasks here)
-
-
-def _admin_url(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
-
-
-def provider_reviewers():
-    """Who decides on applications: active users allowed to change providers."""
-    permission = Permission.objects.get(
-        codename="change_provider", content_type__app_label="marketplace"
-    )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
-        .exclude(email="")
-        .distinct()
-    )
-
-
-def _send(*, template: str, context: dict, recipients: list[str]) -> int:
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"marketplace/emails/{template}_subject.txt", context)
-        body = render_to_string(f"marketplace/emails/{template}.txt", context)
-    return send_mail(
-        " ".join(subject.split()),
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-    )
-
-
-@db_task()
-def provider_application_notify(provider_id: int) -> int:
-    """Tell the territory's editors that an application waits for them."""
-    provider = Provider.objects.select_related("category", "site").filter(pk=provider_id).first()
-    if provider is None or provider.status != ProviderStatus.APPLIED:
-        return 0
-    review_url = _admin_url(reverse("providers:review", args=[provider.pk]))
-    return _send(
-        template="provider_applied",
-        context={"provider": provider, "review_url": review_url},
-        recipients=sorted({user.email for user in provider_reviewers()}),
-    )
-
-
-@db_task()
-def provider_decision_notify(provider_id: int) -> int:
-    """Tell the applicant the territory's decision (approval or rejection)."""
-    provider = Provider.objects.select_related("applied_by", "site").filter(pk=provider_id).first()
-    if provider is None or provider.status not in (
-        ProviderStatus.APPROVED,
-        ProviderStatus.REJECTED,
-    ):
-        return 0
-    recipients = {provider.email}
-    if provider.applied_by and provider.applied_by.email:
-        recipients.add(provider.applied_by.email)
-    return _send(
-        template=f"provider_{provider.status}",
-        context={"provider": provider, "admin_url": _admin_url(reverse("wagtailadmin_home"))},
-        recipients=sorted(r for r in recipients if r),
-    )
+from marketplace.services import activity_slots_extend_all
 
 
 @db_periodic_task(crontab(hour=3, minute=0))
 def activity_slots_extend() -> int:
     """Daily: every live activity has dated slots for the next 90 days."""
-    from marketplace.services import activity_slots_extend_all
-
     return activity_slots_extend_all()

@@ -7,15 +7,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from wagtail.models import Site
 
 from marketplace.forms import ProviderApplicationForm
 from marketplace.models import Provider
 from marketplace.services import ProviderStateError, provider_apply, provider_pending_for_user
-
-
-def _site_for(request) -> Site:
-    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+from marketplace.web import site_for_request
 
 
 @login_required
@@ -32,7 +28,7 @@ def provider_apply_view(request):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            provider_apply(site=_site_for(request), user=request.user, data=data)
+            provider_apply(site=site_for_request(request), user=request.user, data=data)
         except ProviderStateError:
             # A concurrent submit won the race: show the application that exists.
             return redirect("provider_apply")

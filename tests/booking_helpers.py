@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.models import Cart, Order
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import checkout, order_pay

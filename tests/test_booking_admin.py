@@ -22,7 +22,7 @@ from wagtail.models import Page, Site
 
 from cms.models import HomePage, ProviderIndexPage
 from cms.services import EDITORS_GROUP, FINANCE_GROUP, territory_setup
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.books.ledger import beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.books.selectors import account_balance

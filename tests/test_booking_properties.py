@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from commissions.money import round_half_up
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.books.ledger import VISITOR_ACCOUNT, beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry
 from marketplace.books.selectors import account_balance, balances

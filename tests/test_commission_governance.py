@@ -17,8 +17,8 @@ from wagtail.test.utils.form_data import querydict_from_html
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.rules_io import rules_import
 from commissions.selectors import live_rule_specs
-from commissions.services import rules_import
 from tests import factories
 from tests.conftest import make_user
 from tests.test_commissions import RULES
@@ -457,12 +457,12 @@ def test_a_plain_council_task_from_before_becomes_the_commission_task_in_place(d
     from django.contrib.auth.models import Group
     from wagtail.models import GroupApprovalTask, Task, Workflow, WorkflowTask
 
-    from commissions.models import CommissionApprovalTask
-    from commissions.services import (
+    from commissions.governance import (
         COMMISSION_TASK_NAME,
         COMMISSION_WORKFLOW_NAME,
         commission_permissions_ensure,
     )
+    from commissions.models import CommissionApprovalTask
 
     finance, council = Group.objects.create(name="F"), Group.objects.create(name="C")
     old = GroupApprovalTask.objects.create(name=COMMISSION_TASK_NAME)

@@ -19,7 +19,7 @@ from wagtail.users.models import UserProfile
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from commissions.models import CommissionRule, DistributionKey
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from tests.conftest import make_user
 from tests.test_commissions import ADD_URL, LIST_URL, RULES, rule_form
 from tests.test_workflow import require_approval

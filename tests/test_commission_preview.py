@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from commissions.engine import Line, RuleSpec, Scope, Side, quote
 from commissions.models import Beneficiary, CommissionRule, DistributionKey, DistributionShare
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from commissions.simulation import (
     Period,
     beneficiary_preview,

@@ -11,8 +11,8 @@ from wagtail.models import WorkflowState
 
 from commissions.describe import rule_sentences
 from commissions.models import CommissionRule, DistributionKey
+from commissions.rules_io import RulesImportError, rules_export, rules_import
 from commissions.selectors import live_rule_specs
-from commissions.services import RulesImportError, rules_export, rules_import
 from marketplace.commission import offers_all_in_prices
 from marketplace.models import Booking, Cart
 from marketplace.orders.cart import cart_line_add, cart_lines_priced

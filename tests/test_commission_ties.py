@@ -8,14 +8,9 @@ import pytest
 from django.utils import timezone, translation
 from wagtail.models import Workflow, WorkflowState
 
+from commissions.golive import RuleTieError, rule_tie_error, rule_ties, rule_ties_check
+from commissions.governance import COMMISSION_WORKFLOW_NAME
 from commissions.models import CommissionRule, DistributionKey
-from commissions.services import (
-    COMMISSION_WORKFLOW_NAME,
-    RuleTieError,
-    rule_tie_error,
-    rule_ties,
-    rule_ties_check,
-)
 from marketplace.commission import offer_commission_quote
 from tests import factories
 from tests.booking_helpers import rule, shared_rules, side

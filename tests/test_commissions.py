@@ -12,9 +12,10 @@ from django.utils import timezone
 from wagtail.models import WorkflowState
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
+from commissions.golive import RuleTieError
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
+from commissions.rules_io import RulesImportError, rules_export, rules_import
 from commissions.selectors import live_rule_specs
-from commissions.services import RulesImportError, RuleTieError, rules_export, rules_import
 from tests import factories
 from tests.conftest import make_user
 

@@ -14,7 +14,7 @@ from django.utils import translation
 
 from cms.csp import tile_origin
 from cms.models import OfferIndexPage, ProviderIndexPage, TransparencyPage
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from tests import factories
 from tests.conftest import make_user
 from tests.test_commissions import RULES

@@ -242,7 +242,7 @@ def test_demo_pages_render(seeded, client):
 def test_large_mode_writes_a_consistent_catalogue(seeded, client):
     from wagtail.models import Page
 
-    from cms.seeding.bulk import GENERATED_PREFIX
+    from cms.demo.bulk import GENERATED_PREFIX
     from marketplace.models import ActivitySlot, OfferPage, Provider, ProviderStatus
 
     demo_offers = OfferPage.objects.live().count()
@@ -320,7 +320,7 @@ def test_large_mode_writes_a_consistent_catalogue(seeded, client):
 
 
 def test_generated_sirets_are_valid():
-    from cms.seeding.demo import siret_for
+    from cms.demo.seed import siret_for
     from marketplace.models.providers import validate_siret
 
     for key in ("a", "camping", "gen-00001", "x" * 40):
@@ -368,7 +368,7 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     from django.db.models import Sum
     from wagtail.models import Site
 
-    from cms.seeding.orders import PAYMENT_PREFIX
+    from cms.demo.orders import PAYMENT_PREFIX
     from marketplace.books.models import LedgerEntry, LedgerTransaction
     from marketplace.books.selectors import beneficiary_earnings, statement
     from marketplace.models import (

@@ -12,11 +12,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from cms.seeding.orders import past_line_priced
+from cms.demo.orders import past_line_priced
 from cms.services import FINANCE_GROUP
 from commissions.models import CommissionRule
+from commissions.rules_io import rules_import
 from commissions.selectors import live_rule_specs
-from commissions.services import rules_import
 from commissions.simulation import lines_for, rule_simulate
 from marketplace.models import Booking, BookingStatus, Cart
 from marketplace.orders.transitions import booking_cancel, checkout, order_expire, order_pay

@@ -16,7 +16,7 @@ from wagtail.models import WorkflowState
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from commissions.models import CommissionRule, DistributionKey
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from commissions.transparency import transparency_data
 from marketplace.models import TerritorySettings
 from tests import factories

@@ -1,4 +1,7 @@
-"""Template helpers of the storefront: money, JSON-LD, navigation, query strings."""
+"""Template helpers of the storefront: JSON-LD, navigation, query strings.
+
+Money is not here: ``{% load comptoir_money %}`` and ``{% money %}`` (commissions).
+"""
 
 import json
 
@@ -9,25 +12,14 @@ from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
-from commissions.money import format_cents
-from marketplace.storefront import territory_settings
+from cms.models import OfferIndexPage, ProviderIndexPage, TransparencyPage
+from marketplace.web import site_for_request
 
 register = template.Library()
 
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-@register.simple_tag(takes_context=True)
-def money(context, cents, currency=None):
-    """An amount in cents, formatted for the active language and the territory's currency."""
-    if cents is None or cents == "":
-        return ""
-    if currency is None:
-        request = context.get("request")
-        currency = territory_settings(request).currency if request is not None else "EUR"
-    return format_cents(int(cents), currency=currency, language=get_language() or "fr")
 
 
 @register.simple_tag
@@ -48,8 +40,6 @@ def storefront_links(context) -> dict:
     cached = getattr(request, "_storefront_links", None)
     if cached is not None:
         return cached
-    from cms.models import OfferIndexPage, ProviderIndexPage, TransparencyPage
-
     links = {
         "home": "/",
         "offers": "",
@@ -63,7 +53,7 @@ def storefront_links(context) -> dict:
         ProviderIndexPage: "providers",
         TransparencyPage: "transparency",
     }
-    site = Site.find_for_request(request)
+    site = site_for_request(request)
     if site is not None:
         links["site_name"] = site.site_name or "Comptoir"
         links["home"] = site.root_page.get_url(request) or "/"

@@ -1,6 +1,15 @@
-"""``{{ amount|cents }}``: an amount in cents for the active language."""
+"""Money in templates, the one place: ``{% money cents %}`` and ``{{ cents|cents }}``.
+
+Both call :func:`commissions.money.format_cents` in the active language; nothing else in
+the project wraps it for templates. ``{% money %}`` uses the territory's currency when
+none is given: it reads ``marketplace.TerritorySettings`` by its app label (a lazy
+reference, like the commission scope's; commissions imports no module of marketplace).
+``|cents`` is the filter form (inside ``blocktranslate``, in the admin), EUR by default.
+What must not live here: anything but displaying amounts.
+"""
 
 from django import template
+from django.apps import apps
 from django.utils.translation import get_language
 
 from commissions.money import format_cents
@@ -8,11 +17,28 @@ from commissions.money import format_cents
 register = template.Library()
 
 
-@register.filter
-def cents(value, currency="EUR"):
+def _display(value, currency: str) -> str:
     if value is None or value == "":
         return ""
     return format_cents(int(value), currency=currency, language=get_language() or "fr")
+
+
+@register.simple_tag(takes_context=True)
+def money(context, cents, currency=None):
+    """An amount in cents, formatted for the active language and the territory's currency."""
+    if currency is None and cents is not None and cents != "":
+        request = context.get("request")
+        currency = (
+            apps.get_model("marketplace", "TerritorySettings").for_request(request).currency
+            if request is not None
+            else "EUR"
+        )
+    return _display(cents, currency)
+
+
+@register.filter
+def cents(value, currency="EUR"):
+    return _display(value, currency)
 
 
 @register.filter
@@ -21,7 +47,7 @@ def cents_signed(value, currency="EUR"):
     if value is None or value == "":
         return ""
     value = int(value)
-    text = format_cents(abs(value), currency=currency, language=get_language() or "fr")
+    text = _display(abs(value), currency)
     if value > 0:
         return f"+{text}"
     if value < 0:

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import marketplace.fields
+import commissions.fields
 import marketplace.models.providers
 import modelcluster.fields
 import modelsearch.index
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('commune', models.CharField(blank=True, db_index=True, editable=False, max_length=100)),
                 ('latitude', models.DecimalField(decimal_places=6, editable=False, max_digits=9, null=True)),
                 ('longitude', models.DecimalField(decimal_places=6, editable=False, max_digits=9, null=True)),
-                ('price_from', marketplace.fields.CentsField(db_index=True, editable=False, null=True)),
+                ('price_from', commissions.fields.CentsField(db_index=True, editable=False, null=True)),
                 ('max_guests', models.PositiveIntegerField(default=0, editable=False)),
                 ('search_text', models.TextField(blank=True, editable=False)),
                 ('cover_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='cover image')),
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
             name='ActivityOfferPage',
             fields=[
                 ('offerpage_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='marketplace.offerpage')),
-                ('price_per_person', marketplace.fields.CentsField(verbose_name='price per person (€)')),
+                ('price_per_person', commissions.fields.CentsField(verbose_name='price per person (€)')),
                 ('duration_minutes', models.PositiveIntegerField(default=120, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(1440)], verbose_name='duration (minutes)')),
                 ('places_per_slot', models.PositiveIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='places per slot')),
                 ('meeting_point', models.CharField(blank=True, max_length=200, verbose_name='meeting point')),
@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
             name='ProductOfferPage',
             fields=[
                 ('offerpage_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='marketplace.offerpage')),
-                ('price_per_item', marketplace.fields.CentsField(verbose_name='price per item (€)')),
+                ('price_per_item', commissions.fields.CentsField(verbose_name='price per item (€)')),
                 ('stock', models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(1000000)], verbose_name='stock')),
                 ('unit_label', models.CharField(blank=True, help_text='e.g. jar of 500 g, bottle of 75 cl', max_length=50, verbose_name='sold by')),
                 ('pickup_instructions', models.CharField(blank=True, max_length=300, verbose_name='click-and-collect instructions')),
@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('units', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10000)], verbose_name='number of units')),
                 ('guests_per_unit', models.PositiveIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)], verbose_name='guests per unit')),
                 ('min_nights', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='minimum nights')),
-                ('price_per_night', marketplace.fields.CentsField(verbose_name='price per unit per night (€)')),
+                ('price_per_night', commissions.fields.CentsField(verbose_name='price per unit per night (€)')),
             ],
             options={
                 'verbose_name': 'stay',
@@ -291,7 +291,7 @@ class Migration(migrations.Migration):
                 ('start_date', models.DateField(verbose_name='from')),
                 ('end_date', models.DateField(verbose_name='to (inclusive)')),
                 ('name', models.CharField(max_length=60, verbose_name='season')),
-                ('price_per_night', marketplace.fields.CentsField(verbose_name='price per unit per night (€)')),
+                ('price_per_night', commissions.fields.CentsField(verbose_name='price per unit per night (€)')),
                 ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='seasonal_prices', to='marketplace.stayofferpage')),
             ],
             options={

@@ -20,8 +20,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from commissions.fields import CentsField
 from marketplace.admin_forms import CollectionScopedPageForm
-from marketplace.fields import CentsField
+from marketplace.models.providers import Provider
 from marketplace.models.territory import CancellationPolicy
 
 
@@ -135,8 +136,6 @@ class OfferPage(Page):
 
     # --- denormalisation -----------------------------------------------------------
     def refresh_denormalised(self) -> None:
-        from marketplace.models.providers import Provider
-
         parent = self.get_parent() if self.pk or self.path else None
         provider_id = getattr(getattr(parent, "specific_deferred", None), "provider_id", None)
         if provider_id and provider_id != self.provider_id:
@@ -173,6 +172,8 @@ class OfferPage(Page):
     default_kind = ""
 
     def get_context(self, request, *args, **kwargs):
+        # In the method: the offer page's context reads this app's models (a models module
+        # cannot import it at load time); page models render themselves, Wagtail's way.
         from marketplace.storefront import offer_page_context
 
         context = super().get_context(request, *args, **kwargs)

@@ -3,6 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import AbstractGroupApprovalTask, TaskState
 
+from marketplace.models.offers import OfferPage
+from marketplace.models.territory import TerritorySettings
+
 
 class OfferPublicationTask(AbstractGroupApprovalTask):
     """Editors approve an offer's first publication, when the territory asks for it.
@@ -15,9 +18,6 @@ class OfferPublicationTask(AbstractGroupApprovalTask):
     """
 
     def needs_approval(self, obj) -> bool:
-        from marketplace.models.offers import OfferPage
-        from marketplace.models.territory import TerritorySettings
-
         # A workflow state's object is the base Page: ask for its specific class.
         specific_class = getattr(obj, "specific_class", None) or type(obj)
         if not issubclass(specific_class, OfferPage) or obj.first_published_at is not None:

@@ -52,7 +52,7 @@ def territory_with_offers(live_server):
     from wagtail.models import Site
 
     from cms.services import territory_setup
-    from commissions.services import rules_import
+    from commissions.rules_io import rules_import
     from tests import factories
     from tests.conftest import make_user
 

@@ -18,7 +18,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from commissions.management.commands._site import site_for
-from commissions.services import RulesImportError, rules_export, rules_import
+from commissions.rules_io import RulesImportError, rules_export, rules_import
 
 
 class Command(BaseCommand):

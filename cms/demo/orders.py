@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from cms.seeding import data
+from cms.demo.providers import PROVIDERS
 from commissions.models import Beneficiary
 from commissions.selectors import live_rule_specs
 from marketplace.commission import PREFETCHED_LABELS, price_breakdown, service_date
@@ -301,7 +301,7 @@ def orders_history_ensure(
     report = HistoryReport()
     if count < 1 or not visitors or history_exists(site=site):
         return report
-    catalogue = catalogue_load(site=site, provider_slugs=[p.slug for p in data.PROVIDERS])
+    catalogue = catalogue_load(site=site, provider_slugs=[p.slug for p in PROVIDERS])
     if not (catalogue.stays or catalogue.activities or catalogue.products):
         return report
     specs = live_rule_specs(site_id=site.pk, use_cache=False)

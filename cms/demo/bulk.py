@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
@@ -36,10 +37,10 @@ from wagtail.models import (
     Site,
 )
 
+from cms.demo.images import image_ensure
+from cms.demo.seed import siret_for
+from cms.demo.territory import CATEGORIES, COMMUNES
 from cms.models import ProviderPage
-from cms.seeding import data
-from cms.seeding.demo import siret_for
-from cms.seeding.images import image_ensure
 from cms.services import PROVIDER_PAGE_PERMISSIONS, provider_index_for_site
 from marketplace.models import (
     ActivityOfferPage,
@@ -70,7 +71,38 @@ SLOT_DAYS = 90
 BATCH = 1000
 GENERATED_COLLECTION = "Catalogue généré"
 PAGE_FIELDS = Page._meta.concrete_fields
-CATEGORY_KIND = {slug: kind for slug, _fr, _en, _order, kind in data.CATEGORIES}
+CATEGORY_KIND = {slug: kind for slug, _fr, _en, _order, kind in CATEGORIES}
+
+# Words for the generated catalogue (--offers / --providers).
+GENERATED_PROVIDER_NAMES = {
+    "stay": ["Camping", "Gîte", "Chambres d'hôtes", "Domaine", "Chalets", "Auberge"],
+    "product": ["Ferme", "Fromagerie", "Rucher", "Cave", "Atelier", "Épicerie", "Moulin"],
+    "activity": ["Base nautique", "Écurie", "Guides", "Atelier", "Club", "Maison"],
+}
+GENERATED_PLACE_WORDS = [
+    "des Chazeaux", "du Pré Haut", "de la Combe", "des Granges", "du Bief", "des Crêts",
+    "de la Source", "du Vieux Pont", "des Sapins", "de la Fontaine", "des Monts", "du Val",
+    "de la Chaume", "des Genêts", "du Moulin", "de l'Ance", "des Roches", "du Plateau",
+]  # fmt: skip
+GENERATED_OFFER_WORDS = {
+    "stay": [
+        ("Emplacement nature", "emplacement"), ("Chalet bois", "chalet"),
+        ("Chambre double", "chambre"), ("Roulotte", "roulotte"), ("Yourte", "yourte"),
+        ("Gîte familial", "gîte"), ("Cabane perchée", "cabane"),
+    ],
+    "product": [
+        ("Miel de fleurs", "pot de 500 g"), ("Tomme fermière", "pièce"),
+        ("Confiture de myrtilles", "pot de 350 g"), ("Saucisson", "pièce"),
+        ("Jus de poire", "bouteille de 1 l"), ("Bière ambrée", "bouteille de 33 cl"),
+        ("Bol en grès", "pièce"), ("Terrine de campagne", "bocal"), ("Lentilles", "sachet"),
+        ("Huile de noix", "bouteille"), ("Panier garni", "panier"), ("Pain de seigle", "pain"),
+    ],
+    "activity": [
+        "Descente en canoë", "Balade à cheval", "Randonnée accompagnée", "Atelier poterie",
+        "Initiation escalade", "Sortie VTT", "Visite de la ferme", "Atelier cuisine",
+        "Course d'orientation", "Pêche en rivière",
+    ],
+}  # fmt: skip
 
 
 def _rng(seed: int, what: str, index: int) -> random.Random:
@@ -190,10 +222,10 @@ def _insert_level(model, objs) -> None:
 def _provider_generate(*, rng: random.Random, index: int, site: Site, categories: dict):
     category = categories[rng.choice(sorted(categories))]
     kind = CATEGORY_KIND[category.slug]
-    commune, postcode, lat, lon = rng.choice(data.COMMUNES)
+    commune, postcode, lat, lon = rng.choice(COMMUNES)
     name = (
-        f"{rng.choice(data.GENERATED_PROVIDER_NAMES[kind])} "
-        f"{rng.choice(data.GENERATED_PLACE_WORDS)} n° {index + 1}"
+        f"{rng.choice(GENERATED_PROVIDER_NAMES[kind])} "
+        f"{rng.choice(GENERATED_PLACE_WORDS)} n° {index + 1}"
     )
     slug = f"{GENERATED_PREFIX}{index + 1:05d}-{slugify(name)}"[:160]
     jitter = Decimal("0.000001")
@@ -204,7 +236,7 @@ def _provider_generate(*, rng: random.Random, index: int, site: Site, categories
         slug=slug,
         category=category,
         commune=commune,
-        address=f"{rng.randint(1, 90)} route {rng.choice(data.GENERATED_PLACE_WORDS)}",
+        address=f"{rng.randint(1, 90)} route {rng.choice(GENERATED_PLACE_WORDS)}",
         postcode=postcode,
         latitude=(Decimal(lat) + Decimal(rng.randint(-200, 200)) / 10000).quantize(jitter),
         longitude=(Decimal(lon) + Decimal(rng.randint(-200, 200)) / 10000).quantize(jitter),
@@ -362,7 +394,7 @@ def shared_images(kind: str) -> list:
 def _offer_generate(*, rng: random.Random, kind: str, index: int, today: dt.date):
     """An unsaved specific page with its in-memory children, and its label choice."""
     if kind == "stay":
-        name, unit = rng.choice(data.GENERATED_OFFER_WORDS["stay"])
+        name, unit = rng.choice(GENERATED_OFFER_WORDS["stay"])
         units = rng.choice([1, 1, 2, 4, 6, 10, 20, 40])
         guests = rng.choice([2, 2, 4, 4, 5, 6, 8])
         page = StayOfferPage(
@@ -410,7 +442,7 @@ def _offer_generate(*, rng: random.Random, kind: str, index: int, today: dt.date
             )
         page.closures = closures
     elif kind == "activity":
-        name = rng.choice(data.GENERATED_OFFER_WORDS["activity"])
+        name = rng.choice(GENERATED_OFFER_WORDS["activity"])
         duration = rng.choice([60, 90, 120, 180, 240])
         page = ActivityOfferPage(
             title=f"{name} {index + 1}",
@@ -427,7 +459,7 @@ def _offer_generate(*, rng: random.Random, kind: str, index: int, today: dt.date
             for n, (day, t) in enumerate((d, t) for d in days for t in sorted(times))
         ]
     else:
-        name, unit_label = rng.choice(data.GENERATED_OFFER_WORDS["product"])
+        name, unit_label = rng.choice(GENERATED_OFFER_WORDS["product"])
         page = ProductOfferPage(
             title=f"{name} {index + 1}",
             summary=f"{name}, {unit_label}, à retirer en boutique.",
@@ -527,8 +559,6 @@ def catalogue_extend(
 ) -> dict:
     """Grow the default territory to at least ``providers`` approved providers and
     ``offers`` live offers with generated ones. Returns what was added."""
-    from django.contrib.auth import get_user_model
-
     site = Site.objects.get(is_default_site=True)
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     today, now = timezone.localdate(), timezone.now()

@@ -18,14 +18,25 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Collection, Site
 
+from cms.demo.accounts import ACCOUNTS, PROVIDER_MEMBER_OF, VISITOR_LANGUAGES
+from cms.demo.images import image_ensure
+from cms.demo.indexing import indexing_deferred
+from cms.demo.orders import HISTORY_ORDERS, orders_history_ensure
+from cms.demo.providers import PROVIDERS
+from cms.demo.specs import Offer, ProviderSpec
+from cms.demo.territory import (
+    CATEGORIES,
+    COMMISSION_RULES,
+    COMMUNES,
+    LABELS,
+    MAP_CENTRE,
+    OPERATOR_LEGAL_NAME,
+    SITE_NAME,
+)
 from cms.models import FeaturedOffer, HomePage, OfferIndexPage, ProviderPage, StandardPage
-from cms.seeding import data
-from cms.seeding.images import image_ensure
-from cms.seeding.indexing import indexing_deferred
-from cms.seeding.orders import HISTORY_ORDERS, orders_history_ensure
 from cms.services import COUNCIL_GROUP, EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.models import CommissionRule
-from commissions.services import rules_import
+from commissions.rules_io import rules_import
 from marketplace.models import (
     ActivityOfferPage,
     Closure,
@@ -72,7 +83,7 @@ def siret_for(key: str) -> str:
 
 
 def commune_info(name: str) -> tuple[str, Decimal, Decimal]:
-    for commune, postcode, lat, lon in data.COMMUNES:
+    for commune, postcode, lat, lon in COMMUNES:
         if commune == name:
             return postcode, Decimal(lat), Decimal(lon)
     raise KeyError(name)
@@ -83,14 +94,14 @@ def commune_info(name: str) -> tuple[str, Decimal, Decimal]:
 
 def taxonomy_ensure(report: SeedReport) -> tuple[dict[str, ProviderCategory], dict[str, Label]]:
     categories = {c.slug: c for c in ProviderCategory.objects.all()}
-    for slug, name, name_en, order, _kind in data.CATEGORIES:
+    for slug, name, name_en, order, _kind in CATEGORIES:
         if slug not in categories:
             categories[slug] = ProviderCategory.objects.create(
                 slug=slug, name=name, name_en=name_en, sort_order=order
             )
             report.add("categories")
     labels = {label.slug: label for label in Label.objects.all()}
-    for slug, name, name_en in data.LABELS:
+    for slug, name, name_en in LABELS:
         if slug not in labels:
             labels[slug] = Label.objects.create(slug=slug, name=name, name_en=name_en)
             report.add("labels")
@@ -100,12 +111,12 @@ def taxonomy_ensure(report: SeedReport) -> tuple[dict[str, ProviderCategory], di
 def territory_settings_ensure(site: Site, report: SeedReport) -> TerritorySettings:
     settings = TerritorySettings.for_site(site)
     wanted = {
-        "operator_legal_name": data.OPERATOR_LEGAL_NAME,
+        "operator_legal_name": OPERATOR_LEGAL_NAME,
         "contact_email": "contact@val-arviere.localhost",
         "contact_phone": "04 77 50 00 00",
         "require_offer_approval": True,
-        "map_latitude": Decimal(data.MAP_CENTRE[0]),
-        "map_longitude": Decimal(data.MAP_CENTRE[1]),
+        "map_latitude": Decimal(MAP_CENTRE[0]),
+        "map_longitude": Decimal(MAP_CENTRE[1]),
         "map_zoom": 11,
     }
     changed = [name for name, value in wanted.items() if getattr(settings, name) != value]
@@ -120,7 +131,7 @@ def territory_settings_ensure(site: Site, report: SeedReport) -> TerritorySettin
 def accounts_ensure(report: SeedReport) -> dict:
     User = get_user_model()
     users = {}
-    for key, email, password, role in data.ACCOUNTS:
+    for key, email, password, role in ACCOUNTS:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             user = User(username=email.split("@")[0], email=email)
@@ -147,7 +158,7 @@ def accounts_ensure(report: SeedReport) -> dict:
 
 
 def provider_ensure(
-    spec: data.ProviderSpec,
+    spec: ProviderSpec,
     *,
     site: Site,
     categories: dict,
@@ -158,7 +169,7 @@ def provider_ensure(
     provider = Provider.objects.filter(slug=spec.slug).first()
     if provider is None:
         postcode, lat, lon = commune_info(spec.commune)
-        member = users["provider"] if spec.slug == data.PROVIDER_MEMBER_OF else None
+        member = users["provider"] if spec.slug == PROVIDER_MEMBER_OF else None
         local = spec.contact_name.split()[0].lower()
         provider = Provider.objects.create(
             site=site,
@@ -244,7 +255,7 @@ def winter_closures(*, today: dt.date) -> list[Closure]:
     return rows
 
 
-def offer_build(spec: data.Offer, *, today: dt.date) -> OfferPage:
+def offer_build(spec: Offer, *, today: dt.date) -> OfferPage:
     common = {
         "title": spec.title,
         "slug": spec.slug,
@@ -289,7 +300,7 @@ def offer_build(spec: data.Offer, *, today: dt.date) -> OfferPage:
 
 
 def offer_ensure(
-    spec: data.Offer,
+    spec: Offer,
     *,
     provider_page: ProviderPage,
     labels: dict,
@@ -457,14 +468,14 @@ def commission_rules_ensure(*, site, admin, report: SeedReport) -> None:
     """The demo's base rule and distribution key, published, unless rules exist already."""
     if CommissionRule.objects.filter(site=site).exists():
         return
-    counts = rules_import(site=site, data=data.COMMISSION_RULES, publish=True, user=admin)
+    counts = rules_import(site=site, data=COMMISSION_RULES, publish=True, user=admin)
     report.add("commission rules", counts["rules"])
 
 
 def past_orders_ensure(*, site, users: dict, today: dt.date, count: int, report: SeedReport):
     """Six months of orders by the demo's visitors, unless the territory has them already."""
     visitors = [
-        (user, data.VISITOR_LANGUAGES.get(key, "fr"))
+        (user, VISITOR_LANGUAGES.get(key, "fr"))
         for key, user in users.items()
         if key.startswith("visitor")
     ]
@@ -481,7 +492,7 @@ def demo_seed(*, today: dt.date | None = None, past_orders: int = HISTORY_ORDERS
     """Build (or complete) the demo territory. Idempotent.
 
     ``past_orders``: about how many orders of the last six months to make when the
-    territory has no history yet (:mod:`cms.seeding.orders`); 0 for none.
+    territory has no history yet (:mod:`cms.demo.orders`); 0 for none.
     """
     with indexing_deferred():
         return _demo_build(today=today or timezone.localdate(), past_orders=past_orders)
@@ -489,14 +500,14 @@ def demo_seed(*, today: dt.date | None = None, past_orders: int = HISTORY_ORDERS
 
 def _demo_build(*, today: dt.date, past_orders: int) -> SeedReport:
     report = SeedReport()
-    site = territory_setup(hostname="localhost", port=80, site_name=data.SITE_NAME)
+    site = territory_setup(hostname="localhost", port=80, site_name=SITE_NAME)
     home = site.root_page.specific
     territory_settings_ensure(site, report)
     categories, labels = taxonomy_ensure(report)
     users = accounts_ensure(report)
 
     featured: list[OfferPage] = []
-    for spec in data.PROVIDERS:
+    for spec in PROVIDERS:
         provider_page = provider_ensure(
             spec, site=site, categories=categories, labels=labels, users=users, report=report
         )

@@ -4,7 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cms.seeding.orders import HISTORY_ORDERS
+from cms.demo.bulk import catalogue_extend
+from cms.demo.orders import HISTORY_ORDERS
+from cms.demo.seed import demo_seed
 
 HELP = """Load the demo territory of the Val d'Arvière (idempotent: a second run changes nothing).
 
@@ -56,9 +58,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, offers: int, providers: int, seed: int, past_orders: int, **options):
-        from cms.seeding.bulk import catalogue_extend
-        from cms.seeding.demo import demo_seed
-
         if offers < 0 or providers < 0 or past_orders < 0:
             raise CommandError("--offers, --providers and --past-orders must be positive.")
         started = time.monotonic()
