@@ -135,7 +135,7 @@ def _territory_replayed():
     catalogue_changed()
 
 
-_territory = Replay(_territory_build, after_replay=_territory_replayed)
+territory_replay = Replay(_territory_build, after_replay=_territory_replayed)
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def territory(db):
     Built by ``territory_setup`` in the first test that asks for it, then replayed row
     for row (tests/snapshots.py): the same rows, in a few milliseconds.
     """
-    return _territory()
+    return territory_replay()
 
 
 def reauthenticate(client, password: str = "correct-horse-battery"):

@@ -28,7 +28,7 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-MAX_RECORDINGS = 3
+MAX_RECORDINGS = 5
 
 
 def _tables() -> dict[str, Any]:
