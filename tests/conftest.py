@@ -17,23 +17,27 @@ from tests.snapshots import Replay
 __all__ = ["make_provider", "make_siret", "make_user"]
 
 
-# Modules whose tests share one expensive module-scoped fixture (the demo seeded once):
-# under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) each such module
-# runs whole on one worker instead of seeding on every worker. A module added here must
-# not mix transactional tests in: a group runs in one block, and a transactional test
-# empties the tables for the tests after it on its worker.
-XDIST_GROUPS = {
-    "test_seed.py": "seed_demo",
-    "test_url_walk.py": "url_walk",
-}
+# Modules whose tests share one expensive module-scoped fixture (the demo seeded once)
+# and are quick once it is there: under pytest-xdist (``make test`` runs ``-n auto
+# --dist loadgroup``) such a module runs whole on one worker instead of seeding on each.
+# A module added here must not mix transactional tests in: a group runs in one block, and
+# a transactional test empties the tables for the tests after it on its worker.
+XDIST_GROUPS = {"test_seed.py": "seed_demo"}
+# Modules of long tests, run first so that no worker is left with one at the end while
+# the other waits. test_url_walk's four walks (a minute and more each) are not grouped:
+# they run on both workers, each seeding its demo once.
+SLOW_FIRST = ("test_url_walk.py",)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    """Groups and order for pytest-xdist (pytest-django then moves transactional tests
+    last, keeping this order otherwise)."""
     for item in items:
         group = XDIST_GROUPS.get(item.path.name)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)
 
 
 def xdist_worker_number(worker_id: str) -> int:
@@ -76,6 +80,18 @@ def _fast_password_hasher():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (French), as the first test of a process
+    does: a request leaves its language active in the thread (LocaleMiddleware), and
+    under pytest-xdist any test may come after one that ended in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
