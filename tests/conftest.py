@@ -5,6 +5,7 @@ What lives here: fixtures every test module may use, and the suite's speed setti
 offers) live in tests/factories.py; the replay machinery in tests/snapshots.py.
 """
 
+import os
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -53,13 +54,14 @@ def worker_port(worker_id: str, offset: int = 0) -> int:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _redis_database_per_worker(worker_id):
+def _redis_database_per_worker():
     """Under xdist with REDIS_URL, each worker caches in its own Redis database (8 + its
     number): every test empties the cache (``cache.clear()`` is Redis' FLUSHDB), which
     must not empty another worker's in the middle of its test."""
     from django.conf import settings
     from django.test import override_settings
 
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     cache = settings.CACHES["default"]
     if worker_id == "master" or not cache["BACKEND"].endswith("RedisCache"):
         yield
