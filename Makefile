@@ -10,6 +10,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
+PYTEST_WORKERS ?= auto
 STRIPE_DOUBLE_PORT ?= 12111
 CHROMIUM := /usr/bin/chromium
 
@@ -26,7 +28,8 @@ MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules --ignor
 help:
 	@echo "make run      install, migrate, load the demo and serve http://127.0.0.1:$(PORT)"
 	@echo "make run-stripe  the same, paying through the local Stripe double (tests/stripe_double)"
-	@echo "make test     the whole test suite on SQLite (browser tests if $(CHROMIUM) exists)"
+	@echo "make test     the whole test suite on SQLite (browser tests if $(CHROMIUM) exists),"
+	@echo "              on every core (PYTEST_WORKERS=0 for one process)"
 	@echo "make lint     ruff, migrations up to date, Django system checks"
 	@echo "make bench    storefront and booking benchmarks (tests/bench/storefront.py, booking.py)"
 	@echo "make prod-smoke  build the production configuration as the README says, serve and crawl it"
@@ -120,7 +123,7 @@ test: install
 	else \
 		echo "Browser tests: SKIPPED, $(CHROMIUM) is not installed (apt-get install chromium)."; \
 	fi
-	$(VENV)/bin/pytest -rs $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -rs -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

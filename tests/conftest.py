@@ -1,8 +1,99 @@
-"""Shared fixtures: a territory, its staff and providers, huey in immediate mode."""
+"""Shared fixtures: a territory, its staff and providers, huey in immediate mode.
+
+What lives here: fixtures every test module may use, and the suite's speed settings
+(MD5 password hashing, the replayed territory). Builders of data (users, providers,
+offers) live in tests/factories.py; the replay machinery in tests/snapshots.py.
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+
+from tests.factories import make_provider, make_siret, make_user
+from tests.snapshots import Replay
+
+# make_user, make_siret and make_provider live in tests/factories.py (the one set of
+# builders); they stay importable from here, where many test modules import them.
+__all__ = ["make_provider", "make_siret", "make_user"]
+
+
+# Modules whose tests share one expensive module-scoped fixture (the demo seeded once)
+# and are quick once it is there: under pytest-xdist (``make test`` runs ``-n auto
+# --dist loadgroup``) such a module runs whole on one worker instead of seeding on each.
+# A module added here must not mix transactional tests in: a group runs in one block, and
+# a transactional test empties the tables for the tests after it on its worker.
+XDIST_GROUPS = {"test_seed.py": "seed_demo"}
+# Modules of long tests, run first so that no worker is left with one at the end while
+# the other waits. test_url_walk's four walks (a minute and more each) are not grouped:
+# they run on both workers, each seeding its demo once.
+SLOW_FIRST = ("test_url_walk.py",)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Groups and order for pytest-xdist (pytest-django then moves transactional tests
+    last, keeping this order otherwise)."""
+    for item in items:
+        group = XDIST_GROUPS.get(item.path.name)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)
+
+
+def xdist_worker_number(worker_id: str) -> int:
+    """0 for the first pytest-xdist worker (``gw0``) and without xdist ("master")."""
+    return int(worker_id[2:]) if worker_id.startswith("gw") else 0
+
+
+def worker_port(worker_id: str, offset: int = 0) -> int:
+    """A fixed local port of this worker's own, for a test that cannot take port 0:
+    18200 + 20 per worker + ``offset`` (0-19), so workers never share one."""
+    assert 0 <= offset < 20, offset
+    return 18200 + 20 * xdist_worker_number(worker_id) + offset
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redis_database_per_worker():
+    """Under xdist with REDIS_URL, each worker caches in its own Redis database (8 + its
+    number): every test empties the cache (``cache.clear()`` is Redis' FLUSHDB), which
+    must not empty another worker's in the middle of its test."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
+    cache = settings.CACHES["default"]
+    if worker_id == "master" or not cache["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    number = 8 + xdist_worker_number(worker_id)
+    assert number < 15, "at most 7 xdist workers with REDIS_URL (database 15 is the smoke's)"
+    location = urlunsplit(urlsplit(cache["LOCATION"])._replace(path=f"/{number}"))
+    with override_settings(CACHES={"default": {**cache, "LOCATION": location}}):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Tests hash with MD5: PBKDF2's 1,000,000 iterations cost half a second a user, and
+    the suite creates thousands of users. What hashing must do in production is checked
+    on the settings themselves (tests/test_settings.py), not by paying for it here."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (French), as the first test of a process
+    does: a request leaves its language active in the thread (LocaleMiddleware), and
+    under pytest-xdist any test may come after one that ended in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -46,31 +137,33 @@ def _empty_cache(settings):
     yield
 
 
-@pytest.fixture
-def territory(db):
-    """The default site with its home page, catalogue, provider index and staff groups."""
+def _territory_build():
     from cms.services import territory_setup
 
     return territory_setup(hostname="localhost", port=80, site_name="Comptoir test")
 
 
-def make_user(
-    email: str,
-    *,
-    password: str = "correct-horse-battery",
-    verified: bool = True,
-    groups: tuple[str, ...] = (),
-    **extra,
-):
-    from allauth.account.models import EmailAddress
+def _territory_replayed():
+    """What the saves of ``territory_setup`` would have done to caches (no signal fires)."""
+    from wagtail.models import Site
 
-    user = get_user_model().objects.create_user(
-        username=email.split("@")[0][:150], email=email, password=password, **extra
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
+    from cms.cache import catalogue_changed
+
+    Site.clear_site_root_paths_cache()
+    catalogue_changed()
+
+
+territory_replay = Replay(_territory_build, after_replay=_territory_replayed)
+
+
+@pytest.fixture
+def territory(db):
+    """The default site with its home page, catalogue, provider index and staff groups.
+
+    Built by ``territory_setup`` in the first test that asks for it, then replayed row
+    for row (tests/snapshots.py): the same rows, in a few milliseconds.
+    """
+    return territory_replay()
 
 
 def reauthenticate(client, password: str = "correct-horse-battery"):
@@ -106,22 +199,6 @@ def visitor(db):
     return make_user("visiteur@example.org")
 
 
-def make_siret(seed: int) -> str:
-    """A valid (Luhn) SIRET number, different for each seed."""
-    body = f"{seed:013d}"[-13:]
-    if body.startswith("356000000"):
-        body = "4" + body[1:]
-    for last in "0123456789":
-        digits = body + last
-        total = sum(
-            (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
-            for i, d in enumerate(int(c) for c in reversed(digits))
-        )
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable")
-
-
 @pytest.fixture
 def category(db):
     from marketplace.models import ProviderCategory
@@ -129,36 +206,6 @@ def category(db):
     return ProviderCategory.objects.get_or_create(
         slug="camping", defaults={"name": "Camping", "name_en": "Campsite"}
     )[0]
-
-
-def make_provider(site, *, name: str, category, member=None, approve: bool = True, **fields):
-    """A provider of ``site`` applied for by ``member``; approved (page, group) by default."""
-    from marketplace.models import Provider
-    from marketplace.services import provider_approve, provider_slug_unique
-
-    seed = Provider.objects.count() + 1
-    values = {
-        "legal_name": f"{name} SARL",
-        "commune": "Saint-Martin",
-        "address": "1 place de la Mairie",
-        "postcode": "07100",
-        "siret": make_siret(seed * 7919),
-        "contact_name": "Camille Martin",
-        "email": f"contact{seed}@example.org",
-        "description": f"{name}: une entreprise du territoire.",
-    }
-    values.update(fields)
-    provider = Provider.objects.create(
-        site=site,
-        name=name,
-        slug=provider_slug_unique(name=name),
-        category=category,
-        applied_by=member,
-        **values,
-    )
-    if approve:
-        provider = provider_approve(provider=provider)
-    return provider
 
 
 STRIPE_PLATFORM_SECRET = "whsec_platform_test"

@@ -1,4 +1,10 @@
-"""Small builders for storefront tests: categories, approved providers, offers of each kind.
+"""The suite's one set of builders: users, categories, approved providers, offers of each kind.
+
+Everything is built through the real services (``create_user``, ``provider_approve``,
+Wagtail's page tree), so the rows are the ones the site writes; factory-boy is not used
+for that reason (its declarative factories would either bypass those services or wrap
+them one more time). ``make_user``, ``make_siret`` and ``make_provider`` are also
+importable from tests.conftest, where older tests import them.
 
 Offers are real Wagtail pages (``add_child`` then ``save_revision().publish()``) so the
 denormalised listing fields are filled the way the admin fills them. ``bulk_stay_offers``
@@ -9,6 +15,9 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
@@ -29,7 +38,7 @@ from marketplace.models import (
     StayOfferPage,
 )
 from marketplace.models.offers import normalise_text
-from marketplace.services import provider_approve
+from marketplace.services import provider_approve, provider_slug_unique
 
 _counter = itertools.count(1)
 
@@ -263,3 +272,63 @@ def bulk_stay_offers(parent_provider: Provider, count: int, *, price: int = 3000
         fields = list(model._meta.local_concrete_fields)
         for start in range(0, len(offers), 100):
             model._base_manager._insert(offers[start : start + 100], fields=fields, using="default")
+
+
+def make_user(
+    email: str,
+    *,
+    password: str = "correct-horse-battery",
+    verified: bool = True,
+    groups: tuple[str, ...] = (),
+    **extra,
+):
+    user = get_user_model().objects.create_user(
+        username=email.split("@")[0][:150], email=email, password=password, **extra
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def make_siret(seed: int) -> str:
+    """A valid (Luhn) SIRET number, different for each seed."""
+    body = f"{seed:013d}"[-13:]
+    if body.startswith("356000000"):
+        body = "4" + body[1:]
+    for last in "0123456789":
+        digits = body + last
+        total = sum(
+            (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
+            for i, d in enumerate(int(c) for c in reversed(digits))
+        )
+        if total % 10 == 0:
+            return digits
+    raise AssertionError("unreachable")
+
+
+def make_provider(site, *, name: str, category, member=None, approve: bool = True, **fields):
+    """A provider of ``site`` applied for by ``member``; approved (page, group) by default."""
+    seed = Provider.objects.count() + 1
+    values = {
+        "legal_name": f"{name} SARL",
+        "commune": "Saint-Martin",
+        "address": "1 place de la Mairie",
+        "postcode": "07100",
+        "siret": make_siret(seed * 7919),
+        "contact_name": "Camille Martin",
+        "email": f"contact{seed}@example.org",
+        "description": f"{name}: une entreprise du territoire.",
+    }
+    values.update(fields)
+    created = Provider.objects.create(
+        site=site,
+        name=name,
+        slug=provider_slug_unique(name=name),
+        category=category,
+        applied_by=member,
+        **values,
+    )
+    if approve:
+        created = provider_approve(provider=created)
+    return created
