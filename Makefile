@@ -124,6 +124,9 @@ test: install
 		echo "Browser tests: SKIPPED, $(CHROMIUM) is not installed (apt-get install chromium)."; \
 	fi
 	$(VENV)/bin/pytest -rs -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	@# Tests that migrate the database back and forth, alone (tests/conftest.py, own_process);
+	@# exit code 5 = PYTEST_ARGS selected none of them.
+	$(VENV)/bin/pytest -rs -p no:xdist --own-process $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: install
 	$(VENV)/bin/ruff check .

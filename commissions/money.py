@@ -6,6 +6,8 @@ euros happen only at the edges (forms, display, the payment provider), here.
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import get_language
+
 CENT = Decimal("0.01")
 # Larger amounts are refused at the edges: 10 million euros is far beyond any booking.
 MAX_CENTS = 1_000_000_000
@@ -57,3 +59,12 @@ def format_cents(cents: int | None, *, currency: str = "EUR", language: str = "f
         grouped = f"{units:,}".replace(",", "\u202f")
         return f"{sign}{grouped},{rest:02d}\u00a0{symbol}"
     return f"{sign}{symbol}{units:,}.{rest:02d}"
+
+
+def money(cents: int | None, currency: str = "EUR") -> str:
+    """An amount for the person reading it: :func:`format_cents` in the active language.
+
+    The one wrapper: admin columns, finance pages and views call it; templates use the
+    ``{% money %}`` tag and ``|cents`` filter of ``comptoir_money``, which call it too.
+    """
+    return format_cents(cents, currency=currency, language=get_language() or "fr")

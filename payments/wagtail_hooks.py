@@ -16,7 +16,7 @@ from wagtail.permissions import register_permission_policy
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.books.admin import in_ledger_menu
 from marketplace.books.permissions import LedgerPermissionPolicy
-from marketplace.orders.access import member_provider_ids
+from marketplace.members import member_provider_ids
 from payments.models import StripeEndpoint, StripeEvent
 from payments.stripe.account_views import PayoutAccountPanel, PayoutAccountViewSet
 from payments.stripe.finance_viewsets import (

@@ -30,10 +30,28 @@ XDIST_GROUPS = {"test_seed.py": "seed_demo"}
 SLOW_FIRST = ("test_url_walk.py",)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--own-process",
+        action="store_true",
+        help="run only the tests marked own_process (make test runs them after the suite)",
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Groups and order for pytest-xdist (pytest-django then moves transactional tests
-    last, keeping this order otherwise)."""
+    last, keeping this order otherwise).
+
+    Tests marked ``own_process`` migrate the test database back and forth: beside other
+    tests (another worker's serialized rollback, the territory snapshot) they would see or
+    leave content types that moved. They run in a process of their own, ``--own-process``,
+    which ``make test`` starts after the suite; the suite itself deselects them."""
+    own = config.getoption("--own-process")
+    kept = [item for item in items if bool(item.get_closest_marker("own_process")) == own]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
     for item in items:
         group = XDIST_GROUPS.get(item.path.name)
         if group is not None:

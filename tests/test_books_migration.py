@@ -22,6 +22,8 @@ from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.books.permissions import LEDGER_PERMISSION
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.own_process
+
 BEFORE = [("payments", "0005_stripe_event_payload_scrubbed"), ("books", None)]
 
 

@@ -25,6 +25,7 @@ from marketplace.orders import tasks as order_tasks
 from marketplace.orders import views as order_views
 from marketplace.orders.capacity import Claims, capacity_release
 from payments.providers import dev as dev_payment
+from payments.stripe import checkout as stripe_checkout
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user
 from tests.test_stripe_flow import checkout_and_pay
@@ -232,8 +233,10 @@ def test_a_webhook_payment_goes_through_order_pay(monkeypatch, client, visitor, 
     capture = request.getfixturevalue("django_capture_on_commit_callbacks")
     calls = []
     real = transitions.order_pay
+    # The handler imported the transition by name: the spy replaces that very name.
+    assert stripe_checkout.order_pay is real
     monkeypatch.setattr(
-        transitions, "order_pay", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
+        stripe_checkout, "order_pay", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
     )
     order = checkout_and_pay(client, world, visitor, capture)
     assert [call["order_id"] for call in calls] == [order.pk]

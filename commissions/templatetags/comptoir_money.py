@@ -1,6 +1,6 @@
 """Money in templates, the one place: ``{% money cents %}`` and ``{{ cents|cents }}``.
 
-Both call :func:`commissions.money.format_cents` in the active language; nothing else in
+Both call :func:`commissions.money.money` (``format_cents`` in the active language); nothing else in
 the project wraps it for templates. ``{% money %}`` uses the territory's currency when
 none is given: it reads ``marketplace.TerritorySettings`` by its app label (a lazy
 reference, like the commission scope's; commissions imports no module of marketplace).
@@ -12,7 +12,7 @@ from django import template
 from django.apps import apps
 from django.utils.translation import get_language
 
-from commissions.money import format_cents
+from commissions.money import money as money_for_reader
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ register = template.Library()
 def _display(value, currency: str) -> str:
     if value is None or value == "":
         return ""
-    return format_cents(int(value), currency=currency, language=get_language() or "fr")
+    return money_for_reader(int(value), currency)
 
 
 @register.simple_tag(takes_context=True)

@@ -20,7 +20,6 @@ from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -34,22 +33,18 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Site
 
 from commissions.models import Beneficiary
-from commissions.money import format_cents
+from commissions.money import money
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.books.ledger import beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.books.permissions import can_view_ledger
 from marketplace.books.selectors import account_balance, balances_by_kind, statement
+from marketplace.members import member_provider_ids
 from marketplace.models import Provider, TerritorySettings
-from marketplace.orders.access import member_provider_ids
 
 # The hook of the "Ledger" menu's items: a viewset whose ``menu_hook`` is this one shows
 # in the menu, after the books' own items (see :func:`in_ledger_menu`).
 LEDGER_MENU_HOOK = "register_ledger_menu_item"
-
-
-def money(cents: int, *, currency: str = "EUR") -> str:
-    return format_cents(cents, currency=currency, language=get_language() or "fr")
 
 
 class LedgerTransactionFilterSet(WagtailFilterSet):

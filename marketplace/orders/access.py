@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
+from marketplace.members import active_user, member_provider_ids
 from marketplace.models import Booking, BookingStatus, OfferPage, Order, Provider
 
 BOOKING_VIEW_PERMISSION = "marketplace.view_booking"
@@ -34,25 +35,9 @@ MEMBER_VISIBLE_STATUSES = (
 )
 
 
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def is_territory_staff(user) -> bool:
     """Sees every order and booking of the territory (``marketplace.view_order``)."""
-    return _active(user) and user.has_perm(ORDER_VIEW_PERMISSION)
-
-
-def member_provider_ids(*, user) -> list[int]:
-    """The providers ``user`` is a member of (one query, then cached on the user object)."""
-    if not _active(user):
-        return []
-    cached = getattr(user, "_member_provider_ids", None)
-    if cached is None:
-        providers = Provider.objects.filter(memberships__user=user).order_by("pk")
-        cached = list(providers.values_list("pk", flat=True))
-        user._member_provider_ids = cached
-    return cached
+    return active_user(user) and user.has_perm(ORDER_VIEW_PERMISSION)
 
 
 def email_verified(user) -> bool:
@@ -64,7 +49,7 @@ def bookings_for_admin(*, user, site) -> QuerySet[Booking]:
     """The bookings ``user`` may see in the admin of ``site``."""
     if is_territory_staff(user):
         return Booking.objects.filter(order__site=site)
-    if _active(user) and user.has_perm(BOOKING_VIEW_PERMISSION):
+    if active_user(user) and user.has_perm(BOOKING_VIEW_PERMISSION):
         return Booking.objects.filter(
             provider_id__in=member_provider_ids(user=user), status__in=MEMBER_VISIBLE_STATUSES
         )

@@ -61,7 +61,6 @@ from marketplace.orders.admin_base import (
     ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
-    admin_site,
     booking_when,
     money,
 )
@@ -69,6 +68,7 @@ from marketplace.orders.audit import PROVIDER, STAFF
 from marketplace.orders.forms import BookingCancelForm
 from marketplace.orders.policies import policy_for
 from marketplace.orders.transitions import BookingError, booking_cancel
+from marketplace.web import site_for_request
 
 
 def _euros(cents: int) -> Decimal:
@@ -292,7 +292,7 @@ class SiteHistoryView(LogEntriesView):
         queryset = super().filter_queryset(queryset)
         if queryset.model is ModelLogEntry:
             queryset = log_entries_for_admin(
-                queryset, user=self.request.user, site=admin_site(self.request)
+                queryset, user=self.request.user, site=site_for_request(self.request)
             )
         return queryset
 

@@ -8,7 +8,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
@@ -18,7 +17,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from commissions.money import format_cents
+from commissions.money import money
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.models import Booking, BookingStatus, TerritorySettings
 from marketplace.orders.access import (
@@ -26,15 +25,7 @@ from marketplace.orders.access import (
     bookings_for_admin,
     is_territory_staff,
 )
-
-
-def admin_site(request) -> Site:
-    """The territory the admin is served for (the default one on an unknown host)."""
-    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-
-
-def money(cents: int | None, currency: str) -> str:
-    return format_cents(cents, currency=currency, language=get_language() or "fr")
+from marketplace.web import site_for_request
 
 
 def booking_when(booking: Booking) -> str:
@@ -88,7 +79,7 @@ class ScopedMixin:
 
     @cached_property
     def site(self) -> Site:
-        return admin_site(self.request)
+        return site_for_request(self.request)
 
     @cached_property
     def is_staff(self) -> bool:

@@ -13,11 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from wagtail.models import Site
 
 from commissions.selectors import beneficiary_names
 from marketplace.models import OfferPage, Order
@@ -30,10 +30,7 @@ from marketplace.orders.cart import (
 )
 from marketplace.orders.payment import configured_provider_name, provider_for
 from marketplace.orders.transitions import BookingError, checkout
-
-
-def _site(request) -> Site:
-    return Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+from marketplace.web import site_for_request
 
 
 def cart_groups(priced) -> list[dict]:
@@ -64,18 +61,18 @@ def cart_context(*, request, site) -> dict:
 
 @require_GET
 def cart_view(request):
-    site = _site(request)
+    site = site_for_request(request)
     context = cart_context(request=request, site=site)
     if request.user.is_authenticated:
         context["needs_verification"] = not email_verified(request.user)
     response = TemplateResponse(request, "marketplace/cart.html", context)
-    response["Cache-Control"] = "private, no-store"
+    add_never_cache_headers(response)
     return response
 
 
 @require_POST
 def cart_add_view(request, offer_id: int):
-    site = _site(request)
+    site = site_for_request(request)
     offer = OfferPage.objects.live().filter(pk=offer_id).select_related("provider").first()
     if offer is None or offer.provider is None or offer.provider.site_id != site.pk:
         raise Http404(_("This offer does not exist."))
@@ -94,7 +91,7 @@ def cart_add_view(request, offer_id: int):
 
 @require_POST
 def cart_remove_view(request, line_id: int):
-    cart = cart_for(request=request, site=_site(request))
+    cart = cart_for(request=request, site=site_for_request(request))
     if cart is None or not cart_line_remove(cart=cart, line_id=line_id):
         messages.error(request, _("This line is not in your cart."))
     else:
@@ -113,7 +110,7 @@ def checkout_view(request):
     are the checkout service's (:mod:`marketplace.orders.hold_limits`), and so are the
     verified e-mail and the form's checks (:func:`marketplace.orders.transitions.checkout`).
     """
-    site = _site(request)
+    site = site_for_request(request)
     if not ratelimit.consume(request, action="checkout", user=request.user):
         messages.error(
             request,
@@ -162,5 +159,5 @@ def order_view(request, reference: str):
             "beneficiary_names": beneficiary_names(site_id=order.site_id, keys=keys),
         },
     )
-    response["Cache-Control"] = "private, no-store"
+    add_never_cache_headers(response)
     return response

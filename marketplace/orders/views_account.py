@@ -21,11 +21,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from commissions.money import format_cents
+from commissions.money import money
 from marketplace.accounts import (
     AccountEraseError,
     account_data_export,
@@ -44,7 +44,7 @@ from marketplace.orders.transitions import BookingError, booking_cancel
 
 
 def _private(response):
-    response["Cache-Control"] = "private, no-store"
+    add_never_cache_headers(response)
     return response
 
 
@@ -53,7 +53,7 @@ def _own_booking(request, reference: str) -> Booking:
 
 
 def _amount(cents: int, booking: Booking) -> str:
-    return format_cents(cents, currency=booking.order.currency, language=get_language() or "fr")
+    return money(cents, currency=booking.order.currency)
 
 
 @login_required

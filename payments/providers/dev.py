@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -77,7 +78,7 @@ def dev_pay_view(request, reference: str):
             return redirect("cart")
         return redirect("order_detail", reference=order.reference)
     response = TemplateResponse(request, "payments/dev_pay.html", {"order": order})
-    response["Cache-Control"] = "private, no-store"
+    add_never_cache_headers(response)
     return response
 
 

@@ -34,9 +34,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from marketplace.books.permissions import LEDGER_PERMISSION
+from marketplace.members import active_user, member_provider_ids
 from marketplace.models import Provider
-from marketplace.orders.access import member_provider_ids
-from payments.admin_policy import request_site
+from marketplace.web import site_for_request
 from payments.stripe.accounts import (
     PayoutStatus,
     provider_account_link,
@@ -57,18 +57,14 @@ BUTTONS = {
 }
 
 
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def sees_all_providers(user) -> bool:
     """Territory staff and finance read every provider's status (and change nothing here)."""
-    return _active(user) and any(user.has_perm(p) for p in STAFF_PERMISSIONS)
+    return active_user(user) and any(user.has_perm(p) for p in STAFF_PERMISSIONS)
 
 
 def managed_provider(*, user, provider_id: int) -> Provider:
     """A provider ``user`` is a member of, or 404."""
-    if not _active(user) or provider_id not in member_provider_ids(user=user):
+    if not active_user(user) or provider_id not in member_provider_ids(user=user):
         raise Http404
     return Provider.objects.get(pk=provider_id)
 
@@ -93,7 +89,7 @@ class PayoutAccountView(WagtailAdminTemplateMixin, TemplateView):
         user = self.request.user
         condition = Q(pk__in=member_provider_ids(user=user))
         if sees_all_providers(user):
-            condition |= Q(site=request_site(self.request))
+            condition |= Q(site=site_for_request(self.request))
         return list(Provider.objects.filter(condition).order_by("name", "pk"))
 
     def get_context_data(self, **kwargs):

@@ -14,7 +14,7 @@ from wagtail.permissions import register_permission_policy
 from commissions.money import format_cents
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.books.permissions import LedgerPermissionPolicy
-from payments.admin_policy import request_site
+from marketplace.web import site_for_request
 from payments.models import (
     ReconciliationDifference,
     ReversalStatus,
@@ -42,7 +42,7 @@ class FinanceScopedIndexView(IndexView):
         queryset = (
             super()
             .get_base_queryset()
-            .filter(**{self.site_lookup: request_site(self.request)}, **self.base_filter)
+            .filter(**{self.site_lookup: site_for_request(self.request)}, **self.base_filter)
             .exclude(**self.base_exclude)
         )
         return queryset.select_related(*self.related) if self.related else queryset
@@ -55,7 +55,7 @@ class FinanceScopedInspectView(InspectView):
 
     def get_object(self, queryset=None):
         scoped = self.model._default_manager.filter(
-            **{self.site_lookup: request_site(self.request)}, **self.base_filter
+            **{self.site_lookup: site_for_request(self.request)}, **self.base_filter
         ).exclude(**self.base_exclude)
         return get_object_or_404(scoped, pk=self.pk)
 
