@@ -4,7 +4,7 @@
 of the export (:func:`marketplace.accounts.account_data_export`) that shows it: a section
 of its own for what the person gave or did as a visitor or applicant, or ``records`` for
 the traces of work done in the admin (revisions, log entries, uploads...), counted.
-``tests/test_personal_data.py`` walks every installed model and fails on a relation that
+``tests/marketplace/test_personal_data.py`` walks every installed model and fails on a relation that
 is not in the map, so a new model that points to a person cannot be forgotten.
 
 Apps the marketplace may not import keep personal data too (``payments`` keeps what

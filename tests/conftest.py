@@ -95,7 +95,7 @@ def _redis_database_per_worker():
 def _fast_password_hasher():
     """Tests hash with MD5: PBKDF2's 1,000,000 iterations cost half a second a user, and
     the suite creates thousands of users. What hashing must do in production is checked
-    on the settings themselves (tests/test_settings.py), not by paying for it here."""
+    on the settings themselves (tests/config/test_settings.py), not by paying for it here."""
     from django.test import override_settings
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
@@ -128,7 +128,7 @@ def _huey_immediate():
 def _no_real_stripe(request, monkeypatch):
     """Tests never reach Stripe: any stripe-python call to a non-local host fails the test
     (the local double, in-process or on 127.0.0.1, is allowed). The one exception is a
-    test marked ``real_stripe`` (tests/test_stripe_real.py, skipped without a test key)."""
+    test marked ``real_stripe`` (tests/payments/test_stripe_real.py, skipped without a test key)."""
     from tests.stripe_double.guard import block_real_stripe
 
     if request.node.get_closest_marker("real_stripe") is None:

@@ -8,7 +8,7 @@ TRUNCATE fires no row trigger.
 
 SQLite drops triggers when Django rebuilds a table: a later migration that alters these
 tables must run ``_create`` again (and add new columns to ``GUARDED_COLUMNS``);
-``tests/test_ledger.py`` checks the triggers are in place.
+``tests/marketplace/books/test_ledger.py`` checks the triggers are in place.
 """
 
 from django.db import migrations

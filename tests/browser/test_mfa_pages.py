@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.test_storefront import serious_violations
-from tests.test_mfa import totp_code
+from tests.cms.test_mfa import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
