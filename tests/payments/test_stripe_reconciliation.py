@@ -28,8 +28,8 @@ from payments.models import (
     StripeTransfer,
 )
 from payments.stripe.reconciliation import reconcile_day
-from tests.payments import test_stripe_disputes
 from tests.conftest import make_provider, make_user
+from tests.payments import test_stripe_disputes
 from tests.stripe_helpers import deliver
 
 # The paid order of the dispute tests, and its world.
