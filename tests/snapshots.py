@@ -64,7 +64,9 @@ def _rows(cursor, table: str, model) -> dict[Any, tuple]:
 def _fingerprint(cursor, tables: dict[str, Any]) -> dict[str, tuple]:
     """(row count, largest key) of each table, in one statement."""
     parts = [
-        f"SELECT '{table}', COUNT(*), MAX({_q(_pk_column(model))}) FROM {_q(table)}"
+        # As text: keys are integers in most tables, strings in some (Stripe's event ids),
+        # and PostgreSQL's UNION wants one type per column.
+        f"SELECT '{table}', COUNT(*), CAST(MAX({_q(_pk_column(model))}) AS TEXT) FROM {_q(table)}"
         for table, model in tables.items()
     ]
     cursor.execute(" UNION ALL ".join(parts))
