@@ -23,7 +23,15 @@ __all__ = ["make_provider", "make_siret", "make_user"]
 # --dist loadgroup``) such a module runs whole on one worker instead of seeding on each.
 # A module added here must not mix transactional tests in: a group runs in one block, and
 # a transactional test empties the tables for the tests after it on its worker.
-XDIST_GROUPS = {"test_seed.py": "seed_demo"}
+XDIST_GROUPS = {
+    "test_seed.py": "seed_demo",
+    # Many threads, each with its own PostgreSQL connection: on one worker, one module
+    # after the other, so that two of them never exceed the server's max_connections.
+    "test_booking_concurrency.py": "many_connections",
+    "test_inventory_limits_concurrency.py": "many_connections",
+    "test_ledger_concurrency.py": "many_connections",
+    "test_order_locks_postgres.py": "many_connections",
+}
 # Modules of long tests, run first so that no worker is left with one at the end while
 # the other waits. test_url_walk's four walks (a minute and more each) are not grouped:
 # they run on both workers, each seeding its demo once.
