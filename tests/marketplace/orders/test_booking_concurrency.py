@@ -99,8 +99,31 @@ def carts_with(site, people, offer, params) -> list[tuple]:
     return prepared
 
 
+def wait_for_connection_headroom(needed: int, timeout: float = 60) -> None:
+    """Wait until PostgreSQL can take ``needed`` more connections.
+
+    Each thread below opens its own connection. The server counts a closed connection
+    until its backend has exited, and the other xdist worker may be serving a live
+    server's requests: starting 50 threads at once could meet "too many clients" for
+    reasons that have nothing to do with the code under test."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        limit = int(cursor.fetchone()[0]) - 5  # a margin for other clients of the server
+        deadline = time.monotonic() + timeout
+        while True:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+            )
+            in_use = cursor.fetchone()[0]
+            if in_use + needed <= limit:
+                return
+            assert time.monotonic() < deadline, f"{in_use} connections still open after {timeout} s"
+            time.sleep(0.2)
+
+
 def checkouts_at_once(prepared) -> list:
     """Every visitor checks out at the same moment; returns an Order or the exception."""
+    wait_for_connection_headroom(len(prepared))
     barrier = threading.Barrier(len(prepared))
     results: list = [None] * len(prepared)
 
