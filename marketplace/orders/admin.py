@@ -21,7 +21,6 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.db import OperationalError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -363,12 +362,8 @@ class BookingCancelView(
                 by=request.user,
                 actor=STAFF if is_territory_staff(request.user) else PROVIDER,
             )
-        except BookingError as error:
+        except BookingError as error:  # a lock that timed out too: BusyError
             messages.error(request, error.message)
-            return redirect(inspect_url)
-        except OperationalError:
-            # A lock that could not be taken in time: nothing was changed.
-            messages.error(request, _("This booking is busy; try again in a moment."))
             return redirect(inspect_url)
         if refund is None:
             messages.warning(request, _("This booking was already cancelled."))

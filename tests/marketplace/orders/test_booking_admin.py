@@ -13,8 +13,9 @@ from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,10 +28,12 @@ from marketplace.books.ledger import beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.books.selectors import account_balance
 from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
+from marketplace.orders import transitions
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import checkout, order_pay
 from tests import factories
 from tests.conftest import make_provider, make_user
+from tests.marketplace.orders.test_my_bookings import lock_fails, lock_timeout
 
 BOOKINGS = "/admin/bookings/"
 ORDERS = "/admin/orders/"
@@ -375,6 +378,29 @@ def test_member_cancels_with_a_full_refund(client, world, django_capture_on_comm
     before = snapshot()
     again = client.post(reverse("bookings:cancel", args=[booking.pk]), {"reason": "Encore"})
     assert again.status_code == 302
+    assert snapshot() == before
+
+
+def test_a_busy_booking_gets_the_busy_answer_in_the_admin(client, world, monkeypatch):
+    """A lock timeout is the transition's BusyError, shown like any refusal."""
+    booking = world["mine"]
+    client.force_login(world["alice"])
+    before = snapshot()
+    lock_fails(monkeypatch, lock_timeout())
+    response = client.post(reverse("bookings:cancel", args=[booking.pk]), {"reason": "Orage"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("bookings:inspect", args=[booking.pk])
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts == [transitions.BusyError().message]
+    assert snapshot() == before
+
+
+def test_a_database_failure_is_not_passed_off_as_busy_in_the_admin(client, world, monkeypatch):
+    client.force_login(world["alice"])
+    before = snapshot()
+    lock_fails(monkeypatch, OperationalError("server closed the connection unexpectedly"))
+    with pytest.raises(OperationalError):
+        client.post(reverse("bookings:cancel", args=[world["mine"].pk]), {"reason": "Orage"})
     assert snapshot() == before
 
 
