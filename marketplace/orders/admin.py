@@ -19,7 +19,6 @@ import datetime as dt
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -29,7 +28,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -60,7 +58,9 @@ from marketplace.orders.admin_base import (
     ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
+    StatusFilterSet,
     booking_when,
+    date_range_filter,
     money,
 )
 from marketplace.orders.audit import PROVIDER, STAFF
@@ -88,16 +88,8 @@ class BookingPermissionPolicy(ReadOnlyPolicy):
     }
 
 
-class BookingFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"),
-        choices=BookingStatus.choices,
-        empty_label=gettext_lazy("All"),
-        widget=forms.RadioSelect,
-    )
-    start = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Starts between"), widget=DateRangePickerWidget
-    )
+class BookingFilterSet(StatusFilterSet):
+    start = date_range_filter(gettext_lazy("Starts between"))
     offer = django_filters.ModelChoiceFilter(
         label=gettext_lazy("Offer"), queryset=OfferPage.objects.none()
     )

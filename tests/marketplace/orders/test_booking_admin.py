@@ -12,6 +12,7 @@ import io
 from urllib.parse import urlparse
 
 import pytest
+from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core import mail
@@ -19,6 +20,8 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.models import Page, Site
 
 from cms.models import HomePage, ProviderIndexPage
@@ -27,8 +30,17 @@ from commissions.rules_io import rules_import
 from marketplace.books.ledger import beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.books.selectors import account_balance
-from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
+from marketplace.models import (
+    Booking,
+    BookingStatus,
+    Cart,
+    Order,
+    OrderStatus,
+    Refund,
+    TerritorySettings,
+)
 from marketplace.orders import transitions
+from marketplace.orders.access import MEMBER_VISIBLE_STATUSES
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import checkout, order_pay
 from tests import factories
@@ -493,6 +505,35 @@ def test_order_detail_lists_its_bookings(client, world, editor):
         assert booking.reference in body
     assert "Ferme Bob" in body and "Camping des Pins" in body
     assert "visiteur@example.org" in body
+
+
+def test_the_lists_filter_forms(client, world, finance):
+    """Status as radio buttons ("All" first, then the statuses the user may see), dates
+    as a range: the same for orders and bookings."""
+
+    def form(url, user):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.context["filters"].form
+
+    def radios(field) -> list[str]:
+        assert isinstance(field.widget, forms.RadioSelect)
+        return [value for value, _label in field.choices]
+
+    orders = form(ORDERS, finance)
+    assert list(orders.fields) == ["status", "created_at"]
+    assert radios(orders.fields["status"]) == ["", *OrderStatus.values]
+    assert str(orders.fields["status"].choices[0][1]) == gettext("All")
+    assert isinstance(orders.fields["created_at"].widget, DateRangePickerWidget)
+    staff = form(BOOKINGS, finance)
+    assert list(staff.fields) == ["status", "start", "offer", "provider"]
+    assert radios(staff.fields["status"]) == ["", *BookingStatus.values]
+    assert str(staff.fields["status"].choices[0][1]) == gettext("All")
+    assert isinstance(staff.fields["start"].widget, DateRangePickerWidget)
+    member = form(BOOKINGS, world["alice"])
+    assert list(member.fields) == ["status", "start", "offer"]
+    assert radios(member.fields["status"]) == ["", *MEMBER_VISIBLE_STATUSES]
 
 
 @pytest.fixture
