@@ -7,8 +7,9 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self):
-        # At ready, Django's place for it: signal receivers and the simulation's line
-        # source need the models loaded.
-        from marketplace import ids, signals, simulation  # noqa: F401
+        # At ready, Django's place for it: signal receivers, the simulation's line source
+        # and the offer page's context (storefront) need the models loaded.
+        from marketplace import ids, signals, simulation, storefront  # noqa: F401
 
         ids.install()
+        storefront.install()

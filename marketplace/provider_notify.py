@@ -18,6 +18,12 @@ from huey.contrib.djhuey import db_task
 
 from marketplace.models import Provider, ProviderStatus
 
+# Huey finds a queued task by "<module>.<function>". These tasks were declared in
+# marketplace/tasks.py before issue 12: they keep that name, so that messages already
+# queued at deploy time still find them. ``marketplace.tasks`` imports them, so the name
+# also works in Python.
+QUEUED_AS = {"__module__": "marketplace.tasks"}
+
 
 def _admin_url(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
@@ -51,7 +57,7 @@ def _send(*, template: str, context: dict, recipients: list[str]) -> int:
     )
 
 
-@db_task()
+@db_task(**QUEUED_AS)
 def provider_application_notify(provider_id: int) -> int:
     """Tell the territory's editors that an application waits for them."""
     provider = Provider.objects.select_related("category", "site").filter(pk=provider_id).first()
@@ -65,7 +71,7 @@ def provider_application_notify(provider_id: int) -> int:
     )
 
 
-@db_task()
+@db_task(**QUEUED_AS)
 def provider_decision_notify(provider_id: int) -> int:
     """Tell the applicant the territory's decision (approval or rejection)."""
     provider = Provider.objects.select_related("applied_by", "site").filter(pk=provider_id).first()

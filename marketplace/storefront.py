@@ -6,9 +6,12 @@ on the model, the template ``marketplace/offer_page.html`` beside it. Moving thi
 to ``cms`` would make the page model import ``cms`` (an app above it) or fetch its context
 through a hook that only ``cms`` fills (an offer page that cannot render without ``cms``,
 a dependency hidden behind a registry). So the offer page's context stays with the offer
-page; ``cms`` builds the other pages' context (home, listings, provider pages, in
-``cms/views.py``) and calls the shared helpers below (``territory_settings``,
-``map_config``, ``marker``, ``meta_description``), importing downwards.
+page, in its own app: this module reads the models, so the page model does not import it;
+:func:`install` hands it to ``OfferPage.storefront_context`` when this app is ready
+(``MarketplaceConfig.ready``), before any page is served. ``cms`` builds the other
+pages' context (home, listings, provider pages, in ``cms/views.py``) and calls the shared
+helpers below (``territory_settings``, ``map_config``, ``marker``, ``meta_description``),
+importing downwards.
 
 What must not live here: views, the other pages' context, anything of ``cms`` or
 ``payments``.
@@ -21,7 +24,7 @@ from django.utils.text import Truncator
 
 from marketplace.commission import price_breakdown, quote_service_date
 from marketplace.jsonld import offer_jsonld
-from marketplace.models import CancellationPolicy, TerritorySettings
+from marketplace.models import CancellationPolicy, OfferPage, TerritorySettings
 from marketplace.quotes import offer_quote
 from marketplace.selectors import (
     GALLERY_RENDITION,
@@ -133,6 +136,11 @@ def offer_page_context(*, request, page) -> dict:
             availability=availability,
         ),
     }
+
+
+def install() -> None:
+    """Give offer pages their context (``OfferPage.storefront_context``), at app ready."""
+    OfferPage.storefront_context = staticmethod(offer_page_context)
 
 
 def cancellation_policy_label(page, territory) -> str:

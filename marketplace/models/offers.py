@@ -7,10 +7,12 @@ one query whatever the kind). ``StayOfferPage``, ``ActivityOfferPage`` and
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import ClassVar
 
 from anyascii import anyascii
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -171,13 +173,20 @@ class OfferPage(Page):
 
     default_kind = ""
 
-    def get_context(self, request, *args, **kwargs):
-        # In the method: the offer page's context reads this app's models (a models module
-        # cannot import it at load time); page models render themselves, Wagtail's way.
-        from marketplace.storefront import offer_page_context
+    # What the offer page shows beyond its own fields (availability, quote, gallery, map,
+    # JSON-LD): :func:`marketplace.storefront.offer_page_context`. It reads this app's
+    # models, so a models module cannot import it; the app puts it here when it is ready
+    # (``MarketplaceConfig.ready`` calls ``storefront.install``), before any page is served.
+    storefront_context: ClassVar[Callable[..., dict] | None] = None
 
+    def get_context(self, request, *args, **kwargs):
+        if self.storefront_context is None:
+            raise ImproperlyConfigured(
+                "OfferPage.storefront_context is unset: marketplace.storefront.install() "
+                "runs in MarketplaceConfig.ready."
+            )
         context = super().get_context(request, *args, **kwargs)
-        context.update(offer_page_context(request=request, page=self))
+        context.update(self.storefront_context(request=request, page=self))
         return context
 
     @property

@@ -19,9 +19,7 @@ import datetime as dt
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.contrib import messages
-from django.db import OperationalError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,7 +28,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -61,7 +58,9 @@ from marketplace.orders.admin_base import (
     ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
+    StatusFilterSet,
     booking_when,
+    date_range_filter,
     money,
 )
 from marketplace.orders.audit import PROVIDER, STAFF
@@ -89,16 +88,8 @@ class BookingPermissionPolicy(ReadOnlyPolicy):
     }
 
 
-class BookingFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"),
-        choices=BookingStatus.choices,
-        empty_label=gettext_lazy("All"),
-        widget=forms.RadioSelect,
-    )
-    start = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Starts between"), widget=DateRangePickerWidget
-    )
+class BookingFilterSet(StatusFilterSet):
+    start = date_range_filter(gettext_lazy("Starts between"))
     offer = django_filters.ModelChoiceFilter(
         label=gettext_lazy("Offer"), queryset=OfferPage.objects.none()
     )
@@ -363,12 +354,8 @@ class BookingCancelView(
                 by=request.user,
                 actor=STAFF if is_territory_staff(request.user) else PROVIDER,
             )
-        except BookingError as error:
+        except BookingError as error:  # a lock that timed out too: BusyError
             messages.error(request, error.message)
-            return redirect(inspect_url)
-        except OperationalError:
-            # A lock that could not be taken in time: nothing was changed.
-            messages.error(request, _("This booking is busy; try again in a moment."))
             return redirect(inspect_url)
         if refund is None:
             messages.warning(request, _("This booking was already cancelled."))

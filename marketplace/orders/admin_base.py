@@ -1,14 +1,18 @@
 """What the admin's "Réservations" and "Commandes" share (marketplace.orders.admin,
 marketplace.orders.admin_orders): the territory and the user's scope of a request, money columns,
-read-only permission policies, inspect view and viewsets.
+read-only permission policies, the lists' filters, inspect view and viewsets.
 """
 
+import django_filters
+from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.history import HistoryView
@@ -57,6 +61,30 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
 
     def users_with_any_permission(self, actions):
         return super().users_with_any_permission([a for a in actions if a in self.allowed])
+
+
+def date_range_filter(label) -> django_filters.DateFromToRangeFilter:
+    """A from-to filter on a date, with Wagtail's date pickers."""
+    return django_filters.DateFromToRangeFilter(label=label, widget=DateRangePickerWidget)
+
+
+class StatusFilterSet(WagtailFilterSet):
+    """The lists' filters: the model's ``status`` as radio buttons, "All" first.
+
+    A subclass names its model and fields in ``Meta`` and declares its other filters (a
+    :func:`date_range_filter` ...); it may narrow the status choices after ``__init__``.
+    """
+
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status"),
+        choices=(),  # the model's (__init__)
+        empty_label=gettext_lazy("All"),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["status"].extra["choices"] = self._meta.model._meta.get_field("status").choices
 
 
 class MoneyColumn(Column):

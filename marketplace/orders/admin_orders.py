@@ -6,11 +6,8 @@ Nobody adds, edits or deletes an order here (those URLs do not exist), and an id
 outside the user's territory is a 404.
 """
 
-import django_filters
-from django import forms
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 
@@ -23,7 +20,9 @@ from marketplace.orders.admin_base import (
     ScopedHistoryView,
     ScopedInspectView,
     ScopedMixin,
+    StatusFilterSet,
     booking_when,
+    date_range_filter,
 )
 
 
@@ -33,16 +32,8 @@ class OrderPermissionPolicy(ReadOnlyPolicy):
     allowed = {"view": (ORDER_VIEW_PERMISSION,)}
 
 
-class OrderFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"),
-        choices=OrderStatus.choices,
-        empty_label=gettext_lazy("All"),
-        widget=forms.RadioSelect,
-    )
-    created_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Ordered between"), widget=DateRangePickerWidget
-    )
+class OrderFilterSet(StatusFilterSet):
+    created_at = date_range_filter(gettext_lazy("Ordered between"))
 
     class Meta:
         model = Order

@@ -15,6 +15,12 @@ from huey.contrib.djhuey import db_task
 from marketplace.models import Booking, Order, OrderStatus
 from marketplace.orders.emails import booking_email_context, order_email_context
 
+# Huey finds a queued task by "<module>.<function>". These tasks were declared in
+# marketplace/tasks.py before issue 12: they keep that name, so that messages already
+# queued at deploy time still find them. ``marketplace.tasks`` imports them, so the name
+# also works in Python.
+QUEUED_AS = {"__module__": "marketplace.tasks"}
+
 
 def _send_booking_mail(*, template: str, context: dict, recipients: list[str], language: str):
     """One e-mail, text and HTML, rendered in ``language``."""
@@ -37,7 +43,7 @@ def _provider_recipients(provider) -> list[str]:
     return [provider.email] + [m.user.email for m in members]
 
 
-@db_task()
+@db_task(**QUEUED_AS)
 def order_confirmed_notify(order_id: int) -> int:
     """The visitor's confirmation, and one "new booking" e-mail per provider."""
     order = Order.objects.select_related("site").filter(pk=order_id).first()
@@ -60,7 +66,7 @@ def order_confirmed_notify(order_id: int) -> int:
     return sent
 
 
-@db_task()
+@db_task(**QUEUED_AS)
 def order_late_refunded_notify(order_id: int) -> int:
     """Paid after the hold expired and the capacity went to someone else: refunded."""
     order = Order.objects.select_related("site").filter(pk=order_id).first()
@@ -74,7 +80,7 @@ def order_late_refunded_notify(order_id: int) -> int:
     )
 
 
-@db_task()
+@db_task(**QUEUED_AS)
 def booking_cancelled_notify(booking_id: int) -> int:
     """A cancellation and its refund, to the visitor and to the provider."""
     booking = Booking.objects.select_related("order", "provider").filter(pk=booking_id).first()

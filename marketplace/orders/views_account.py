@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import OperationalError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -120,11 +119,8 @@ def my_booking_cancel_view(request, reference: str):
                     reason=form.cleaned_data["reason"],
                     by=request.user,
                 )
-            except BookingError as error:
+            except BookingError as error:  # a lock that timed out too: BusyError
                 messages.error(request, error.message)
-            except OperationalError:
-                # A lock wait that timed out (PostgreSQL): nothing was changed.
-                messages.error(request, _("Many requests at once: please try again."))
             else:
                 if refund is not None:
                     messages.success(

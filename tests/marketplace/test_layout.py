@@ -51,3 +51,35 @@ def test_commission_models_import_nothing_above_them_in_their_app():
     above |= {f"commissions.{name}" for name in ("rules_io", "simulation", "views")}
     imported = _imports(ROOT / "commissions" / "models.py")
     assert not imported & above, sorted(imported & above)
+
+
+def _imports_inside_functions(path: Path):
+    """(function, module) for each import of one of our modules inside a function body."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for module in names:
+                if module.split(".")[0] in OURS:
+                    yield function.name, module
+
+
+def test_our_modules_are_imported_at_the_top_except_when_an_app_is_ready():
+    """An import inside a function hides a circle (a module that cannot import another at
+    load time). The one place for it is ``AppConfig.ready``, Django's own: wiring that needs
+    every model loaded (signal receivers, registries, hooks)."""
+    hidden = {
+        f"{path.relative_to(ROOT)}: {function} imports {module}"
+        for app in OURS
+        for path in _sources(app)
+        for function, module in _imports_inside_functions(path)
+        if not (path.name == "apps.py" and function == "ready")
+    }
+    assert not hidden, sorted(hidden)

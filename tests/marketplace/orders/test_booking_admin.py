@@ -12,12 +12,16 @@ import io
 from urllib.parse import urlparse
 
 import pytest
+from django import forms
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.models import Page, Site
 
 from cms.models import HomePage, ProviderIndexPage
@@ -26,11 +30,22 @@ from commissions.rules_io import rules_import
 from marketplace.books.ledger import beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.books.selectors import account_balance
-from marketplace.models import Booking, BookingStatus, Cart, Order, Refund, TerritorySettings
+from marketplace.models import (
+    Booking,
+    BookingStatus,
+    Cart,
+    Order,
+    OrderStatus,
+    Refund,
+    TerritorySettings,
+)
+from marketplace.orders import transitions
+from marketplace.orders.access import MEMBER_VISIBLE_STATUSES
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import checkout, order_pay
 from tests import factories
 from tests.conftest import make_provider, make_user
+from tests.marketplace.orders.test_my_bookings import lock_fails, lock_timeout
 
 BOOKINGS = "/admin/bookings/"
 ORDERS = "/admin/orders/"
@@ -378,6 +393,29 @@ def test_member_cancels_with_a_full_refund(client, world, django_capture_on_comm
     assert snapshot() == before
 
 
+def test_a_busy_booking_gets_the_busy_answer_in_the_admin(client, world, monkeypatch):
+    """A lock timeout is the transition's BusyError, shown like any refusal."""
+    booking = world["mine"]
+    client.force_login(world["alice"])
+    before = snapshot()
+    lock_fails(monkeypatch, lock_timeout())
+    response = client.post(reverse("bookings:cancel", args=[booking.pk]), {"reason": "Orage"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("bookings:inspect", args=[booking.pk])
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts == [transitions.BusyError().message]
+    assert snapshot() == before
+
+
+def test_a_database_failure_is_not_passed_off_as_busy_in_the_admin(client, world, monkeypatch):
+    client.force_login(world["alice"])
+    before = snapshot()
+    lock_fails(monkeypatch, OperationalError("server closed the connection unexpectedly"))
+    with pytest.raises(OperationalError):
+        client.post(reverse("bookings:cancel", args=[world["mine"].pk]), {"reason": "Orage"})
+    assert snapshot() == before
+
+
 def test_staff_see_bookings_but_do_not_cancel(client, world, finance, editor):
     for person in (finance, editor):
         client.force_login(person)
@@ -467,6 +505,35 @@ def test_order_detail_lists_its_bookings(client, world, editor):
         assert booking.reference in body
     assert "Ferme Bob" in body and "Camping des Pins" in body
     assert "visiteur@example.org" in body
+
+
+def test_the_lists_filter_forms(client, world, finance):
+    """Status as radio buttons ("All" first, then the statuses the user may see), dates
+    as a range: the same for orders and bookings."""
+
+    def form(url, user):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.context["filters"].form
+
+    def radios(field) -> list[str]:
+        assert isinstance(field.widget, forms.RadioSelect)
+        return [value for value, _label in field.choices]
+
+    orders = form(ORDERS, finance)
+    assert list(orders.fields) == ["status", "created_at"]
+    assert radios(orders.fields["status"]) == ["", *OrderStatus.values]
+    assert str(orders.fields["status"].choices[0][1]) == gettext("All")
+    assert isinstance(orders.fields["created_at"].widget, DateRangePickerWidget)
+    staff = form(BOOKINGS, finance)
+    assert list(staff.fields) == ["status", "start", "offer", "provider"]
+    assert radios(staff.fields["status"]) == ["", *BookingStatus.values]
+    assert str(staff.fields["status"].choices[0][1]) == gettext("All")
+    assert isinstance(staff.fields["start"].widget, DateRangePickerWidget)
+    member = form(BOOKINGS, world["alice"])
+    assert list(member.fields) == ["status", "start", "offer"]
+    assert radios(member.fields["status"]) == ["", *MEMBER_VISIBLE_STATUSES]
 
 
 @pytest.fixture

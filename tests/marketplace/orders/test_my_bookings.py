@@ -5,12 +5,14 @@ import html as html_lib
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from commissions.money import format_cents
 from marketplace.books.models import LedgerEntry, LedgerTransaction
 from marketplace.models import Booking, BookingStatus, Refund
+from marketplace.orders import transitions
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user
@@ -219,6 +221,58 @@ def test_a_booking_that_cannot_be_cancelled_gets_a_clear_message(client, club, v
         booking.refresh_from_db()
         assert not booking.is_cancelled
     assert not Refund.objects.exists()
+
+
+def lock_fails(monkeypatch, error: OperationalError) -> None:
+    """The booking's row lock fails with ``error`` (the transition's own lock helper)."""
+
+    def row_lock(queryset):
+        raise error
+
+    monkeypatch.setattr(transitions, "row_lock", row_lock)
+
+
+def lock_timeout() -> OperationalError:
+    """What PostgreSQL raises when ``lock_timeout`` is reached (SQLSTATE 55P03)."""
+
+    class Timeout(Exception):
+        pgcode = "55P03"
+
+    try:
+        raise OperationalError("canceling statement due to lock timeout") from Timeout()
+    except OperationalError as error:
+        return error
+
+
+def test_a_busy_booking_gets_the_busy_answer_and_nothing_changes(
+    client, club, visitor, monkeypatch
+):
+    """A lock timeout is the transition's BusyError, shown like any refusal."""
+    offer = activity_in(club, ahead=10 * DAY, policy="moderate")
+    book(visitor, offer)
+    booking = Booking.objects.get()
+    client.force_login(visitor)
+    lock_fails(monkeypatch, lock_timeout())
+    response = client.post(reverse("my_booking_cancel", args=[booking.reference]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("my_booking", args=[booking.reference])
+    assert messages_of(response) == [transitions.BusyError().message]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and not Refund.objects.exists()
+
+
+def test_a_database_failure_is_not_passed_off_as_busy(client, club, visitor, monkeypatch):
+    """Only a lock timeout or a deadlock is "try again": any other database error is a
+    fault, for Django's error handling (a 500, logged), not a message."""
+    offer = activity_in(club, ahead=10 * DAY, policy="moderate")
+    book(visitor, offer)
+    booking = Booking.objects.get()
+    client.force_login(visitor)
+    lock_fails(monkeypatch, OperationalError("server closed the connection unexpectedly"))
+    with pytest.raises(OperationalError):
+        client.post(reverse("my_booking_cancel", args=[booking.reference]))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
 
 
 def test_a_too_long_reason_is_refused_and_nothing_changes(client, club, visitor):

@@ -16,7 +16,7 @@ from django.contrib.messages import get_messages
 from django.db import close_old_connections, connection, transaction
 from django.urls import reverse
 
-from marketplace.models import Cart, Order, OrderStatus
+from marketplace.models import Booking, BookingStatus, Cart, Order, OrderStatus, Refund
 from marketplace.orders import transitions
 from tests.booking_helpers import activity_in, book
 from tests.conftest import make_provider, make_user
@@ -98,3 +98,24 @@ def test_checkout_shows_busy_as_a_message(client, territory, category, short_tim
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert transitions.BusyError().message in texts
     assert not Order.objects.filter(user=person).exists()
+
+
+def test_cancel_shows_busy_as_a_message(client, territory, category, visitor, short_timeout):  # noqa: F811
+    """The visitor's cancel view: a booking locked by another request is "busy, try again"
+    (the transition's BusyError), and nothing is cancelled or refunded."""
+    club = make_provider(territory, name="Club Nautique", category=category)
+    offer = activity_in(club, ahead=dt.timedelta(days=20), policy="flexible")
+    book(visitor, offer)
+    booking = Booking.objects.get()
+    client.force_login(visitor)
+    release, thread = hold_lock(Booking.objects.filter(pk=booking.pk))
+    try:
+        response = client.post(reverse("my_booking_cancel", args=[booking.reference]))
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts == [transitions.BusyError().message]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and not Refund.objects.exists()
