@@ -13,6 +13,7 @@ PYTEST_ARGS ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
 PYTEST_WORKERS ?= auto
 STRIPE_DOUBLE_PORT ?= 12111
+OWN_PROCESS_LOG := var/own-process-tests.log
 CHROMIUM := /usr/bin/chromium
 
 # Translations: compiled from the catalogues at install (the .mo files are not committed).
@@ -123,10 +124,21 @@ test: install
 	else \
 		echo "Browser tests: SKIPPED, $(CHROMIUM) is not installed (apt-get install chromium)."; \
 	fi
-	$(VENV)/bin/pytest -rs -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
-	@# Tests that migrate the database back and forth, alone (tests/conftest.py, own_process);
-	@# exit code 5 = PYTEST_ARGS selected none of them.
-	$(VENV)/bin/pytest -rs -p no:xdist --own-process $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	@# Tests that migrate the database back and forth run in a process of their own
+	@# (tests/conftest.py, own_process), started beside the suite at a lower priority: it
+	@# takes the time the suite's workers leave idle (at the end, one waits for the
+	@# other) instead of adding half a minute after them. Its report follows the suite's;
+	@# its exit code 5 means PYTEST_ARGS selected none of those tests.
+	@mkdir -p var; \
+	nice -n 10 $(VENV)/bin/pytest -rs -p no:xdist --own-process $(PYTEST_ARGS) \
+		> $(OWN_PROCESS_LOG) 2>&1 & own=$$!; \
+	trap 'kill $$own 2>/dev/null' INT TERM; \
+	echo "$(VENV)/bin/pytest -rs -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)"; \
+	$(VENV)/bin/pytest -rs -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); suite=$$?; \
+	wait $$own; own=$$?; \
+	echo; echo "==> Tests in their own process (pytest --own-process), beside the suite:"; \
+	cat $(OWN_PROCESS_LOG); \
+	[ $$suite -eq 0 ] && { [ $$own -eq 0 ] || [ $$own -eq 5 ]; }
 
 lint: install
 	$(VENV)/bin/ruff check .
