@@ -64,7 +64,20 @@ def pytest_collection_modifyitems(config, items):
         group = XDIST_GROUPS.get(item.path.name)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+            if getattr(config.option, "loadgroup", False):
+                _name_for_loadgroup(item, group)
     items.sort(key=lambda item: item.path.name not in SLOW_FIRST)
+
+
+def _name_for_loadgroup(item, group: str) -> None:
+    """Give a grouped test the ``@<group>`` suffix by which pytest-xdist's loadgroup
+    scheduler keeps a group on one worker. pytest-xdist 3.8 writes it to ``item._nodeid``,
+    which pytest 9.2 no longer reads (a node's id is ``item._id``, a ``NodeId``): without
+    this, every group was spread over the workers (test_seed.py seeded on each)."""
+    from _pytest.nodeid import NodeId
+
+    if "@" not in item.nodeid:
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 def xdist_worker_number(worker_id: str) -> int:

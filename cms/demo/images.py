@@ -3,6 +3,7 @@
 Nothing is downloaded: the demo works offline and its images are the same on every run.
 """
 
+import functools
 import hashlib
 import io
 
@@ -65,15 +66,34 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> list[st
     return lines[:3]
 
 
+@functools.cache
+def _diagonal_ramp() -> PILImage.Image:
+    """The mask of every cover's gradient (the same for all: drawn once per process)."""
+    return PILImage.linear_gradient("L").rotate(45, expand=True).resize((WIDTH, HEIGHT))
+
+
+def _blend_table(start, end) -> list[int]:
+    """The colour of each mask level in ``composite(flat end, flat start, mask)``, per band.
+
+    Between two flat colours a composite's pixel depends on the mask's level alone, so the
+    composite of the 256 levels, used as a lookup table (``Image.point``), gives the same
+    pixels as compositing the whole cover, without drawing two full-size flat images."""
+    levels = PILImage.frombytes("L", (256, 1), bytes(range(256)))
+    blended = PILImage.composite(
+        PILImage.new("RGB", (256, 1), end), PILImage.new("RGB", (256, 1), start), levels
+    ).tobytes()
+    return [*blended[0::3], *blended[1::3], *blended[2::3]]
+
+
+# Drawing and compressing a cover is most of an image's cost; the same cover (same
+# arguments, same bytes) is drawn again whenever the demo is seeded again in the same
+# process (the tests seed it in several modules). A few megabytes at most.
+@functools.lru_cache(maxsize=256)
 def cover_jpeg(*, title: str, subtitle: str, kind: str, key: str) -> bytes:
     """A 1200×800 JPEG: diagonal gradient, title and subtitle in white."""
     start, end = _palette(kind, key)
     # Diagonal gradient: a linear ramp, rotated, used as the mask between two flat colours.
-    ramp = PILImage.linear_gradient("L").rotate(45, expand=True)
-    ramp = ramp.resize((WIDTH, HEIGHT))
-    image = PILImage.composite(
-        PILImage.new("RGB", (WIDTH, HEIGHT), end), PILImage.new("RGB", (WIDTH, HEIGHT), start), ramp
-    )
+    image = _diagonal_ramp().convert("RGB").point(_blend_table(start, end))
     draw = ImageDraw.Draw(image, "RGBA")
     # Soft circles give some depth.
     digest = hashlib.sha256((key + "circles").encode()).digest()

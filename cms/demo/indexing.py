@@ -47,14 +47,18 @@ def indexing_deferred(*, reindex: bool = True):
     if not reindex:
         return
     searchable = set(search_models)
+    # What was saved, per model in the order first saved, read back with one query per
+    # model (not one per object); then indexed one by one in that same order.
+    pks_by_model: dict[type, list] = {}
     for model, pk in saved:
-        in_search, in_references = model in searchable, ReferenceIndex.is_indexed(model)
-        if not (in_search or in_references):
-            continue
-        instance = model._default_manager.filter(pk=pk).first()
+        if model in searchable or ReferenceIndex.is_indexed(model):
+            pks_by_model.setdefault(model, []).append(pk)
+    instances = {model: model._default_manager.in_bulk(pks) for model, pks in pks_by_model.items()}
+    for model, pk in saved:
+        instance = instances.get(model, {}).get(pk)
         if instance is None:
             continue
-        if in_search:
+        if model in searchable:
             search_index.insert_or_update_object(instance)
-        if in_references:
+        if ReferenceIndex.is_indexed(model):
             ReferenceIndex.create_or_update_for_object(instance)

@@ -89,6 +89,15 @@ def commune_info(name: str) -> tuple[str, Decimal, Decimal]:
     raise KeyError(name)
 
 
+def revision_publish(page, *, user) -> None:
+    """Save a revision of the page and publish it, as the admin's "Publish" button does.
+
+    The revision is saved without validating the page first (``clean=False``): publishing
+    saves the page, which validates the same content right after. Validating twice cost
+    a query per relation of the page, twice, for every page of the demo."""
+    page.save_revision(user=user, clean=False).publish(user=user)
+
+
 # --- taxonomy, settings, accounts ---------------------------------------------------------
 
 
@@ -216,7 +225,7 @@ def provider_ensure(
                 },
             ]
         )
-        page.save_revision(user=users["admin"]).publish(user=users["admin"])
+        revision_publish(page, user=users["admin"])
         report.add("images")
     return page
 
@@ -329,7 +338,7 @@ def offer_ensure(
             )
         page.owner = admin
         provider_page.add_child(instance=page)
-        page.save_revision(user=admin).publish(user=admin)
+        revision_publish(page, user=admin)
         report.add(f"offers ({spec.kind})")
     else:
         page = page.specific
@@ -393,7 +402,7 @@ def home_ensure(*, home: HomePage, featured: list[OfferPage], admin, report: See
             },
         ]
     )
-    home.save_revision(user=admin).publish(user=admin)
+    revision_publish(home, user=admin)
     report.add("home page")
     return home
 
@@ -460,7 +469,7 @@ def standard_pages_ensure(*, home: HomePage, admin, report: SeedReport) -> None:
             owner=admin,
         )
         home.add_child(instance=page)
-        page.save_revision(user=admin).publish(user=admin)
+        revision_publish(page, user=admin)
         report.add("standard pages")
 
 
