@@ -24,7 +24,10 @@ __all__ = ["make_provider", "make_siret", "make_user"]
 # A module added here must not mix transactional tests in: a group runs in one block, and
 # a transactional test empties the tables for the tests after it on its worker.
 XDIST_GROUPS = {
+    # The two modules that seed the whole demo (module fixtures), on one worker: the
+    # other never seeds. Together about a quarter of the suite, run first (SLOW_FIRST).
     "test_seed.py": "seed_demo",
+    "test_url_walk.py": "seed_demo",
     # Many threads, each with its own PostgreSQL connection: on one worker, one module
     # after the other, so that two of them never exceed the server's max_connections.
     "test_booking_concurrency.py": "many_connections",
@@ -33,9 +36,8 @@ XDIST_GROUPS = {
     "test_order_locks_postgres.py": "many_connections",
 }
 # Modules of long tests, run first so that no worker is left with one at the end while
-# the other waits. test_url_walk's four walks (a minute and more each) are not grouped:
-# they run on both workers, each seeding its demo once.
-SLOW_FIRST = ("test_url_walk.py",)
+# the other waits.
+SLOW_FIRST = ("test_url_walk.py", "test_seed.py")
 
 
 def pytest_configure(config):
