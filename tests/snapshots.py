@@ -13,7 +13,8 @@ A replay happens only when it is sure to give what the builder would:
 - for the same arguments: recordings are kept per arguments (a model instance counts as
   its model, key and field values; other arguments must be plain values, or lists, tuples
   and dicts of them), so a builder called with another territory or visitor never
-  replays the recording of the first;
+  replays the recording of the first; and on the same day (builders date slots and
+  stays from today);
 - when the database is in the state the recording started from: the tables the builder
   wrote hold the same rows as then, and every other table the same count and largest
   key. Otherwise (a fixture wrote first) the builder runs for real, and that run is
@@ -62,6 +63,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 MAX_RECORDINGS = 5
@@ -615,7 +617,8 @@ class Replay:
             self.builds += 1
             return self.build(*args, **kwargs)
         arguments = (list(args), dict(kwargs))
-        key = _key(arguments)
+        # Today's date too: builders draw dates from it (slots in three days).
+        key = (_key(arguments), timezone.localdate())
         recordings = self.recordings.setdefault(key, [])
         tables = _tables()
         with connection.cursor() as cursor:
@@ -635,7 +638,7 @@ class Replay:
             result, effects = SideEffects.watch(lambda: self.build(*args, **kwargs))
             self.builds += 1
             after = _dump(cursor, tables)
-        if _key(arguments) != key:
+        if _key(arguments) != key[0]:
             raise Unreplayable(f"{self.build.__name__} changed its arguments in memory")
         encoded = _Encoder(arguments).encode(result, self.build.__name__)
         if len(recordings) < MAX_RECORDINGS:
