@@ -100,6 +100,26 @@ def _rows(cursor, table: str, model) -> dict[Any, tuple]:
     return {row[index]: tuple(row) for row in cursor.fetchall()}
 
 
+def _rows_many(cursor, tables: dict[str, Any]) -> dict[str, dict[Any, tuple]]:
+    """``_rows`` of several tables; on PostgreSQL in one round trip (statements joined,
+    one result set each)."""
+    if connection.vendor != "postgresql" or len(tables) < 2:
+        return {table: _rows(cursor, table, model) for table, model in tables.items()}
+    cursor.execute(
+        "; ".join(
+            f"SELECT {', '.join(_q(c) for c in _columns(model))} FROM {_q(table)}"
+            for table, model in tables.items()
+        )
+    )
+    found = {}
+    for number, (table, model) in enumerate(tables.items()):
+        if number:
+            cursor.cursor.nextset()
+        index = _columns(model).index(_pk_column(model))
+        found[table] = {row[index]: tuple(row) for row in cursor.cursor.fetchall()}
+    return found
+
+
 # Tables no builder reads, whose keys are random (the session of a signed-in client):
 # their rows do not decide whether a recording fits. A build that writes one has it
 # recorded (and compared) as any table it writes.
@@ -157,29 +177,33 @@ class Recording:
     def matches(self, cursor, tables) -> bool:
         if _fingerprint(cursor, tables) != self.fingerprint:
             return False
-        return all(
-            _rows(cursor, table, tables[table]) == rows for table, rows in self.before.items()
-        )
+        return _rows_many(cursor, {table: tables[table] for table in self.before}) == self.before
 
     def replay(self, cursor, tables) -> None:
         # Table by table from what is there to what the builder left. A table that a
         # trigger fills (SQLite's full-text index of Wagtail's search entries) is
         # already right when its turn comes; a second pass catches one filled later.
+        # PostgreSQL has no such trigger: its tables hold what ``matches`` just read,
+        # and the second pass reads them all at once.
+        postgresql = connection.vendor == "postgresql"
+        known = self.before if postgresql else None
         for _ in range(2):
             done = True
             for table, target in self.after.items():
-                current = _rows(cursor, table, tables[table])
+                current = known[table] if known else _rows(cursor, table, tables[table])
                 if current != target:
                     done = False
                     _write(cursor, table, tables[table], current, target)
             if done:
                 break
+            if postgresql:
+                known = _rows_many(cursor, {table: tables[table] for table in self.after})
         else:
             raise AssertionError(f"replay did not reach the recorded state: {list(self.after)}")
-        if connection.vendor == "postgresql":
+        if postgresql:
             models_ = [tables[table] for table in self.after]
-            for statement in connection.ops.sequence_reset_sql(no_style(), models_):
-                cursor.execute(statement)
+            if statements := connection.ops.sequence_reset_sql(no_style(), models_):
+                cursor.execute("; ".join(statement.rstrip(";") for statement in statements))
 
 
 def _write(cursor, table, model, current: dict, target: dict) -> None:
@@ -361,21 +385,26 @@ class _Decoder:
     def __init__(self, arguments):
         self.arguments = arguments
         self.objects: dict[int, Any] = {}
-        self.fetched: dict[type, dict] = {}
+        self.fetched: dict[tuple, list] = {}
 
     def fetch(self, node) -> None:
-        """Every instance of the result in one query per model (a second object of the
-        same row is fetched on its own)."""
-        keys: dict[type, set] = {}
+        """Every instance of the result in one query per model; a second object of the
+        same row is a copy of the first as fetched."""
+        keys: dict[tuple, int] = {}
         stack = [node]
         while stack:
             item = stack.pop()
             if isinstance(item, tuple) and item and item[0] == "instance":
-                keys.setdefault(item[2], set()).add(item[3])
+                keys[item[2], item[3]] = keys.get((item[2], item[3]), 0) + 1
             if isinstance(item, list | tuple | dict):
                 stack.extend(item.values() if isinstance(item, dict) else item)
-        for kind, pks in keys.items():
-            self.fetched[kind] = kind._base_manager.in_bulk(pks)
+        by_model: dict[type, set] = {}
+        for kind, pk in keys:
+            by_model.setdefault(kind, set()).add(pk)
+        for kind, pks in by_model.items():
+            for pk, instance in kind._base_manager.in_bulk(pks).items():
+                copies = [copy.copy(instance) for _ in range(keys[kind, pk] - 1)]
+                self.fetched[kind, pk] = [instance, *copies]
 
     def decode(self, node):
         tag = node[0]
@@ -388,14 +417,12 @@ class _Decoder:
         number = node[1]
         if tag == "instance":
             _, _, kind, pk, fields, cached, others = node
-            value = self.fetched.get(kind, {}).pop(pk, None)
-            if value is None:
-                value = kind._base_manager.get(pk=pk)
+            fetched = self.fetched.get((kind, pk))
+            value = fetched.pop() if fetched else kind._base_manager.get(pk=pk)
             self.objects[number] = value
-            for name in [n for n in value.__dict__ if n not in fields and n != "_state"]:
-                if name not in others and name not in {
-                    f.attname for f in kind._meta.concrete_fields
-                }:
+            attnames = {field.attname for field in kind._meta.concrete_fields}
+            for name in [n for n in value.__dict__ if n not in attnames and n != "_state"]:
+                if name not in others:
                     del value.__dict__[name]
             value.__dict__.update(copy.deepcopy(fields))
             value._state.fields_cache = {name: self.decode(n) for name, n in cached.items()}
