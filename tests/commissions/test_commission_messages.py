@@ -55,30 +55,14 @@ def language(request):
     return request.param
 
 
-def build_finance(taxonomy, language):
-    return speaking(make_user("finances@example.org", groups=(FINANCE_GROUP,)), language)
-
-
-finance_replay = Replay(build_finance)
-
-
 @pytest.fixture
 def finance(taxonomy, language):
-    """``build_finance``, built once and then replayed (tests/snapshots.py)."""
-    return finance_replay(taxonomy, language)
-
-
-def build_council(taxonomy, language):
-    return speaking(make_user("conseil@example.org", groups=(COUNCIL_GROUP,)), language)
-
-
-council_replay = Replay(build_council)
+    return speaking(make_user("finances@example.org", groups=(FINANCE_GROUP,)), language)
 
 
 @pytest.fixture
 def council(taxonomy, language):
-    """``build_council``, built once and then replayed (tests/snapshots.py)."""
-    return council_replay(taxonomy, language)
+    return speaking(make_user("conseil@example.org", groups=(COUNCIL_GROUP,)), language)
 
 
 def messages_of(response):
