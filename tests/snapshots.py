@@ -68,6 +68,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 MAX_RECORDINGS = 8  # for each arguments
+# Arguments recorded for, at most (an argument whose fields change from test to test,
+# a user's last login, would otherwise add one each time; beyond, builds are not kept).
+MAX_KEYS = 16
 
 
 def _tables() -> dict[str, Any]:
@@ -677,7 +680,9 @@ class Replay:
         arguments = (list(args), dict(kwargs))
         # Today's date too: builders draw dates from it (slots in three days).
         key = (_key(arguments), timezone.localdate())
-        recordings = self.recordings.setdefault(key, [])
+        recordings = self.recordings.get(key, [])
+        if key not in self.recordings and len(self.recordings) < MAX_KEYS:
+            self.recordings[key] = recordings
         tables = _tables()
         with connection.cursor() as cursor:
             for recording in recordings:
