@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.factories import make_provider, make_siret, make_user
-from tests.snapshots import Replay
+from tests.snapshots import Replay, keys_follow_rows
 
 # make_user, make_siret and make_provider live in tests/factories.py (the one set of
 # builders); they stay importable from here, where many test modules import them.
@@ -208,6 +208,13 @@ def _territory_replayed():
 
 
 territory_replay = Replay(_territory_build, after_replay=_territory_replayed)
+
+
+@pytest.fixture
+def db(db):
+    """pytest-django's ``db``, with keys that do not depend on the tests before (on
+    PostgreSQL, ``keys_follow_rows``): replayed fixtures then find their recorded state."""
+    keys_follow_rows()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from tests import factories
+from tests.snapshots import Replay
 
 
 @pytest.fixture(autouse=True)
@@ -18,8 +19,7 @@ def _french_first():
         yield
 
 
-@pytest.fixture
-def catalogue(territory):
+def build_catalogue(territory):
     camping = factories.category("camping", "Camping", "Campsite")
     loisirs = factories.category("loisirs", "Loisirs", "Leisure")
     campsite = factories.provider(territory, name="Camping des Érables", category_obj=camping)
@@ -35,6 +35,15 @@ def catalogue(territory):
             river, title="Canoë", slots=[(factories.in_days(2), 8, 0)], price_per_person=3000
         ),
     }
+
+
+catalogue_replay = Replay(build_catalogue)
+
+
+@pytest.fixture
+def catalogue(territory):
+    """``build_catalogue``, built once and then replayed (tests/snapshots.py)."""
+    return catalogue_replay(territory)
 
 
 def test_offers_shape(client, catalogue):

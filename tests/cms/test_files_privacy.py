@@ -23,13 +23,13 @@ from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from marketplace.models import ActivityOfferPage
 from tests.config.test_admin_isolation import edit_form
 from tests.conftest import make_provider, make_user
+from tests.snapshots import Replay
 
 Document = get_document_model()
 Image = get_image_model()
 
 
-@pytest.fixture
-def members(territory, category):
+def build_members(territory, category):
     alice = make_user("alice@example.org")
     bob = make_user("bob@example.org")
     mine = make_provider(territory, name="Canoës Alice", category=category, member=alice)
@@ -37,8 +37,16 @@ def members(territory, category):
     return alice, bob, mine, theirs
 
 
+members_replay = Replay(build_members)
+
+
 @pytest.fixture
-def contract(members):
+def members(territory, category):
+    """``build_members``, built once and then replayed (tests/snapshots.py)."""
+    return members_replay(territory, category)
+
+
+def build_contract(members):
     """Bob's contract, linked from nowhere."""
     return Document.objects.create(
         title="Contrat Bob",
@@ -47,8 +55,16 @@ def contract(members):
     )
 
 
+contract_replay = Replay(build_contract)
+
+
 @pytest.fixture
-def bob_image(members):
+def contract(members):
+    """``build_contract``, built once and then replayed (tests/snapshots.py)."""
+    return contract_replay(members)
+
+
+def build_bob_image(members):
     return Image.objects.create(
         title="Chèvres de Bob",
         file=get_test_image_file("chevres.png"),
@@ -56,13 +72,30 @@ def bob_image(members):
     )
 
 
+bob_image_replay = Replay(build_bob_image)
+
+
 @pytest.fixture
-def alice_image(members):
+def bob_image(members):
+    """``build_bob_image``, built once and then replayed (tests/snapshots.py)."""
+    return bob_image_replay(members)
+
+
+def build_alice_image(members):
     return Image.objects.create(
         title="Canoë d'Alice",
         file=get_test_image_file("canoe.png"),
         collection=members[2].collection,
     )
+
+
+alice_image_replay = Replay(build_alice_image)
+
+
+@pytest.fixture
+def alice_image(members):
+    """``build_alice_image``, built once and then replayed (tests/snapshots.py)."""
+    return alice_image_replay(members)
 
 
 def _api_titles(client, endpoint: str) -> set[str]:

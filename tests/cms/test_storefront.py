@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, StandardPage
 from tests import factories
+from tests.snapshots import Replay
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +21,7 @@ def _french_first():
         yield
 
 
-@pytest.fixture
-def catalogue(territory):
+def build_catalogue(territory):
     """Two providers, one offer of each kind, in two communes."""
     camping = factories.category("camping", "Camping", "Campsite")
     loisirs = factories.category("loisirs", "Loisirs", "Leisure")
@@ -48,6 +48,15 @@ def catalogue(territory):
         ),
         "product": factories.product(campsite, title="Confiture de myrtilles", price_per_item=600),
     }
+
+
+catalogue_replay = Replay(build_catalogue)
+
+
+@pytest.fixture
+def catalogue(territory):
+    """``build_catalogue``, built once and then replayed (tests/snapshots.py)."""
+    return catalogue_replay(territory)
 
 
 def offers_url():

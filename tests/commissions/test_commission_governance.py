@@ -23,15 +23,24 @@ from tests import factories
 from tests.commissions.test_commissions import RULES
 from tests.conftest import make_user
 from tests.marketplace.test_workflow import require_approval, submit_new_offer
+from tests.snapshots import Replay
 
 ADMIN = "/admin/snippets/commissions"
 
 
-@pytest.fixture
-def rules(territory):
+def build_rules(territory):
     factories.category("camping")
     rules_import(site=territory, data=RULES, publish=True)
     return territory
+
+
+rules_replay = Replay(build_rules)
+
+
+@pytest.fixture
+def rules(territory):
+    """``build_rules``, built once and then replayed (tests/snapshots.py)."""
+    return rules_replay(territory)
 
 
 def url(model: str, view: str, obj=None, *extra) -> str:

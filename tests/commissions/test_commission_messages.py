@@ -23,17 +23,26 @@ from commissions.rules_io import rules_import
 from tests.commissions.test_commissions import ADD_URL, LIST_URL, RULES, rule_form
 from tests.conftest import make_user
 from tests.marketplace.test_workflow import require_approval
+from tests.snapshots import Replay
 
 KEY_URL = "/admin/snippets/commissions/distributionkey/"
 
 
-@pytest.fixture
-def taxonomy(territory):
+def build_taxonomy(territory):
     from tests import factories
 
     factories.category("camping")
     rules_import(site=territory, data=RULES, publish=True)
     return territory
+
+
+taxonomy_replay = Replay(build_taxonomy)
+
+
+@pytest.fixture
+def taxonomy(territory):
+    """``build_taxonomy``, built once and then replayed (tests/snapshots.py)."""
+    return taxonomy_replay(territory)
 
 
 def speaking(user, language):
@@ -317,13 +326,21 @@ def test_wagtail_catalogue_no_longer_says_scheduled_for_a_submission(db):
 # --- A provider's offer: published at once, or waiting for the territory's editors -----
 
 
-@pytest.fixture
-def member(territory, category, language):
+def build_member(territory, category, language):
     from tests.conftest import make_provider
 
     alice = speaking(make_user("alice@example.org"), language)
     make_provider(territory, name="Canoës Alice", category=category, member=alice)
     return alice
+
+
+member_replay = Replay(build_member)
+
+
+@pytest.fixture
+def member(territory, category, language):
+    """``build_member``, built once and then replayed (tests/snapshots.py)."""
+    return member_replay(territory, category, language)
 
 
 @pytest.fixture

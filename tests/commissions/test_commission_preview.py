@@ -32,12 +32,12 @@ from marketplace.simulation import booking_lines
 from tests import factories
 from tests.conftest import make_user
 from tests.marketplace.orders.test_simulation_bookings import RULES, _paid
+from tests.snapshots import Replay
 
 TODAY = dt.date(2026, 10, 15)
 
 
-@pytest.fixture
-def shop(territory):
+def build_shop(territory):
     rules_import(site=territory, data=RULES, publish=True)
     camping = factories.provider(territory, name="Camping des Saules")
     bakery = factories.provider(
@@ -55,13 +55,30 @@ def shop(territory):
     }
 
 
+shop_replay = Replay(build_shop)
+
+
 @pytest.fixture
-def bookings(shop):
+def shop(territory):
+    """``build_shop``, built once and then replayed (tests/snapshots.py)."""
+    return shop_replay(territory)
+
+
+def build_bookings(shop):
     """A stay of 120 € ten days ago, bread for 20 € forty days ago."""
     return [
         _paid(shop, days_ago=10, offer=shop["stay"], quantity=2),
         _paid(shop, days_ago=40, offer=shop["bread"], quantity=4),
     ]
+
+
+bookings_replay = Replay(build_bookings)
+
+
+@pytest.fixture
+def bookings(shop):
+    """``build_bookings``, built once and then replayed (tests/snapshots.py)."""
+    return bookings_replay(shop)
 
 
 def _draft_base(rate="8.00"):

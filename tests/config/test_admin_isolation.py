@@ -19,6 +19,7 @@ from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, 
 from cms.models import HomePage, ProviderIndexPage, ProviderPage
 from marketplace.models import ActivityOfferPage, OfferPage, ProductOfferPage, StayOfferPage
 from tests.conftest import make_provider, make_user
+from tests.snapshots import Replay
 
 Image = get_image_model()
 
@@ -42,8 +43,7 @@ def refused(response) -> bool:
     return False
 
 
-@pytest.fixture
-def members(territory, category):
+def build_members(territory, category):
     alice = make_user("alice@example.org")
     bob = make_user("bob@example.org")
     mine = make_provider(territory, name="Canoës Alice", category=category, member=alice)
@@ -51,8 +51,16 @@ def members(territory, category):
     return alice, bob, mine, theirs
 
 
+members_replay = Replay(build_members)
+
+
 @pytest.fixture
-def theirs_offer(members):
+def members(territory, category):
+    """``build_members``, built once and then replayed (tests/snapshots.py)."""
+    return members_replay(territory, category)
+
+
+def build_theirs_offer(members):
     theirs = members[3]
     page = ProviderPage.objects.get(provider=theirs)
     offer = page.add_child(
@@ -67,12 +75,29 @@ def theirs_offer(members):
     return ActivityOfferPage.objects.get(pk=offer.pk)
 
 
+theirs_offer_replay = Replay(build_theirs_offer)
+
+
 @pytest.fixture
-def theirs_image(members):
+def theirs_offer(members):
+    """``build_theirs_offer``, built once and then replayed (tests/snapshots.py)."""
+    return theirs_offer_replay(members)
+
+
+def build_theirs_image(members):
     theirs = members[3]
     return Image.objects.create(
         title="Chèvres", file=get_test_image_file("chevres.png"), collection=theirs.collection
     )
+
+
+theirs_image_replay = Replay(build_theirs_image)
+
+
+@pytest.fixture
+def theirs_image(members):
+    """``build_theirs_image``, built once and then replayed (tests/snapshots.py)."""
+    return theirs_image_replay(members)
 
 
 def _form_data(response) -> dict:
@@ -400,8 +425,7 @@ def test_editor_uploads_and_sees_every_provider_image(client, editor, members, t
     assert client.get(reverse("wagtailimages:edit", args=[theirs_image.pk])).status_code == 200
 
 
-@pytest.fixture
-def my_offer(members):
+def build_my_offer(members):
     page = ProviderPage.objects.get(provider=members[2])
     offer = page.add_child(
         instance=ActivityOfferPage(
@@ -410,6 +434,15 @@ def my_offer(members):
     )
     offer.save_revision()
     return ActivityOfferPage.objects.get(pk=offer.pk)
+
+
+my_offer_replay = Replay(build_my_offer)
+
+
+@pytest.fixture
+def my_offer(members):
+    """``build_my_offer``, built once and then replayed (tests/snapshots.py)."""
+    return my_offer_replay(members)
 
 
 def test_member_cannot_use_other_provider_image_by_id(client, members, my_offer, theirs_image):

@@ -14,19 +14,36 @@ from django.test import Client
 
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user
+from tests.snapshots import Replay
 
 DAY = dt.timedelta(days=1)
 
 
-@pytest.fixture
-def club(territory, category):
+def build_club(territory, category):
     shared_rules(territory)
     return make_provider(territory, name="Canoë Club", category=category)
 
 
+club_replay = Replay(build_club)
+
+
+@pytest.fixture
+def club(territory, category):
+    """``build_club``, built once and then replayed (tests/snapshots.py)."""
+    return club_replay(territory, category)
+
+
+def build_offer(club):
+    return activity_in(club, ahead=10 * DAY, policy="moderate", title="Descente")
+
+
+offer_replay = Replay(build_offer)
+
+
 @pytest.fixture
 def offer(club):
-    return activity_in(club, ahead=10 * DAY, policy="moderate", title="Descente")
+    """``build_offer``, built once and then replayed (tests/snapshots.py)."""
+    return offer_replay(club)
 
 
 @pytest.fixture

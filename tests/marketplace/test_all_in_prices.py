@@ -21,6 +21,7 @@ from marketplace.pricing import stay_price
 from marketplace.selectors import offers_load
 from tests import factories
 from tests.booking_helpers import rule, shared_rules, side
+from tests.snapshots import Replay
 
 
 def day(n: int) -> dt.date:
@@ -42,8 +43,7 @@ def _french_first():
         yield
 
 
-@pytest.fixture
-def catalogue(territory):
+def build_catalogue(territory):
     """Four providers, offers of each kind, and live rules of four specificities.
 
     - base rule (anything else): provider 5 %, visitor 1.5 % + 0,50 €;
@@ -95,6 +95,15 @@ def catalogue(territory):
         ],
     )
     return {"site": territory, "campsite": campsite, "canoes": canoes, "farm": farm, **offers}
+
+
+catalogue_replay = Replay(build_catalogue)
+
+
+@pytest.fixture
+def catalogue(territory):
+    """``build_catalogue``, built once and then replayed (tests/snapshots.py)."""
+    return catalogue_replay(territory)
 
 
 # Visitor fee on each offer's lowest price, worked out by hand from the rules above.

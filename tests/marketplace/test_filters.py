@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from marketplace.models import ActivitySlot
 from marketplace.selectors import offers_for_listing
 from tests import factories
+from tests.snapshots import Replay
 
 TODAY = timezone.localdate
 
@@ -25,8 +26,7 @@ def _french_first():
         yield
 
 
-@pytest.fixture
-def world(territory):
+def build_world(territory):
     camping = factories.category("camping", "Camping", "Campsite")
     loisirs = factories.category("loisirs", "Loisirs", "Leisure")
     epicerie = factories.category("epicerie", "Épicerie", "Grocery")
@@ -77,6 +77,15 @@ def world(territory):
     }
     data["other_site_provider"] = other_site_provider
     return data
+
+
+world_replay = Replay(build_world)
+
+
+@pytest.fixture
+def world(territory):
+    """``build_world``, built once and then replayed (tests/snapshots.py)."""
+    return world_replay(territory)
 
 
 def titles(world, query: str) -> set[str]:

@@ -13,6 +13,7 @@ from marketplace.models import StayOfferPage
 from marketplace.pricing import activity_price, product_price, stay_price
 from marketplace.selectors import offer_availability
 from tests import factories
+from tests.snapshots import Replay
 
 
 def day(n: int) -> dt.date:
@@ -27,8 +28,7 @@ def _french_first():
         yield
 
 
-@pytest.fixture
-def offers(territory):
+def build_offers(territory):
     camping = factories.category("camping", "Camping", "Campsite")
     campsite = factories.provider(territory, name="Camping des Érables", category_obj=camping)
     chalet = factories.stay(
@@ -50,6 +50,15 @@ def offers(territory):
     )
     honey = factories.product(campsite, title="Miel", price_per_item=850, stock=4)
     return {"campsite": campsite, "chalet": chalet, "canoe": canoe, "honey": honey}
+
+
+offers_replay = Replay(build_offers)
+
+
+@pytest.fixture
+def offers(territory):
+    """``build_offers``, built once and then replayed (tests/snapshots.py)."""
+    return offers_replay(territory)
 
 
 def jsonld(html: str) -> dict:

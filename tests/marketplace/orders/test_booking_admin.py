@@ -46,6 +46,7 @@ from marketplace.orders.transitions import checkout, order_pay
 from tests import factories
 from tests.conftest import make_provider, make_user
 from tests.marketplace.orders.test_my_bookings import lock_fails, lock_timeout
+from tests.snapshots import Replay
 
 BOOKINGS = "/admin/bookings/"
 ORDERS = "/admin/orders/"
@@ -116,8 +117,7 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body)))
 
 
-@pytest.fixture
-def world(territory, category):
+def build_world(territory, category):
     rules_import(site=territory, data=RULES, publish=True)
     alice = make_user("alice@example.org")
     bob = make_user("bob@example.org")
@@ -146,6 +146,16 @@ def world(territory, category):
         "theirs": order.bookings.get(provider=farm),
         "chalet_booking": later.bookings.get(),
     }
+
+
+world_replay = Replay(build_world)
+
+
+@pytest.fixture
+def world(territory, category):
+    """Two providers, three offers and two paid orders, built once and then replayed
+    (tests/snapshots.py)."""
+    return world_replay(territory, category)
 
 
 @pytest.fixture

@@ -22,18 +22,35 @@ from marketplace.orders.cart import cart_for, cart_lines_priced
 from marketplace.orders.transitions import BookingError, checkout, holds_expire, order_pay
 from tests import factories
 from tests.conftest import make_provider, make_user
+from tests.snapshots import Replay
 
 TODAY = dt.date.today
 
 
+def build_camping(territory, category):
+    return make_provider(territory, name="Camping des Pins", category=category)
+
+
+camping_replay = Replay(build_camping)
+
+
 @pytest.fixture
 def camping(territory, category):
-    return make_provider(territory, name="Camping des Pins", category=category)
+    """``build_camping``, built once and then replayed (tests/snapshots.py)."""
+    return camping_replay(territory, category)
+
+
+def build_pitch(camping):
+    return factories.stay(camping, units=3, guests_per_unit=4, min_nights=2, price_per_night=2000)
+
+
+pitch_replay = Replay(build_pitch)
 
 
 @pytest.fixture
 def pitch(camping):
-    return factories.stay(camping, units=3, guests_per_unit=4, min_nights=2, price_per_night=2000)
+    """``build_pitch``, built once and then replayed (tests/snapshots.py)."""
+    return pitch_replay(camping)
 
 
 @pytest.fixture

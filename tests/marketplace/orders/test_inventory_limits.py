@@ -38,6 +38,7 @@ from marketplace.orders.transitions import (
 )
 from tests import factories
 from tests.conftest import make_provider, make_user
+from tests.snapshots import Replay
 
 DAY = dt.timedelta(days=1)
 
@@ -48,13 +49,20 @@ def no_rate_limit(settings):
     settings.ACCOUNT_RATE_LIMITS = {**getattr(settings, "ACCOUNT_RATE_LIMITS", {}), "checkout": ""}
 
 
-@pytest.fixture
-def camping(territory, category):
+def build_camping(territory, category):
     return make_provider(territory, name="Camping des Pins", category=category)
 
 
+camping_replay = Replay(build_camping)
+
+
 @pytest.fixture
-def offers(camping):
+def camping(territory, category):
+    """``build_camping``, built once and then replayed (tests/snapshots.py)."""
+    return camping_replay(territory, category)
+
+
+def build_offers(camping):
     """What the attacker goes after: an activity, a gîte, pitches and honey."""
     return {
         "canoe": factories.activity(
@@ -66,6 +74,15 @@ def offers(camping):
         "pitch": factories.stay(camping, title="Emplacement", units=12, min_nights=1),
         "honey": factories.product(camping, title="Miel", stock=30),
     }
+
+
+offers_replay = Replay(build_offers)
+
+
+@pytest.fixture
+def offers(camping):
+    """``build_offers``, built once and then replayed (tests/snapshots.py)."""
+    return offers_replay(camping)
 
 
 def _limits_set(**values) -> None:

@@ -16,6 +16,7 @@ from marketplace.orders import transitions
 from tests import factories
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user
+from tests.snapshots import Replay
 
 DAY = dt.timedelta(days=1)
 
@@ -27,10 +28,18 @@ def _french_first():
         yield
 
 
-@pytest.fixture
-def club(territory, category):
+def build_club(territory, category):
     shared_rules(territory)
     return make_provider(territory, name="Canoë Club", category=category)
+
+
+club_replay = Replay(build_club)
+
+
+@pytest.fixture
+def club(territory, category):
+    """``build_club``, built once and then replayed (tests/snapshots.py)."""
+    return club_replay(territory, category)
 
 
 def fr(cents: int) -> str:

@@ -23,6 +23,7 @@ from marketplace.orders.transitions import booking_cancel, checkout, order_expir
 from marketplace.simulation import booking_lines
 from tests import factories
 from tests.conftest import make_user
+from tests.snapshots import Replay
 
 RULES = {
     "beneficiaries": [
@@ -48,8 +49,7 @@ RULES = {
 }
 
 
-@pytest.fixture
-def shop(territory):
+def build_shop(territory):
     rules_import(site=territory, data=RULES, publish=True)
     camping = factories.provider(territory, name="Camping des Saules")
     bakery = factories.provider(
@@ -63,6 +63,15 @@ def shop(territory):
         "camping": camping,
         "bakery": bakery,
     }
+
+
+shop_replay = Replay(build_shop)
+
+
+@pytest.fixture
+def shop(territory):
+    """``build_shop``, built once and then replayed (tests/snapshots.py)."""
+    return shop_replay(territory)
 
 
 def _order(shop, *, days_ago: int, offer, **choice):
@@ -91,8 +100,7 @@ def _paid(shop, **kwargs):
     return order.bookings.get()
 
 
-@pytest.fixture
-def bookings(shop):
+def build_bookings(shop):
     """Two sold bookings in the last 90 days, and others that must not count."""
     sold = [
         _paid(shop, days_ago=10, offer=shop["stay"], quantity=2),
@@ -109,6 +117,15 @@ def bookings(shop):
     expired, placed = _order(shop, days_ago=3, offer=shop["bread"], quantity=2)
     order_expire(order_id=expired.pk, now=placed)
     return sold
+
+
+bookings_replay = Replay(build_bookings)
+
+
+@pytest.fixture
+def bookings(shop):
+    """``build_bookings``, built once and then replayed (tests/snapshots.py)."""
+    return bookings_replay(shop)
 
 
 def _raised_draft():
