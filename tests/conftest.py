@@ -21,23 +21,16 @@ __all__ = ["make_provider", "make_siret", "make_user"]
 # Modules whose tests share one expensive module-scoped fixture (the demo seeded once)
 # and are quick once it is there: under pytest-xdist (``make test`` runs ``-n auto
 # --dist loadgroup``) such a module runs whole on one worker instead of seeding on each.
-# A module added here must not mix transactional tests in: a group runs in one block, and
-# a transactional test empties the tables for the tests after it on its worker.
+# pytest-xdist's loadgroup sends the groups out first, the largest first, then the single
+# tests in their order: a group must hold no transactional test (pytest-django runs those
+# last on a worker, since each empties the tables for the tests after it), which
+# pytest_collection_modifyitems checks.
 XDIST_GROUPS = {
     # The two modules that seed the whole demo (module fixtures), on one worker: the
-    # other never seeds. Together about a quarter of the suite, run first (SLOW_FIRST).
+    # other never seeds. Together about a quarter of the suite.
     "test_seed.py": "seed_demo",
     "test_url_walk.py": "seed_demo",
-    # Many threads, each with its own PostgreSQL connection: on one worker, one module
-    # after the other, so that two of them never exceed the server's max_connections.
-    "test_booking_concurrency.py": "many_connections",
-    "test_inventory_limits_concurrency.py": "many_connections",
-    "test_ledger_concurrency.py": "many_connections",
-    "test_order_locks_postgres.py": "many_connections",
 }
-# Modules of long tests, run first so that no worker is left with one at the end while
-# the other waits.
-SLOW_FIRST = ("test_url_walk.py", "test_seed.py")
 
 
 def pytest_configure(config):
@@ -62,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
     Tests marked ``own_process`` migrate the test database back and forth: beside other
     tests (another worker's serialized rollback, the territory snapshot) they would see or
     leave content types that moved. They run in a process of their own, ``--own-process``,
-    which ``make test`` starts after the suite; the suite itself deselects them."""
+    which ``make test`` starts beside the suite; the suite itself deselects them."""
     own = config.getoption("--own-process")
     kept = [item for item in items if bool(item.get_closest_marker("own_process")) == own]
     if len(kept) != len(items):
@@ -71,8 +64,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         group = XDIST_GROUPS.get(item.path.name)
         if group is not None:
+            if _transactional(item):
+                raise pytest.UsageError(
+                    f"{item.nodeid} is transactional: it cannot join the xdist group "
+                    f"{group!r} (tests/conftest.py, XDIST_GROUPS)"
+                )
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -8,9 +8,13 @@ above the capacity nor below zero. Without them the same run overbooks: the thre
 read the same free units, then each writes back its own count (lost updates).
 """
 
+import contextlib
 import datetime as dt
+import fcntl
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.db import close_old_connections, connection
@@ -99,31 +103,51 @@ def carts_with(site, people, offer, params) -> list[tuple]:
     return prepared
 
 
-def wait_for_connection_headroom(needed: int, timeout: float = 60) -> None:
-    """Wait until PostgreSQL can take ``needed`` more connections.
+# One file for every test run on this machine: max_connections is the server's, so two
+# bursts at once (the two xdist workers, or two runs) must take turns.
+MANY_CONNECTIONS_LOCK = Path(tempfile.gettempdir()) / "comptoir-tests-many-connections.lock"
+
+
+@contextlib.contextmanager
+def room_for_connections(needed: int, timeout: float = 120):
+    """Hold the machine-wide turn for a burst of ``needed`` connections, once PostgreSQL
+    can take them.
 
     Each thread below opens its own connection. The server counts a closed connection
     until its backend has exited, and the other xdist worker may be serving a live
     server's requests: starting 50 threads at once could meet "too many clients" for
-    reasons that have nothing to do with the code under test."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW max_connections")
-        limit = int(cursor.fetchone()[0]) - 5  # a margin for other clients of the server
-        deadline = time.monotonic() + timeout
-        while True:
-            cursor.execute(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-            )
-            in_use = cursor.fetchone()[0]
-            if in_use + needed <= limit:
-                return
-            assert time.monotonic() < deadline, f"{in_use} connections still open after {timeout} s"
-            time.sleep(0.2)
+    reasons that have nothing to do with the code under test. (These modules are not an
+    xdist group: pytest-xdist schedules groups before single tests, and transactional
+    tests must run after the others on their worker.)"""
+    deadline = time.monotonic() + timeout
+    with MANY_CONNECTIONS_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW max_connections")
+                limit = int(cursor.fetchone()[0]) - 5  # a margin for other clients
+                while True:
+                    cursor.execute(
+                        "SELECT COUNT(*) FROM pg_stat_activity"
+                        " WHERE backend_type = 'client backend'"
+                    )
+                    in_use = cursor.fetchone()[0]
+                    if in_use + needed <= limit:
+                        break
+                    assert time.monotonic() < deadline, f"{in_use} connections still open"
+                    time.sleep(0.2)
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def checkouts_at_once(prepared) -> list:
     """Every visitor checks out at the same moment; returns an Order or the exception."""
-    wait_for_connection_headroom(len(prepared))
+    with room_for_connections(len(prepared)):
+        return _all_at_once(prepared)
+
+
+def _all_at_once(prepared) -> list:
     barrier = threading.Barrier(len(prepared))
     results: list = [None] * len(prepared)
 
