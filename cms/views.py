@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from cms.cache import cache_seconds, results_cache_key
-from commissions.money import format_cents
+from commissions.money import money
 from marketplace.commission import offers_all_in_prices
 from marketplace.filters import OfferFilterSet
 from marketplace.jsonld import provider_jsonld
@@ -114,7 +114,7 @@ def _chip_value(name: str, value, request) -> str:
         return str(OfferKind(value).label)
     if name in ("price_min", "price_max"):
         currency = territory_settings(request).currency
-        return format_cents(value, currency=currency, language=get_language() or "fr")
+        return money(value, currency)
     if name == "q":
         return f"« {value} »"
     return str(value)

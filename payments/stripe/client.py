@@ -31,6 +31,15 @@ STRIPE_EVENT_RETRY_DELAY = 30
 # a deploy. ``payments.tasks`` imports them all, so the name also works in Python.
 QUEUED_AS = {"__module__": "payments.tasks"}
 
+# How a Stripe call queued as a task is retried: up to 8 times, 30 s then doubling (about
+# 2 h in all), under its pinned name. One policy for every such task.
+RETRIED_AS_STRIPE_TASK = {
+    "retries": STRIPE_EVENT_RETRIES,
+    "retry_delay": STRIPE_EVENT_RETRY_DELAY,
+    "retry_backoff": 2,
+    **QUEUED_AS,
+}
+
 
 def stripe_client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:

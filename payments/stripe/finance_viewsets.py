@@ -3,7 +3,6 @@ disputes, provider debts, failed refunds and failed transfers (read-only)."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -11,7 +10,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from commissions.money import format_cents
+from commissions.money import money
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.books.permissions import LedgerPermissionPolicy
 from marketplace.web import site_for_request
@@ -61,9 +60,7 @@ class FinanceScopedInspectView(InspectView):
 
 
 def _cents(value, currency: str = "EUR") -> str:
-    if value is None:
-        return "—"
-    return format_cents(value, currency=currency, language=get_language() or "fr")
+    return "—" if value is None else money(value, currency)
 
 
 class FinanceListViewSet(ReadOnlyViewSetMixin, ModelViewSet):

@@ -28,9 +28,7 @@ from payments.models import (
     StripeTransfer,
 )
 from payments.stripe.client import (
-    QUEUED_AS,
-    STRIPE_EVENT_RETRIES,
-    STRIPE_EVENT_RETRY_DELAY,
+    RETRIED_AS_STRIPE_TASK,
     is_transient,
     refusal_message,
     stripe_client,
@@ -89,12 +87,7 @@ def refund_execute(*, refund_id: int) -> StripeRefund:
     return refund
 
 
-@db_task(
-    retries=STRIPE_EVENT_RETRIES,
-    retry_delay=STRIPE_EVENT_RETRY_DELAY,
-    retry_backoff=2,
-    **QUEUED_AS,
-)
+@db_task(**RETRIED_AS_STRIPE_TASK)
 def stripe_refund_execute(refund_id: int) -> None:
     """Refund the visitor at Stripe and reverse the transfers in proportion."""
     refund_execute(refund_id=refund_id)

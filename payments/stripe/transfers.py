@@ -37,8 +37,7 @@ from marketplace.orders.accounting import confirmed_key
 from payments.models import StripeCallStatus, StripePayment, StripeTransfer
 from payments.stripe.client import (
     QUEUED_AS,
-    STRIPE_EVENT_RETRIES,
-    STRIPE_EVENT_RETRY_DELAY,
+    RETRIED_AS_STRIPE_TASK,
     is_transient,
     refusal_message,
     stripe_client,
@@ -224,12 +223,7 @@ def transfers_pending() -> int:
     return count
 
 
-@db_task(
-    retries=STRIPE_EVENT_RETRIES,
-    retry_delay=STRIPE_EVENT_RETRY_DELAY,
-    retry_backoff=2,
-    **QUEUED_AS,
-)
+@db_task(**RETRIED_AS_STRIPE_TASK)
 def stripe_order_transfers(payment_id: int) -> bool:
     """Transfer to providers and beneficiaries what a paid order owes them."""
     return order_transfers(payment_id=payment_id)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from payments.models import StripeEndpoint, StripeEvent
-from payments.stripe.client import QUEUED_AS, STRIPE_EVENT_RETRIES, STRIPE_EVENT_RETRY_DELAY
+from payments.stripe.client import RETRIED_AS_STRIPE_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -137,12 +137,7 @@ def stripe_event_dispatch(*, event_id: str) -> StripeEvent | None:
     return event
 
 
-@db_task(
-    retries=STRIPE_EVENT_RETRIES,
-    retry_delay=STRIPE_EVENT_RETRY_DELAY,
-    retry_backoff=2,
-    **QUEUED_AS,
-)
+@db_task(**RETRIED_AS_STRIPE_TASK)
 def stripe_event_process(event_id: str) -> None:
     """Process one stored Stripe event (see :func:`stripe_event_dispatch`)."""
     stripe_event_dispatch(event_id=event_id)
