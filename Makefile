@@ -130,6 +130,7 @@ test: install
 	@# other) instead of adding half a minute after them. Its report follows the suite's;
 	@# its exit code 5 means PYTEST_ARGS selected none of those tests.
 	@mkdir -p var; \
+	export COMPTOIR_TEST_RUN=$$$$-$$(date +%s); \
 	nice -n 10 $(VENV)/bin/pytest -rs -p no:xdist --own-process $(PYTEST_ARGS) \
 		> $(OWN_PROCESS_LOG) 2>&1 & own=$$!; \
 	trap 'kill $$own 2>/dev/null' INT TERM; \

@@ -112,6 +112,14 @@ def worker_port(worker_id: str, offset: int = 0) -> int:
     return 18200 + 20 * xdist_worker_number(worker_id) + offset
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """The processes of one run migrate once and copy the result (tests/db_template.py)."""
+    from tests import db_template
+
+    db_template.install(db_template.run_id(request.config))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _redis_database_per_worker():
     """Under xdist with REDIS_URL, each worker caches in its own Redis database (8 + its
