@@ -23,6 +23,11 @@ the law behind each step):
 4. ``base = rate × persons taxed × nights``; each surcharge likewise; ``total = base +
    surcharges``. Every step after the rounding in 1 and 3 is an exact integer product, so
    the declaration's lines add up to the total to the cent.
+
+Consequences, tested as properties: the total is monotone in nights, and in adults at a
+fixed rate; minors never change a fixed-rate total. At a percentage an extra adult shares
+the same price, so the total grows only up to the rounding of the rate per person (half a
+cent per person-night): two adults alone pay 5 % of the night, as do three or four.
 """
 
 from __future__ import annotations
