@@ -9,6 +9,7 @@ zero (off by default: a missing rate is an error that finance must fix).
 
 from decimal import Decimal
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -18,6 +19,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from commissions.fields import CentsField
+from commissions.money import money
 from marketplace.tourist_tax.categories import PROPORTIONAL, TaxCategory
 from marketplace.tourist_tax.engine import DEPARTMENTAL, REGIONAL, RateData
 
@@ -138,6 +140,13 @@ class TouristTaxRate(models.Model):
 
     def __str__(self):
         return f"{self.commune} · {self.get_category_display()} · {self.valid_from:%Y-%m-%d}"
+
+    @admin.display(description=_("Rate"))
+    def rate_label(self) -> str:
+        """The rate as finance reads it: ``0,55 €``, or ``5 % (max. 2,30 €)``."""
+        if self.category == PROPORTIONAL and self.percent is not None:
+            return f"{self.percent.normalize():f} % (max. {money(self.cap)})"
+        return money(self.rate)
 
     # --- validation ----------------------------------------------------------------------
 

@@ -19,7 +19,15 @@ class TouristTaxRateViewSet(SnippetViewSet):
     menu_name = "tourist_tax"
     add_to_admin_menu = True
     menu_order = 510
-    list_display = ["commune", "category", "valid_from", "valid_to", "rate", "percent", "cap"]
+    list_display = [
+        "commune",
+        "category",
+        "valid_from",
+        "valid_to",
+        "rate_label",
+        "departmental_percent",
+        "regional_percent",
+    ]
     list_filter = ["site", "category"]
     search_fields = ["commune"]
     search_backend_name = None

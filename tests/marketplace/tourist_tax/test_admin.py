@@ -48,6 +48,7 @@ def test_finance_sees_and_adds_rates(client, territory, finance):
     assert response.status_code == 302, response.content.decode()[:2000]
     rate = TouristTaxRate.objects.get()
     assert (rate.rate, rate.site_id) == (55, territory.pk)
+    assert "0,55\u00a0€" in client.get(RATES).content.decode()
 
     # An overlapping rate is refused on the form, in French, and nothing is saved.
     response = client.post(RATES + "add/", rate_form(territory, valid_from="2026-06-01"))

@@ -111,6 +111,8 @@ def test_percentages_must_be_within_the_law(site):
         **base,
     )
     ok.full_clean()
+    with translation.override("fr"):
+        assert ok.rate_label() == "5 % (max. 2,30\u00a0€)"
 
 
 def test_rate_for_reads_the_validity_dates(site):
