@@ -24,6 +24,7 @@ from marketplace.services import (
     provider_collection_private,
     provider_permissions_ensure,
 )
+from marketplace.tourist_tax.permissions import tourist_tax_permissions_ensure
 
 EDITORS_GROUP = "Éditeurs du territoire"
 FINANCE_GROUP = "Finances du territoire"
@@ -90,6 +91,7 @@ def territory_setup(
     finance = Group.objects.get(name=FINANCE_GROUP)
     commission_permissions_ensure(finance=finance, council=Group.objects.get(name=COUNCIL_GROUP))
     ledger_permissions_ensure(finance=finance)
+    tourist_tax_permissions_ensure(finance=finance)
     booking_permissions_ensure(editors=Group.objects.get(name=EDITORS_GROUP), finance=finance)
     for provider in Provider.objects.filter(site=site, group__isnull=False).select_related("group"):
         provider_permissions_ensure(provider=provider)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "cms.demo",
     "marketplace",
     "marketplace.books",
+    "marketplace.tourist_tax",
     "commissions",
     "payments",
     "wagtail.contrib.forms",

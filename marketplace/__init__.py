@@ -5,7 +5,8 @@ What lives here: providers, their taxonomy and membership (``models/providers.py
 their availability, seasons and slots (``models/offers.py``, ``selectors``, ``filters``,
 ``quotes``, ``pricing``), the offer page's own rendering (``storefront``: a Wagtail page
 renders itself), the territory's settings (``models/territory.py``), prices with the
-commission (``commission``), the small web helpers every app shares (``web``:
+commission (``commission``), the tourist tax (``tourist_tax``, a nested app: rates,
+the pure computation, ``quote_for``), the small web helpers every app shares (``web``:
 ``site_for_request``), and the order life cycle (cart, orders, bookings, policies; moving
 to ``marketplace/orders/`` in issue 12).
 

@@ -86,6 +86,8 @@ def offer_generate(*, rng: random.Random, kind: str, index: int, today: dt.date)
             guests_per_unit=guests,
             min_nights=rng.choice([1, 1, 2, 3]),
             price_per_night=_cents(rng, 25, 180),
+            # Generated lets have no stars: the percentage of the price applies.
+            tax_category="unclassified",
         )
         seasons = []
         if rng.random() < 0.6:

@@ -33,6 +33,7 @@ from cms.demo.territory import (
     OPERATOR_LEGAL_NAME,
     SITE_NAME,
 )
+from cms.demo.tourist_tax import rates_csv as tourist_tax_csv
 from cms.models import FeaturedOffer, HomePage, OfferIndexPage, ProviderPage, StandardPage
 from cms.services import COUNCIL_GROUP, EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.models import CommissionRule
@@ -53,6 +54,8 @@ from marketplace.models import (
     WeeklySlot,
 )
 from marketplace.services import activity_slots_generate, provider_approve
+from marketplace.tourist_tax.models import TouristTaxRate
+from marketplace.tourist_tax.rates_io import rates_import as tourist_tax_rates_import
 
 SLOT_DAYS = 90
 
@@ -282,6 +285,8 @@ def offer_build(spec: Offer, *, today: dt.date) -> OfferPage:
             guests_per_unit=spec.guests_per_unit,
             min_nights=spec.min_nights,
             price_per_night=spec.price,
+            tax_category=spec.tax_category,
+            registration_number=spec.registration_number,
         )
         page.seasonal_prices = seasons_for(spec.seasons, today=today)
         page.closures = winter_closures(today=today) if spec.winter_closure else []
@@ -336,6 +341,8 @@ def offer_ensure(
             page.gallery_images.add(
                 OfferGalleryImage(image_id=provider_page.logo_id, caption=provider.name)
             )
+        if isinstance(page, StayOfferPage):
+            page.host_is_professional = provider.is_professional
         page.owner = admin
         provider_page.add_child(instance=page)
         revision_publish(page, user=admin)
@@ -481,6 +488,17 @@ def commission_rules_ensure(*, site, admin, report: SeedReport) -> None:
     report.add("commission rules", counts["rules"])
 
 
+def tourist_tax_rates_ensure(*, site, today: dt.date, report: SeedReport) -> None:
+    """The Val d'Arvière's tourist tax grid since January 1st of last year, unless the
+    territory has rates already."""
+    if TouristTaxRate.objects.filter(site=site).exists():
+        return
+    counts = tourist_tax_rates_import(
+        site=site, text=tourist_tax_csv(valid_from=dt.date(today.year - 1, 1, 1))
+    )
+    report.add("tourist tax rates", counts["created"])
+
+
 def past_orders_ensure(*, site, users: dict, today: dt.date, count: int, report: SeedReport):
     """Six months of orders by the demo's visitors, unless the territory has them already."""
     visitors = [
@@ -533,6 +551,7 @@ def _demo_build(*, today: dt.date, past_orders: int) -> SeedReport:
                 featured.append(offer)
 
     commission_rules_ensure(site=site, admin=users["admin"], report=report)
+    tourist_tax_rates_ensure(site=site, today=today, report=report)
     past_orders_ensure(site=site, users=users, today=today, count=past_orders, report=report)
     home_ensure(home=home, featured=featured, admin=users["admin"], report=report)
     standard_pages_ensure(home=home, admin=users["admin"], report=report)

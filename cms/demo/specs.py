@@ -21,6 +21,8 @@ class Offer:
     units: int = 1
     guests_per_unit: int = 2
     min_nights: int = 1
+    tax_category: str = ""  # marketplace.tourist_tax.categories code
+    registration_number: str = ""
     seasons: tuple[tuple[str, str, str, int], ...] = ()  # (name, "MM-DD", "MM-DD", cents)
     winter_closure: bool = False
     # activity

@@ -26,6 +26,11 @@ from commissions.fields import CentsField
 from marketplace.admin_forms import CollectionScopedPageForm
 from marketplace.models.providers import Provider
 from marketplace.models.territory import CancellationPolicy
+from marketplace.tourist_tax.categories import TaxCategory
+from marketplace.tourist_tax.registration import (
+    registration_number_normalise,
+    validate_registration_number,
+)
 
 
 class OfferKind(models.TextChoices):
@@ -227,6 +232,37 @@ class StayOfferPage(OfferPage):
         _("minimum nights"), default=1, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     price_per_night = CentsField(_("price per unit per night (€)"))
+    # Tourist tax (marketplace.tourist_tax): the line of the law's table the stay falls
+    # on, its registration number, and whether the platform collects the tax for its
+    # host (it must for non-professional hosts).
+    tax_category = models.CharField(
+        _("tourist tax category"),
+        max_length=20,
+        choices=TaxCategory.choices,
+        blank=True,
+        help_text=_(
+            "The classification the tourist tax reads: stars of the hotel, furnished let or "
+            "campsite, chambres d'hôtes, or unclassified (taxed at a percentage of the price)."
+        ),
+    )
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=20,
+        blank=True,
+        validators=[validate_registration_number],
+        help_text=_(
+            "The 13-character number the commune gave the furnished let's declaration, "
+            "where it requires one (for example 42610 000123 7K). Empty otherwise."
+        ),
+    )
+    host_is_professional = models.BooleanField(
+        _("professional host"),
+        default=True,
+        help_text=_(
+            "Untick for a private individual's let: the platform then collects the tourist "
+            "tax and pays it to the commune."
+        ),
+    )
 
     default_kind = OfferKind.STAY
     template = "marketplace/offer_page.html"
@@ -240,6 +276,15 @@ class StayOfferPage(OfferPage):
             ],
             heading=_("Capacity and price"),
         ),
+        MultiFieldPanel(
+            [
+                FieldPanel("tax_category"),
+                FieldRowPanel(
+                    [FieldPanel("registration_number"), FieldPanel("host_is_professional")]
+                ),
+            ],
+            heading=_("Tourist tax"),
+        ),
         InlinePanel("seasonal_prices", label=_("Seasonal price"), heading=_("Seasons")),
         InlinePanel("closures", label=_("Closure"), heading=_("Closures")),
     ]
@@ -247,6 +292,10 @@ class StayOfferPage(OfferPage):
     class Meta:
         verbose_name = _("stay")
         verbose_name_plural = _("stays")
+
+    def clean(self):
+        super().clean()
+        self.registration_number = registration_number_normalise(self.registration_number)
 
     def compute_price_from(self) -> int | None:
         prices = [self.price_per_night] + [s.price_per_night for s in self.seasonal_prices.all()]

@@ -85,6 +85,7 @@ def snapshot() -> dict:
         TerritorySettings,
         WeeklySlot,
     )
+    from marketplace.tourist_tax.models import TouristTaxRate
 
     models = [
         Order,
@@ -113,6 +114,7 @@ def snapshot() -> dict:
         get_user_model(),
         EmailAddress,
         TerritorySettings,
+        TouristTaxRate,
     ]
     counts = {model.__name__: model.objects.count() for model in models}
     counts["latest revisions"] = sorted(
@@ -341,6 +343,54 @@ def test_demo_has_a_live_base_rule_and_a_council(seeded):
     from django.contrib.auth import get_user_model
 
     assert get_user_model().objects.filter(groups__name=COUNCIL_GROUP).exists()
+
+
+@pytest.mark.django_db
+def test_demo_stays_compute_a_tourist_tax(seeded):
+    import datetime as dt
+
+    from wagtail.models import Site
+
+    from marketplace.models import StayOfferPage
+    from marketplace.tourist_tax.selectors import quote_for
+
+    site = Site.objects.get(is_default_site=True)
+    pitch = StayOfferPage.objects.get(slug="emplacement-tente-caravane")
+    gite = StayOfferPage.objects.get(slug="gite-8-personnes")
+    assert (pitch.tax_category, pitch.host_is_professional) == ("camping_3_5", True)
+    assert (gite.tax_category, gite.host_is_professional) == ("4_stars", False)
+    assert not StayOfferPage.objects.filter(tax_category="").exists()
+    on = dt.date.today()
+    # 0,55 € + 10 % departmental (0,06 €), 2 adults (2 minors exempt), 3 nights.
+    quote = quote_for(
+        site=site,
+        commune=pitch.commune,
+        category=pitch.tax_category,
+        on_date=on,
+        nights=3,
+        adults=2,
+        minors=2,
+    )
+    assert quote.as_json() == {
+        "rate_per_person_night": 55,
+        "persons_taxed": 2,
+        "nights": 3,
+        "base": 330,
+        "surcharges": {"departmental": 36},
+        "total": 366,
+    }
+    generated = StayOfferPage.objects.filter(tax_category="unclassified").first()
+    if generated is not None:
+        quote = quote_for(
+            site=site,
+            commune=generated.commune,
+            category="unclassified",
+            on_date=on,
+            nights=2,
+            adults=2,
+            price_per_night=generated.price_per_night,
+        )
+        assert 0 < quote.rate_per_person_night <= 230
 
 
 @pytest.mark.django_db
