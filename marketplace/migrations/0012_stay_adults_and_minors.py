@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(guests_become_adults, migrations.RunPython.noop, elidable=False),
         migrations.AddConstraint(
             model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('adults__isnull', True), ('minors__isnull', True)), models.Q(('adults__gte', 1), ('guests', django.db.models.expressions.CombinedExpression(models.F('adults'), '+', models.F('minors'))), ('minors__isnull', False)), _connector='OR'), name='booking_guests_are_adults_and_minors'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('adults__isnull', True), ('minors__isnull', True)), models.Q(('adults__gte', 1), ('adults__isnull', False), ('guests', django.db.models.expressions.CombinedExpression(models.F('adults'), '+', models.F('minors'))), ('guests__isnull', False), ('minors__isnull', False)), _connector='OR'), name='booking_guests_are_adults_and_minors'),
         ),
         migrations.AddConstraint(
             model_name='booking',
@@ -58,6 +58,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='cartline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('adults__isnull', True), ('minors__isnull', True)), models.Q(('adults__gte', 1), ('guests', django.db.models.expressions.CombinedExpression(models.F('adults'), '+', models.F('minors'))), ('minors__isnull', False)), _connector='OR'), name='cart_line_guests_are_adults_and_minors'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('adults__isnull', True), ('minors__isnull', True)), models.Q(('adults__gte', 1), ('adults__isnull', False), ('guests', django.db.models.expressions.CombinedExpression(models.F('adults'), '+', models.F('minors'))), ('guests__isnull', False), ('minors__isnull', False)), _connector='OR'), name='cart_line_guests_are_adults_and_minors'),
         ),
     ]

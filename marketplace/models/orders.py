@@ -46,8 +46,12 @@ def party_constraint(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=models.Q(adults__isnull=True, minors__isnull=True)
         | models.Q(
-            adults__gte=1,
+            # Each one spelled out: a NULL would make the comparisons unknown, which a
+            # CHECK lets through.
+            adults__isnull=False,
             minors__isnull=False,
+            guests__isnull=False,
+            adults__gte=1,
             guests=models.F("adults") + models.F("minors"),
         ),
         name=name,
