@@ -10,9 +10,11 @@ activity never has them. Migrates back and forth, so it runs in its own process.
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from wagtail.models import Collection, Locale, Page
 
 from marketplace.models import Booking, Cart, CartLine
 from tests import factories
@@ -40,8 +42,19 @@ def _stay_params(**extra) -> dict:
     return {"start": start.isoformat(), "end": (start + dt.timedelta(days=2)).isoformat(), **extra}
 
 
+@pytest.fixture
+def wagtail_roots(transactional_db):
+    """Wagtail's initial rows (locale, root page, root collection), which an earlier
+    transactional test of this process may have flushed."""
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root"))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
 @pytest.mark.django_db(transaction=True)
-def test_stays_booked_before_get_their_guests_as_adults(territory, category):
+def test_stays_booked_before_get_their_guests_as_adults(wagtail_roots, territory, category):
     leaves = _leaf_nodes()
     camping = make_provider(territory, name="Camping des Pins", category=category)
     pitch = factories.stay(camping, units=3, guests_per_unit=4)
