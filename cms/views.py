@@ -196,11 +196,15 @@ def offer_listing_context(*, request, site) -> dict:
     notices = list(search.error_messages)
     if search.errors:
         notices.insert(0, _("Some filters were not understood and were ignored:"))
-    # Stays open with the searched dates already in their price form.
+    # Stays open with the searched dates already in their price form, and the searched
+    # number of guests as its adults.
     cleaned = search.cleaned_data
-    stay_query = ""
+    stay_params = {}
     if cleaned.get("start") and cleaned.get("end"):
-        stay_query = "?" + urlencode({"start": cleaned["start"], "end": cleaned["end"]})
+        stay_params.update(start=cleaned["start"], end=cleaned["end"])
+    if cleaned.get("guests"):
+        stay_params["guests"] = cleaned["guests"]
+    stay_query = "?" + urlencode(stay_params) if stay_params else ""
     results = offer_results_page(search=search, page=request.GET.get("page"))
     offers = offers_all_in_prices(offers=results.page.object_list, site_id=site.pk)
     return {

@@ -227,6 +227,8 @@ def account_data_export(*, user) -> dict:
                         "slot": line.slot_id,
                         "quantity": line.quantity,
                         "guests": line.guests,
+                        "adults": line.adults,
+                        "minors": line.minors,
                     }
                     for line in cart.lines.all()
                 ],
@@ -344,6 +346,8 @@ def _booking_data(booking: Booking, *, names: dict[str, str]) -> dict:
         "starts_at": _iso(booking.starts_at),
         "quantity": booking.quantity,
         "guests": booking.guests,
+        "adults": booking.adults,
+        "minors": booking.minors,
         "price_lines": [
             {
                 "label": line.label,

@@ -48,33 +48,78 @@ class StayQuoteForm(forms.Form):
             "min_value": _("Choose at least one."),
         },
     )
-    guests = forms.IntegerField(
-        label=_("Guests"),
+    adults = forms.IntegerField(
+        label=_("Adults"),
         min_value=1,
+        initial=1,
         required=False,
         error_messages={
-            "invalid": _("Enter a whole number."),
-            "min_value": _("Choose at least one guest."),
+            "invalid": _("Enter a whole number of adults."),
+            "min_value": _("Choose at least one adult."),
+        },
+    )
+    minors = forms.IntegerField(
+        label=_("Minors (under 18)"),
+        min_value=0,
+        initial=0,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number of minors."),
+            "min_value": _("The number of minors cannot be negative."),
         },
     )
 
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
-        self.fields["guests"].widget.attrs.update(
-            {"min": 1, "max": max(offer.units * offer.guests_per_unit, 1)}
-        )
+        capacity = self.capacity
+        self.fields["adults"].widget.attrs.update({"min": 1, "max": max(capacity, 1)})
+        self.fields["minors"].widget.attrs.update({"min": 0, "max": max(capacity - 1, 0)})
         if offer.unit_name:
             self.fields["units"].label = _("Units (%(unit)s)") % {"unit": offer.unit_name}
         self.fields["units"].max_value = offer.units
         self.fields["units"].widget.attrs.update({"min": 1, "max": offer.units})
         self.nights = []
 
+    @property
+    def capacity(self) -> int:
+        """The most guests the whole offer takes: every unit, full."""
+        return (self.offer.units or 0) * (self.offer.guests_per_unit or 0)
+
+    def _clean_party(self, cleaned) -> int | None:
+        """Adults (one when not said, as a link with dates only means) and minors (none
+        when not said), within the offer's capacity: their total, or None if refused."""
+        if "adults" in self.errors or "minors" in self.errors:
+            return None
+        if cleaned.get("adults") is None:
+            cleaned["adults"] = 1
+        if cleaned.get("minors") is None:
+            cleaned["minors"] = 0
+        total = cleaned["adults"] + cleaned["minors"]
+        if total > self.capacity:
+            self.add_error(
+                None,
+                ngettext(
+                    "This offer takes at most %(count)d guest, adults and minors together.",
+                    "This offer takes at most %(count)d guests, adults and minors together.",
+                    self.capacity,
+                )
+                % {"count": self.capacity},
+            )
+            return None
+        cleaned["guests"] = total
+        return total
+
     def clean(self):
         cleaned = super().clean()
+        guests = self._clean_party(cleaned)
         if "units" not in self.errors and not cleaned.get("units"):
-            # Dates alone (a link from the listing) mean one unit.
-            cleaned["units"] = 1
+            # Dates alone (a link from the listing) mean as few units as the guests need:
+            # one, without a number of guests.
+            per_unit = max(self.offer.guests_per_unit or 1, 1)
+            cleaned["units"] = max(-(-(guests or 1) // per_unit), 1)
+        if guests is None:
+            return cleaned
         start, end, units = cleaned.get("start"), cleaned.get("end"), cleaned.get("units")
         if not (start and end and units):
             return cleaned
@@ -105,8 +150,7 @@ class StayQuoteForm(forms.Form):
                 _("There are only %(count)d %(unit)s.")
                 % {"count": offer.units, "unit": offer.unit_name}
             )
-        guests = cleaned.get("guests")
-        if guests and guests > units * offer.guests_per_unit:
+        if guests > units * offer.guests_per_unit:
             raise forms.ValidationError(
                 ngettext(
                     "At most %(count)d guest fits in what you chose.",
@@ -239,22 +283,45 @@ class QuoteResult:
     asked: bool = False
 
 
-QUOTE_FIELDS = {"start", "end", "units", "guests", "slot", "persons", "quantity"}
+QUOTE_FIELDS = {"start", "end", "units", "adults", "minors", "slot", "persons", "quantity"}
+
+
+def _adults_from_guests(params):
+    """The listing's ``guests`` filter (a parameter its links and others' carry) as the
+    stay form's adults, unless the adults are given."""
+    guests = params.get("guests")
+    if not guests or params.get("adults"):
+        return params
+    params = params.copy()
+    params["adults"] = guests
+    return params
+
+
+def _initial_adults(params) -> dict:
+    """A prefilled (unchecked) number of adults, when it is a sensible one."""
+    adults = str(params.get("adults") or "")
+    if adults.isdigit() and 1 <= int(adults) <= 999:
+        return {"adults": int(adults)}
+    return {}
 
 
 def offer_quote(*, offer, params, availability: OfferAvailability) -> QuoteResult:
     """Validate the visitor's choice (GET ``params``) and price it when it is valid.
 
-    Without any of the form's parameters the form is shown empty, with no error.
+    Without any of the form's parameters the form is shown empty, with no error; for a
+    stay, ``guests`` alone (from the listing) only fills in the adults.
     """
     asked = any(params.get(name) for name in QUOTE_FIELDS)
-    data = params if asked else None
     if offer.kind == OfferKind.STAY:
-        form = StayQuoteForm(data, offer=offer)
+        params = _adults_from_guests(params)
+        if asked:
+            form = StayQuoteForm(params, offer=offer)
+        else:
+            form = StayQuoteForm(offer=offer, initial=_initial_adults(params))
     elif offer.kind == OfferKind.ACTIVITY:
-        form = ActivityQuoteForm(data, offer=offer, availability=availability)
+        form = ActivityQuoteForm(params if asked else None, offer=offer, availability=availability)
     else:
-        form = ProductQuoteForm(data, offer=offer)
+        form = ProductQuoteForm(params if asked else None, offer=offer)
     result = QuoteResult(form=form, asked=asked)
     if asked and form.is_valid():
         try:

@@ -106,7 +106,8 @@ def past_line_priced(
     end: dt.date | None = None,
     slot: ActivitySlot | None = None,
     quantity: int = 1,
-    guests: int | None = None,
+    adults: int | None = None,
+    minors: int | None = None,
     seasons=None,
     specs=None,
     names: dict[str, str] | None = None,
@@ -117,10 +118,14 @@ def past_line_priced(
     listing category loaded. No form checks the dates: that is the point (they refuse
     past ones); ``checkout`` still checks capacity and closures under its locks.
     ``specs`` are the live rules (read when not given); ``names`` the beneficiaries'.
+    A stay's ``adults`` and ``minors`` (minors none when not given) make its guests.
     """
-    line = CartLine(offer=offer, quantity=quantity, guests=guests)
+    line = CartLine(offer=offer, quantity=quantity)
     if offer.kind == "stay":
         line.start, line.end = start, end
+        if adults is not None:
+            line.adults, line.minors = adults, minors or 0
+            line.guests = line.adults + line.minors
         price = stay_price(offer=offer, start=start, end=end, units=quantity, seasons=seasons)
     elif offer.kind == "activity":
         line.slot = slot
@@ -198,13 +203,18 @@ def _stay_choice(rng, catalogue: Catalogue, *, placed: dt.datetime, specs, names
     if any(c.start_date < end and c.end_date >= start for c in catalogue.closures[offer.pk]):
         return None
     units = 1 if offer.units < 4 else rng.choice((1, 1, 1, 2))
+    guests = rng.randint(1, offer.guests_per_unit * units)
+    # From four guests on, a family: two adults and the rest minors (no draw of its
+    # own, so the rest of the history stays as it was).
+    minors = guests - 2 if guests >= 4 else 0
     return past_line_priced(
         offer=offer,
         booked_on=timezone.localtime(placed).date(),
         start=start,
         end=end,
         quantity=units,
-        guests=rng.randint(1, offer.guests_per_unit * units),
+        adults=guests - minors,
+        minors=minors,
         seasons=catalogue.seasons[offer.pk],
         specs=specs,
         names=names,

@@ -15,12 +15,47 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from commissions.fields import CentsField
 from marketplace.models.territory import CancellationPolicy
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def party_text(*, adults: int | None, minors: int | None, guests: int | None = None) -> str:
+    """Who stays, in the reader's language: "2 adultes, 1 mineur" / "2 adults, 1 minor".
+
+    Minors are named only when there are some. A stay booked before adults and minors
+    were asked (``adults`` is None) shows its number of guests, if it had one.
+    """
+    if adults is None:
+        if not guests:
+            return ""
+        return ngettext("%(count)d guest", "%(count)d guests", guests) % {"count": guests}
+    text = ngettext("%(count)d adult", "%(count)d adults", adults) % {"count": adults}
+    if minors:
+        text += ", " + ngettext("%(count)d minor", "%(count)d minors", minors) % {"count": minors}
+    return text
+
+
+def party_constraint(name: str) -> models.CheckConstraint:
+    """Adults and minors go together, with at least one adult, and add up to ``guests``
+    (the number capacity counts); rows without them (activities, products, stays booked
+    before they were asked) have neither."""
+    return models.CheckConstraint(
+        condition=models.Q(adults__isnull=True, minors__isnull=True)
+        | models.Q(
+            # Each one spelled out: a NULL would make the comparisons unknown, which a
+            # CHECK lets through.
+            adults__isnull=False,
+            minors__isnull=False,
+            guests__isnull=False,
+            adults__gte=1,
+            guests=models.F("adults") + models.F("minors"),
+        ),
+        name=name,
+    )
 
 
 def new_reference(prefix: str) -> str:
@@ -97,12 +132,21 @@ class CartLine(models.Model):
     )
     # Units (stays), persons (activities) or items (products).
     quantity = models.PositiveIntegerField()
+    # A stay's guests: adults and minors (the tourist tax exempts minors), and their
+    # total, which capacity counts. None for activities and products.
     guests = models.PositiveIntegerField(null=True, blank=True)
+    adults = models.PositiveIntegerField(null=True, blank=True)
+    minors = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [party_constraint("cart_line_guests_are_adults_and_minors")]
         verbose_name = _("cart line")
+
+    @property
+    def party(self) -> str:
+        return party_text(adults=self.adults, minors=self.minors, guests=self.guests)
 
 
 class OrderStatus(models.TextChoices):
@@ -198,7 +242,12 @@ class Booking(models.Model):
     # When the service starts (the policy's clock): check-in, slot start; none for goods.
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
+    # A stay's guests (adults + minors: what capacity counts), adults and minors (the
+    # tourist tax exempts minors). None for activities and products, and adults and
+    # minors None for a stay booked before they were asked without a number of guests.
     guests = models.PositiveIntegerField(_("guests"), null=True, blank=True)
+    adults = models.PositiveIntegerField(_("adults"), null=True, blank=True)
+    minors = models.PositiveIntegerField(_("minors"), null=True, blank=True)
     status = models.CharField(
         _("status"),
         max_length=30,
@@ -231,6 +280,12 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="booking_quantity_positive"
             ),
+            party_constraint("booking_guests_are_adults_and_minors"),
+            models.CheckConstraint(
+                condition=models.Q(kind="stay")
+                | models.Q(adults__isnull=True, minors__isnull=True),
+                name="booking_adults_and_minors_only_for_stays",
+            ),
         ]
         verbose_name = pgettext_lazy("noun", "booking")
         verbose_name_plural = pgettext_lazy("noun", "bookings")
@@ -256,6 +311,10 @@ class Booking(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status in CANCELLED_STATUSES
+
+    @property
+    def party(self) -> str:
+        return party_text(adults=self.adults, minors=self.minors, guests=self.guests)
 
 
 class Refund(models.Model):

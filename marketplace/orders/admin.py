@@ -134,6 +134,8 @@ BOOKING_EXPORT = {
     ),
     "quantity": (gettext_lazy("Quantity"), lambda b: b.quantity, False),
     "guests": (gettext_lazy("Guests"), lambda b: b.guests, False),
+    "adults": (gettext_lazy("Adults"), lambda b: b.adults, False),
+    "minors": (gettext_lazy("Minors"), lambda b: b.minors, False),
     "email": (gettext_lazy("Visitor's e-mail"), lambda b: b.order.email, False),
     "status": (gettext_lazy("Status"), lambda b: b.get_status_display(), False),
     "subtotal": (gettext_lazy("Price"), lambda b: b.subtotal, True),
@@ -389,7 +391,7 @@ class BookingViewSet(ReadOnlyViewSet):
         Column("provider", label=gettext_lazy("Provider"), accessor="provider.name"),
         Column("dates", label=gettext_lazy("Dates"), accessor=booking_when, sort_key="start"),
         Column("quantity", label=gettext_lazy("Quantity")),
-        Column("guests", label=gettext_lazy("Guests")),
+        Column("guests", label=gettext_lazy("Guests"), accessor="party"),
         Column("email", label=gettext_lazy("Visitor"), accessor="order.email"),
         StatusTagColumn(
             "status",

@@ -80,8 +80,8 @@ def _line_params(line: CartLine) -> dict:
     if line.offer.kind == OfferKind.STAY:
         params = {"start": line.start.isoformat(), "end": line.end.isoformat()}
         params["units"] = str(line.quantity)
-        if line.guests:
-            params["guests"] = str(line.guests)
+        if line.adults is not None:
+            params["adults"], params["minors"] = str(line.adults), str(line.minors or 0)
         return params
     if line.offer.kind == OfferKind.ACTIVITY:
         return {"slot": str(line.slot_id or ""), "persons": str(line.quantity)}
@@ -113,7 +113,8 @@ def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
     line = CartLine(cart=cart, offer=offer, quantity=1)
     if offer.kind == OfferKind.STAY:
         line.start, line.end = data["start"], data["end"]
-        line.quantity, line.guests = data["units"], data.get("guests")
+        line.quantity = data["units"]
+        line.adults, line.minors, line.guests = data["adults"], data["minors"], data["guests"]
     elif offer.kind == OfferKind.ACTIVITY:
         line.slot_id, line.quantity = data["slot"], data["persons"]
     else:
@@ -172,7 +173,14 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
             priced.append(item)
             continue
         try:
-            _form, item.price = _checked(offer=offer, params=_line_params(line))
+            form, item.price = _checked(offer=offer, params=_line_params(line))
+            if offer.kind == OfferKind.STAY and line.adults is None:
+                # A line put in the cart before adults and minors were asked, without a
+                # number of guests: what the form takes it for (one adult), shown in the
+                # cart and booked as shown.
+                data = form.cleaned_data
+                line.adults, line.minors = data["adults"], data["minors"]
+                line.guests = data["guests"]
         except BookingError as error:
             item.error = error.message
         priced.append(item)
@@ -260,6 +268,8 @@ def cart_restore(*, order) -> int:
                 slot_id=booking.slot_id,
                 quantity=booking.quantity,
                 guests=booking.guests,
+                adults=booking.adults,
+                minors=booking.minors,
             )
             for booking in order.bookings.order_by("pk")[:room]
         ]
@@ -288,6 +298,8 @@ def cart_unrestore(*, order) -> int:
             end=booking.end,
             slot_id=booking.slot_id,
             quantity=booking.quantity,
+            adults=booking.adults,
+            minors=booking.minors,
         ).first()
         if line is not None:
             line.delete()

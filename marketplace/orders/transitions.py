@@ -212,6 +212,8 @@ def _booking_from_priced(*, order: Order, priced) -> Booking:
         starts_at=_starts_at_for(kind=offer.kind, start=line.start, slot=line.slot),
         quantity=line.quantity,
         guests=line.guests,
+        adults=line.adults,
+        minors=line.minors,
         price_lines=[
             {
                 "label": str(q.label),

@@ -130,7 +130,8 @@ def test_visitor_books_two_providers_pays_and_cancels(page, territory_with_offer
     form = page.locator("form.quote-form")
     form.locator("[name=start]").fill(start.isoformat())
     form.locator("[name=end]").fill(end.isoformat())
-    form.locator("[name=guests]").fill("3")
+    form.locator("[name=adults]").fill("2")
+    form.locator("[name=minors]").fill("1")
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"[?&]start="))
     stay_subtotal, stay_fee = 2 * 2400, 96  # two nights, 2 % service fee
@@ -138,6 +139,7 @@ def test_visitor_books_two_providers_pays_and_cancels(page, territory_with_offer
     page.locator("form.add-to-cart button[type=submit]").click()
     page.wait_for_url(re.compile(r"/panier/$"))
     assert "Emplacement au bord de l'eau" in _main_text(page)
+    assert "2 adultes, 1 mineur" in _main_text(page)
 
     # An activity of a second provider: a slot and two persons.
     page.goto(activity.url)

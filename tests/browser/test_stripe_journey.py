@@ -97,7 +97,7 @@ def test_visitor_pays_at_the_double_server_in_a_browser(page, world, double_serv
     form = page.locator("form.quote-form")
     form.locator("[name=start]").fill(start.isoformat())
     form.locator("[name=end]").fill(end.isoformat())
-    form.locator("[name=guests]").fill("2")
+    form.locator("[name=adults]").fill("2")
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"[?&]start="))
     page.locator("form.add-to-cart button[type=submit]").click()

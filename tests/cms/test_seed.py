@@ -452,6 +452,11 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     bookings = Booking.objects.filter(order__site=site)
     assert bookings.values("provider").distinct().count() >= 8
     assert set(bookings.values_list("kind", flat=True)) == {"stay", "activity", "product"}
+    # Stays have adults (and families minors, whom the tourist tax exempts); the others not.
+    stays = bookings.filter(kind="stay")
+    assert stays.filter(minors__gt=0).exists() and stays.filter(minors=0).exists()
+    assert not stays.filter(adults__isnull=True).exists()
+    assert not bookings.exclude(kind="stay").filter(adults__isnull=False).exists()
     assert bookings.filter(status=BookingStatus.COMPLETED).exists()
     assert bookings.filter(status=BookingStatus.CANCELLED_BY_VISITOR).exists()
     for booking in bookings.filter(status=BookingStatus.COMPLETED)[:20]:
