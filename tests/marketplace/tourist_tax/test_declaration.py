@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from wagtail.models import Site
 
 from cms.services import EDITORS_GROUP
+from marketplace.books.ledger import ledger_post
 from marketplace.books.models import LedgerEntry
 from marketplace.books.tax_declaration import (
     CSV_COLUMNS,
@@ -294,6 +295,33 @@ def test_period_boundaries_follow_the_territory_clock(world, territory):
     ] == [world["camping_march"]]
     q1 = declaration_for(site=territory, commune="Arvière-le-Bourg", period=period_parse("2026-Q1"))
     assert q1.total == 366
+
+
+def test_a_remittance_to_the_commune_is_not_declared(world, territory):
+    """Paying the commune (a ``payout`` from its account) is not a collection."""
+    q2 = period_parse("2026-T2")
+    before = declaration_for(site=territory, commune="Arvière-le-Bourg", period=q2)
+    ledger_post(
+        site=territory,
+        kind="payout",
+        idempotency_key="payout:commune:arviere:2026-S1",
+        entries=[(f"tax:tourist:{ARVIERE}", 736), ("platform:clearing", -736)],
+        occurred_at=paris(2026, 6, 30),
+    )
+    after = declaration_for(site=territory, commune="Arvière-le-Bourg", period=q2)
+    assert [line.amount for line in after.lines] == [line.amount for line in before.lines]
+    summary = {s.slug: s for s in declaration_communes(site=territory, period=q2)}[ARVIERE]
+    assert (summary.collected, summary.refunded) == (736 + 366, 366)
+
+
+def test_reads_run_a_fixed_number_of_queries(world, territory, django_assert_num_queries):
+    year = period_parse("2026")
+    with django_assert_num_queries(4):  # entries, bookings, the communes' two name lists
+        declaration = declaration_for(site=territory, commune="Arvière-le-Bourg", period=year)
+        assert len(declaration.lines) == 4
+        declaration_csv(declaration)
+    with django_assert_num_queries(3):  # the grouped sums, the two name lists
+        declaration_communes(site=territory, period=year)
 
 
 def test_communes_summary(world, territory):
