@@ -113,6 +113,9 @@ class DeclarationAccessMixin:
     @cached_property
     def form(self) -> DeclarationPeriodForm:
         data = {k: self.request.GET.get(k, "") for k in ("period", "since", "until")}
+        if not any(data.values()):
+            # Nothing asked: the current half-year, shown in the field as it is read.
+            data["period"] = period_default().query["period"]
         return DeclarationPeriodForm(data)
 
     @cached_property

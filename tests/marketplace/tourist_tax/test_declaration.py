@@ -610,5 +610,12 @@ def test_nobody_else_reaches_the_declarations(world, client, territory, category
 def test_a_superuser_reaches_the_declarations(world, client, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@example.org", "pw-long-1")
     client.force_login(root)
+    # No period asked: the current half-year (platforms pay by 30 June and 31 December).
+    today = timezone.localdate()
+    half = f"{today.year}-S{1 if today.month <= 6 else 2}"
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["period"] == period_parse(half)
+    assert f'value="{half}"' in response.content.decode()
     assert client.get(URL, {"period": "2026"}).status_code == 200
     assert client.get(f"{URL}{ARVIERE}/csv/", {"period": "2026"}).status_code == 200
