@@ -261,6 +261,7 @@ class Booking(models.Model):
     visitor_fee = CentsField(_("service fee"), default=0)
     provider_commission = CentsField(_("provider commission"), default=0)
     tax = CentsField(_("tourist tax"), default=0)
+    tax_details = models.JSONField(_("tourist tax details"), default=dict, blank=True)
     allocations = models.JSONField(default=dict)
     rule_key = models.CharField(max_length=80, blank=True)
     rule_revision_id = models.PositiveIntegerField(null=True, blank=True)

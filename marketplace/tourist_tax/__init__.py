@@ -20,7 +20,8 @@ What lives here:
 
 What must not: the booking flow, the ledger, refunds, declarations and payouts (they call
 ``quote_for`` and freeze its result; they live in ``marketplace.orders`` and
-``marketplace.books``). Nothing here imports ``payments`` or ``cms``.
+``marketplace.books``; the declaration per commune is ``marketplace.books.tax_declaration``).
+Nothing here imports ``payments`` or ``cms``.
 
 What the law says, as established for this app (sources below; read on 2026-12-05, from
 stored copies, not from Légifrance's live text: check the current version before relying
