@@ -48,7 +48,7 @@ from huey.contrib.djhuey import db_task
 
 from commissions.money import round_half_up
 from marketplace.tourist_tax.categories import CODES, TaxCategory
-from marketplace.tourist_tax.engine import TaxInputError, TaxQuote
+from marketplace.tourist_tax.engine import TaxInputError, TaxQuote, tourist_tax_compute
 from marketplace.tourist_tax.selectors import RateMissing, TouristTaxError, quote_for, rate_for
 
 logger = logging.getLogger(__name__)
@@ -182,22 +182,31 @@ def stay_tax_for(
     try:
         if category not in CODES:
             raise RateMissing(commune=provider.commune, category=category, on_date=start)
+        site = provider.site
         try:
-            rate_id = rate_for(
-                site=provider.site, commune=provider.commune, category=category, on_date=start
-            ).pk
+            rate = rate_for(site=site, commune=provider.commune, category=category, on_date=start)
         except RateMissing:
-            rate_id = None  # quote_for raises it again unless the territory allows zero
-        quote = quote_for(
-            site=provider.site,
-            commune=provider.commune,
-            category=category,
-            on_date=start,
-            nights=nights,
-            adults=adults,
-            minors=minors,
-            price_per_night=price_per_night,
-        )
+            # Zero if the territory allows it, else raised again (``quote_for`` decides).
+            quote = quote_for(
+                site=site,
+                commune=provider.commune,
+                category=category,
+                on_date=start,
+                nights=nights,
+                adults=adults,
+                minors=minors,
+                price_per_night=price_per_night,
+            )
+        else:
+            rate_id = rate.pk
+            quote = tourist_tax_compute(
+                rate=rate.rate_data(),
+                category=category,
+                nights=nights,
+                adults=adults,
+                minors=minors,
+                price_per_night=price_per_night,
+            )
     except (TouristTaxError, TaxInputError) as error:
         if not collected:
             details = _details(

@@ -111,6 +111,15 @@ def build_world(territory, category):
         elsewhere, title="Chambre au col", tax_category="2_stars", host_is_professional=False
     )
     uncategorised = factories.stay(gites, title="Roulotte", host_is_professional=False)
+    studios = factories.stay(
+        gites,
+        title="Studios",
+        units=3,
+        guests_per_unit=2,
+        price_per_night=5000,
+        tax_category="unclassified",
+        host_is_professional=False,
+    )
     finance = make_user("finances@example.org")
     finance.groups.add(Group.objects.get(name=FINANCE_GROUP))
     visitor = make_user("visiteur@example.org")
@@ -122,6 +131,7 @@ def build_world(territory, category):
         "room": room,
         "hotel": hotel,
         "uncategorised": uncategorised,
+        "studios": studios,
         "visitor": visitor,
     }
 
@@ -267,6 +277,23 @@ def test_an_unclassified_gite_pays_the_percentage_per_person_capped(world):
     assert booking.tax == 2 * 2 * (230 + 23) == 1012
     assert booking.provider_net == booking.subtotal - booking.provider_commission == 22800
     assert ledger(booking)[TAX_ACCOUNT] == -1012
+
+
+def test_several_units_are_one_stay_with_all_their_occupants(world):
+    """Two studios at 50 € for 3 adults and a minor: the night of both (100 €) is shared
+    by the four (25 € each, 5 % = 1,25 €, + 10 % = 0,13 €), owed by the 3 adults."""
+    order = book(
+        world["visitor"], world["studios"], **stay(nights=2, units="2", adults="3", minors="1")
+    )
+    booking = order.bookings.get()
+    assert booking.subtotal == 2 * 2 * 5000
+    details = booking.tax_details
+    assert details["price_per_night"] == 10000
+    assert (details["rate_per_person_night"], details["surcharge_rates"]) == (
+        125,
+        {"departmental": 13},
+    )
+    assert booking.tax == (125 + 13) * 3 * 2 == 828
 
 
 def test_minors_are_exempt_end_to_end(world):
