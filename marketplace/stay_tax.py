@@ -226,6 +226,46 @@ def stay_tax_for(
 # --- Telling finance -------------------------------------------------------------------------
 
 
+def stays_not_bookable(*, on_date: dt.date | None = None) -> list:
+    """Live stays whose tax the platform must collect but cannot compute on ``on_date``
+    (today by default): no category, or no rate in force for their commune and category
+    (in a territory that does not allow zero). What finance's dashboard panel lists.
+    Three queries whatever the number of stays."""
+    from marketplace.models import StayOfferPage
+    from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
+
+    on_date = on_date or timezone.localdate()
+    stays = (
+        StayOfferPage.objects.live()
+        .filter(Q(host_is_professional=False) | Q(tax_collection_mandate=True))
+        .select_related("provider")
+        .order_by("provider__commune", "title")
+    )
+    rates = {
+        (site_id, commune.strip().lower(), category)
+        for site_id, commune, category in TouristTaxRate.objects.in_force(on_date).values_list(
+            "site_id", "commune", "category"
+        )
+    }
+    zero_allowed = set(
+        TouristTaxSettings.objects.filter(allow_zero_without_rate=True).values_list(
+            "site_id", flat=True
+        )
+    )
+    missing = []
+    for stay in stays:
+        provider = stay.provider
+        if provider is None:
+            continue
+        if not stay.tax_category:
+            missing.append(stay)
+        elif provider.site_id not in zero_allowed and (
+            (provider.site_id, provider.commune.strip().lower(), stay.tax_category) not in rates
+        ):
+            missing.append(stay)
+    return missing
+
+
 def tax_missing_alert(
     *, offer, provider, category: str, on_date: dt.date, error: Exception
 ) -> bool:

@@ -419,3 +419,18 @@ def test_a_professional_host_without_mandate_shows_the_tax_payable_on_site(
     page = text(offer_page(client, room, **stay(start=20, adults="2")))
     assert "Taxe de séjour à régler sur place" in page and MESSAGE_FR not in page
     assert Booking.objects.count() == 1
+
+
+def test_finance_dashboard_lists_the_stays_a_missing_rate_blocks(client, world):
+    from django.contrib.auth import get_user_model
+
+    finance = get_user_model().objects.get(email="finances@example.org")
+    client.force_login(finance)
+    dashboard = text(client.get("/admin/"))
+    assert "Hébergements impossibles à réserver : taxe de séjour manquante" in dashboard
+    assert "Chambre au col" in dashboard and "Roulotte" in dashboard
+    assert "Sans catégorie" in dashboard
+    assert "Studios" not in dashboard  # its rate is in force
+    assert "Chambre</a>" not in dashboard  # its host collects the tax on site
+    client.force_login(world["member"])
+    assert "taxe de séjour manquante" not in text(client.get("/admin/"))
