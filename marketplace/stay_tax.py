@@ -47,8 +47,10 @@ from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
 from commissions.money import round_half_up
+from marketplace.models import StayOfferPage
 from marketplace.tourist_tax.categories import CODES, TaxCategory
 from marketplace.tourist_tax.engine import TaxInputError, TaxQuote, tourist_tax_compute
+from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
 from marketplace.tourist_tax.selectors import RateMissing, TouristTaxError, quote_for, rate_for
 
 logger = logging.getLogger(__name__)
@@ -231,9 +233,6 @@ def stays_not_bookable(*, on_date: dt.date | None = None) -> list:
     (today by default): no category, or no rate in force for their commune and category
     (in a territory that does not allow zero). What finance's dashboard panel lists.
     Three queries whatever the number of stays."""
-    from marketplace.models import StayOfferPage
-    from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
-
     on_date = on_date or timezone.localdate()
     stays = (
         StayOfferPage.objects.live()

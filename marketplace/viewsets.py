@@ -27,6 +27,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from marketplace.models import Label, Provider, ProviderCategory, ProviderStatus
 from marketplace.services import ProviderStateError, provider_approve, provider_reject
+from marketplace.stay_tax import stays_not_bookable
 
 
 class ProviderPermissionPolicy(ModelPermissionPolicy):
@@ -281,8 +282,6 @@ class StaysWithoutTaxRatePanel(Component):
     template_name = "marketplace/admin/stays_without_tax_rate_panel.html"
 
     def get_context_data(self, parent_context):
-        from marketplace.stay_tax import stays_not_bookable
-
         context = super().get_context_data(parent_context)
         stays = stays_not_bookable()
         context["stays"] = stays[:20]
