@@ -20,6 +20,7 @@ from commissions.dates import territory_date
 from commissions.engine import OPERATOR, Line, Quote, RuleSpec, quote
 from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.pricing import PriceQuote, QuoteLine
+from marketplace.stay_tax import StayTax
 
 # Where ``offers_with_cards`` puts an offer's labels (a ParentalManyToManyField's manager
 # ignores Django's prefetch cache, so the prefetch goes to an attribute of its own).
@@ -142,12 +143,24 @@ def offers_all_in_prices(
 
 @dataclass(frozen=True)
 class PriceBreakdown:
-    """What the visitor pays for a choice: the price, the service fee, the total, and
-    who gets the commission (``beneficiaries``: ``(name, cents)`` pairs, none at zero)."""
+    """What the visitor pays for a choice: the price, the service fee, the tourist tax
+    (a stay's, :mod:`marketplace.stay_tax`; never commissioned), the total, and who gets
+    the commission (``beneficiaries``: ``(name, cents)`` pairs, none at zero)."""
 
     price_quote: PriceQuote
     commission_quote: Quote
     beneficiaries: tuple[tuple[str, int], ...] = ()
+    tax: StayTax | None = None
+
+    @property
+    def tax_charged(self) -> int:
+        """The tourist tax paid with the booking (0 when the host collects it on site)."""
+        return self.tax.charged if self.tax is not None else 0
+
+    @property
+    def tax_on_site(self) -> int | None:
+        """The tourist tax the visitor pays the host on site, for information."""
+        return self.tax.on_site if self.tax is not None else None
 
     @property
     def lines(self) -> tuple[QuoteLine, ...]:
@@ -163,7 +176,7 @@ class PriceBreakdown:
 
     @property
     def total(self) -> int:
-        return self.commission_quote.visitor_total
+        return self.commission_quote.visitor_total + self.tax_charged
 
 
 def price_breakdown(
@@ -174,9 +187,11 @@ def price_breakdown(
     service_on: dt.date | None = None,
     specs: Sequence[RuleSpec] | None = None,
     names: dict[str, str] | None = None,
+    tax: StayTax | None = None,
 ) -> PriceBreakdown:
     """The breakdown of ``price_quote`` for ``offer`` booked on ``booked_on`` for a
-    service on ``service_on`` (see :func:`service_date`).
+    service on ``service_on`` (see :func:`service_date`), with a stay's ``tax`` (its
+    own line; the commission is quoted on the price alone).
 
     Beneficiaries' names are looked up in one query unless ``names`` (key → name, as
     ``commissions.selectors.beneficiary_names`` gives) is passed, e.g. by a cart that
@@ -193,7 +208,10 @@ def price_breakdown(
         allocations=commission.allocations, site_id=offer_site_id(offer), names=names
     )
     return PriceBreakdown(
-        price_quote=price_quote, commission_quote=commission, beneficiaries=beneficiaries
+        price_quote=price_quote,
+        commission_quote=commission,
+        beneficiaries=beneficiaries,
+        tax=tax,
     )
 
 
@@ -256,4 +274,5 @@ def booking_breakdown(booking, *, names: dict[str, str] | None = None) -> PriceB
             site_id=booking.order.site_id if names is None else None,
             names=names,
         ),
+        tax=StayTax.of_booking(booking),
     )

@@ -23,6 +23,7 @@ from marketplace.pricing import (
     stay_price,
 )
 from marketplace.selectors import OfferAvailability, product_free, stay_nights_status
+from marketplace.stay_tax import StayNotBookable, StayTax, stay_tax_for
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -183,6 +184,18 @@ class StayQuoteForm(forms.Form):
             offer=self.offer, start=data["start"], end=data["end"], units=data["units"]
         )
 
+    def tax(self, price: PriceQuote) -> StayTax:
+        """The tourist tax of this choice (raises ``StayNotBookable``)."""
+        data = self.cleaned_data
+        return stay_tax_for(
+            offer=self.offer,
+            start=data["start"],
+            end=data["end"],
+            adults=data["adults"],
+            minors=data["minors"],
+            price=price.total,
+        )
+
 
 class ActivityQuoteForm(forms.Form):
     slot = forms.TypedChoiceField(
@@ -281,6 +294,8 @@ class QuoteResult:
     form: forms.Form
     quote: PriceQuote | None = None
     asked: bool = False
+    # A stay's tourist tax (None for activities and products).
+    tax: StayTax | None = None
 
 
 QUOTE_FIELDS = {"start", "end", "units", "adults", "minors", "slot", "persons", "quantity"}
@@ -325,7 +340,16 @@ def offer_quote(*, offer, params, availability: OfferAvailability) -> QuoteResul
     result = QuoteResult(form=form, asked=asked)
     if asked and form.is_valid():
         try:
-            result.quote = form.quote()
+            quote = form.quote()
         except PricingError:
             form.add_error(None, _("This offer has no price for that choice yet."))
+            return result
+        if isinstance(form, StayQuoteForm):
+            try:
+                result.tax = form.tax(quote)
+            except StayNotBookable as error:
+                # Nothing is priced: the stay cannot be booked until finance fixes it.
+                form.add_error(None, error.message)
+                return result
+        result.quote = quote
     return result

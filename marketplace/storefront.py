@@ -93,6 +93,7 @@ def offer_page_context(*, request, page) -> dict:
             price_quote=quote.quote,
             booked_on=today,
             service_on=quote_service_date(offer=page, form=quote.form, booked_on=today),
+            tax=quote.tax,
         )
     url = request.build_absolute_uri(page.get_url(request))
     image_urls = []

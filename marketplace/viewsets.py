@@ -27,6 +27,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from marketplace.models import Label, Provider, ProviderCategory, ProviderStatus
 from marketplace.services import ProviderStateError, provider_approve, provider_reject
+from marketplace.stay_tax import stays_not_bookable
 
 
 class ProviderPermissionPolicy(ModelPermissionPolicy):
@@ -269,4 +270,20 @@ class PendingApplicationsPanel(Component):
             pending.select_related("category").order_by("applied_at")[:10]
         )
         context["total"] = pending.count()
+        return context
+
+
+class StaysWithoutTaxRatePanel(Component):
+    """Dashboard panel for finance: stays that cannot be booked today for want of a
+    tourist tax rate or category (:func:`marketplace.stay_tax.stays_not_bookable`)."""
+
+    name = "stays_without_tax_rate"
+    order = 80
+    template_name = "marketplace/admin/stays_without_tax_rate_panel.html"
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        stays = stays_not_bookable()
+        context["stays"] = stays[:20]
+        context["total"] = len(stays)
         return context

@@ -13,6 +13,7 @@ from marketplace.orders.audit import ACTIONS
 from marketplace.viewsets import (
     PendingApplicationsPanel,
     ProviderPermissionPolicy,
+    StaysWithoutTaxRatePanel,
     TerritoryViewSetGroup,
 )
 
@@ -39,6 +40,13 @@ def register_order_log_actions(actions):
 def pending_applications_panel(request, panels):
     if request.user.has_perm("marketplace.change_provider"):
         panels.append(PendingApplicationsPanel())
+
+
+@hooks.register("construct_homepage_panels")
+def stays_without_tax_rate_panel(request, panels):
+    # Finance (who enters the rates) sees the stays a missing rate keeps from being booked.
+    if request.user.has_perm("tourist_tax.change_touristtaxrate"):
+        panels.append(StaysWithoutTaxRatePanel())
 
 
 @hooks.register("after_create_page")

@@ -59,6 +59,7 @@ from marketplace.orders.transitions import (
     order_pay,
 )
 from marketplace.pricing import activity_price, product_price, stay_price
+from marketplace.stay_tax import stay_party, stay_tax_for
 
 HISTORY_DAYS = 180
 HISTORY_ORDERS = 300
@@ -121,12 +122,23 @@ def past_line_priced(
     A stay's ``adults`` and ``minors`` (minors none when not given) make its guests.
     """
     line = CartLine(offer=offer, quantity=quantity)
+    tax = None
     if offer.kind == "stay":
         line.start, line.end = start, end
         if adults is not None:
             line.adults, line.minors = adults, minors or 0
             line.guests = line.adults + line.minors
         price = stay_price(offer=offer, start=start, end=end, units=quantity, seasons=seasons)
+        # The tourist tax as the cart computed it (raises StayNotBookable without a rate).
+        tax_adults, tax_minors = stay_party(adults=line.adults, minors=line.minors, guests=None)
+        tax = stay_tax_for(
+            offer=offer,
+            start=start,
+            end=end,
+            adults=tax_adults,
+            minors=tax_minors,
+            price=price.total,
+        )
     elif offer.kind == "activity":
         line.slot = slot
         price = activity_price(offer=offer, persons=quantity)
@@ -144,6 +156,7 @@ def past_line_priced(
         ),
         specs=specs,
         names=names,
+        tax=tax,
     )
     return PricedLine(line=line, price=price, breakdown=breakdown)
 

@@ -287,6 +287,7 @@ def offer_build(spec: Offer, *, today: dt.date) -> OfferPage:
             price_per_night=spec.price,
             tax_category=spec.tax_category,
             registration_number=spec.registration_number,
+            tax_collection_mandate=spec.tax_collection_mandate,
         )
         page.seasonal_prices = seasons_for(spec.seasons, today=today)
         page.closures = winter_closures(today=today) if spec.winter_closure else []

@@ -23,6 +23,8 @@ class Offer:
     min_nights: int = 1
     tax_category: str = ""  # marketplace.tourist_tax.categories code
     registration_number: str = ""
+    # A professional host's mandate to the platform to collect the tourist tax.
+    tax_collection_mandate: bool = False
     seasons: tuple[tuple[str, str, str, int], ...] = ()  # (name, "MM-DD", "MM-DD", cents)
     winter_closure: bool = False
     # activity

@@ -1,5 +1,9 @@
 """The demo's places to stay: a campsite (pitches and mobile homes) and two gîtes.
 
+The tourist tax: the gîte's hosts are private individuals (the platform collects it), the
+campsite is professional and mandated the platform to collect it, the chambres d'hôtes
+are professional and collect it themselves (visitors read "payable on site").
+
 Invented businesses shaped like real ones (data only; seed.py creates them).
 """
 
@@ -55,6 +59,7 @@ STAYS: list[ProviderSpec] = [
                 guests_per_unit=6,
                 min_nights=1,
                 tax_category="camping_3_5",
+                tax_collection_mandate=True,
                 seasons=CAMPSITE_SEASONS,
                 winter_closure=True,
                 cancellation_policy="flexible",
@@ -76,6 +81,7 @@ STAYS: list[ProviderSpec] = [
                 guests_per_unit=6,
                 min_nights=2,
                 tax_category="camping_3_5",
+                tax_collection_mandate=True,
                 seasons=MOBILE_HOME_SEASONS,
                 winter_closure=True,
                 cancellation_policy="moderate",

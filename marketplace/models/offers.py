@@ -263,6 +263,17 @@ class StayOfferPage(OfferPage):
             "tax and pays it to the commune."
         ),
     )
+    # L. 2333-34: a professional host collects the tax itself unless it mandates the
+    # platform; a private individual's let is always collected by the platform.
+    tax_collection_mandate = models.BooleanField(
+        _("the platform collects the tourist tax for me"),
+        default=False,
+        help_text=_(
+            "For a professional host only: tick to mandate the platform to collect the "
+            "tourist tax with the payment and pay it to the commune. Unticked, visitors "
+            "are told the tax is payable on site."
+        ),
+    )
 
     default_kind = OfferKind.STAY
     template = "marketplace/offer_page.html"
@@ -282,6 +293,7 @@ class StayOfferPage(OfferPage):
                 FieldRowPanel(
                     [FieldPanel("registration_number"), FieldPanel("host_is_professional")]
                 ),
+                FieldPanel("tax_collection_mandate"),
             ],
             heading=_("Tourist tax"),
         ),
@@ -296,6 +308,12 @@ class StayOfferPage(OfferPage):
     def clean(self):
         super().clean()
         self.registration_number = registration_number_normalise(self.registration_number)
+
+    @property
+    def tax_collected_by_platform(self) -> bool:
+        """Whether the visitor pays the tourist tax with the booking (the platform
+        collects it): always for a private host, for a professional who mandated it."""
+        return not self.host_is_professional or self.tax_collection_mandate
 
     def compute_price_from(self) -> int | None:
         prices = [self.price_per_night] + [s.price_per_night for s in self.seasonal_prices.all()]

@@ -178,6 +178,9 @@ class Order(models.Model):
     checkout_key = models.UUIDField(unique=True)
     subtotal = CentsField(_("price"), default=0)
     visitor_fee = CentsField(_("service fee"), default=0)
+    # The tourist tax the platform collects with this payment (its bookings' ``tax``).
+    tax = CentsField(_("tourist tax"), default=0)
+    # What the visitor pays: price + service fee + tourist tax.
     total = CentsField(_("total"), default=0)
     hold_expires_at = models.DateTimeField(_("held until"))
     gateway = models.CharField(max_length=20, default="dev")
@@ -260,6 +263,9 @@ class Booking(models.Model):
     subtotal = CentsField(_("price"))
     visitor_fee = CentsField(_("service fee"), default=0)
     provider_commission = CentsField(_("provider commission"), default=0)
+    # The tourist tax the visitor pays with the booking (0 when the host collects it on
+    # site, and for activities and products), and what it was computed from, frozen for
+    # the declaration (keys: marketplace.stay_tax.DETAIL_KEYS; empty for non-stays).
     tax = CentsField(_("tourist tax"), default=0)
     tax_details = models.JSONField(_("tourist tax details"), default=dict, blank=True)
     allocations = models.JSONField(default=dict)

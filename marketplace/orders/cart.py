@@ -47,6 +47,16 @@ class PricedLine:
         return self.breakdown.commission_quote if self.breakdown else None
 
     @property
+    def tax(self) -> int:
+        """The tourist tax the visitor pays with this line (0 when none or on site)."""
+        return self.breakdown.tax_charged if self.breakdown else 0
+
+    @property
+    def visitor_total(self) -> int:
+        """What the visitor pays for this line: price, service fee and tourist tax."""
+        return self.breakdown.total if self.breakdown else 0
+
+    @property
     def ok(self) -> bool:
         return not self.error and self.commission is not None
 
@@ -89,7 +99,8 @@ def _line_params(line: CartLine) -> dict:
 
 
 def _checked(*, offer, params: dict):
-    """The offer page's form on ``params``: (form, price) or a BookingError."""
+    """The offer page's form on ``params``: (form, price, tourist tax) or a BookingError
+    (a stay whose tourist tax cannot be computed too: the offer page's message)."""
     availability = offer_availability(offer=offer)
     result = offer_quote(offer=offer, params=params, availability=availability)
     if not result.asked:
@@ -97,7 +108,7 @@ def _checked(*, offer, params: dict):
     if result.quote is None:
         errors = [str(e) for errors in result.form.errors.values() for e in errors]
         raise BookingError(" ".join(errors) or _("This choice cannot be booked."))
-    return result.form, result.quote
+    return result.form, result.quote, result.tax
 
 
 def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
@@ -108,7 +119,7 @@ def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
     limit = max_lines(cart.site)
     if cart.lines.count() >= limit:
         raise BookingError(_("A cart holds at most %(count)d lines.") % {"count": limit})
-    form, _price = _checked(offer=offer, params=params)
+    form, _price, _tax = _checked(offer=offer, params=params)
     data = form.cleaned_data
     line = CartLine(cart=cart, offer=offer, quantity=1)
     if offer.kind == OfferKind.STAY:
@@ -162,6 +173,7 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
         return []
     specs = live_rule_specs(site_id=cart.site_id)
     priced = []
+    taxes = {}  # id(item) -> its stay's tourist tax
     for line in lines:
         offer = line.offer.specific
         offer.provider = line.offer.provider
@@ -173,7 +185,7 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
             priced.append(item)
             continue
         try:
-            form, item.price = _checked(offer=offer, params=_line_params(line))
+            form, item.price, tax = _checked(offer=offer, params=_line_params(line))
             if offer.kind == OfferKind.STAY and line.adults is None:
                 # A line put in the cart before adults and minors were asked, without a
                 # number of guests: what the form takes it for (one adult), shown in the
@@ -181,6 +193,7 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
                 data = form.cleaned_data
                 line.adults, line.minors = data["adults"], data["minors"]
                 line.guests = data["guests"]
+            taxes[id(item)] = tax
         except BookingError as error:
             item.error = error.message
         priced.append(item)
@@ -205,6 +218,7 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
             beneficiaries=beneficiary_shares(
                 allocations=commission.allocations, site_id=cart.site_id, names=names
             ),
+            tax=taxes.get(id(item)),
         )
     return priced
 

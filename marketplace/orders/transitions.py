@@ -52,6 +52,7 @@ from marketplace.orders.accounting import (
     confirmed_key,
     fee_recharge_key,
     refund_key,
+    tax_refund_post,
 )
 from marketplace.orders.capacity import Claims, capacity_release, capacity_reserve
 from marketplace.orders.cart import cart_restore, cart_unrestore
@@ -170,7 +171,8 @@ def checkout(
                 checkout_key=key,
                 subtotal=sum(p.commission.subtotal for p in priced_lines),
                 visitor_fee=sum(p.commission.visitor_fee for p in priced_lines),
-                total=sum(p.commission.visitor_total for p in priced_lines),
+                tax=sum(p.tax for p in priced_lines),
+                total=sum(p.visitor_total for p in priced_lines),
                 hold_expires_at=now + dt.timedelta(minutes=settings.hold_minutes),
                 gateway=gateway,
             )
@@ -226,6 +228,10 @@ def _booking_from_priced(*, order: Order, priced) -> Booking:
         subtotal=commission.subtotal,
         visitor_fee=commission.visitor_fee,
         provider_commission=commission.provider_commission,
+        # The tourist tax, frozen: charged when the platform collects it, and what it was
+        # computed from (the declaration's line) whoever collects it.
+        tax=priced.tax,
+        tax_details=dict(priced.breakdown.tax.details) if priced.breakdown.tax else {},
         allocations=dict(commission.allocations),
         rule_key=commission.rule or "",
         rule_revision_id=commission.rule_revision_id,
@@ -484,32 +490,48 @@ def booking_cancel(
 
 
 def _cancel_refund(*, booking: Booking, fraction: Fraction, reason: str, by, now) -> Refund | None:
-    """The ledger's reversal of a cancelled booking and the refund asked of its provider."""
+    """The ledger's reversal of a cancelled booking and the refund asked of its provider.
+
+    The policy's ``fraction`` reverses that share of the confirmation (price, service fee,
+    shares, and tax alike); then the rest of the tourist tax is given back too
+    (:func:`~marketplace.orders.accounting.tax_refund_post`): no stay, no tax.
+    """
     # A free booking has no confirmation in the ledger: nothing to give back.
     original = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
-    if not fraction or original is None:
+    if original is None or not (fraction or booking.tax):
         return None
-    reversal = ledger_reverse(
-        transaction=original,
-        idempotency_key=refund_key(booking),
-        fraction=(fraction.numerator, fraction.denominator),
-        by=by,
-        occurred_at=now,
-    )
-    amount = -sum(
-        entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
-    )
-    # The commission given back no longer bears its share of the payment fee
-    # (Stripe keeps its fee on a refund): the operator does, in the same proportion.
-    recharge = LedgerTransaction.objects.filter(idempotency_key=fee_recharge_key(booking)).first()
-    if recharge is not None:
-        ledger_reverse(
-            transaction=recharge,
-            idempotency_key=f"{fee_recharge_key(booking)}:refund:cancel",
+    amount = 0
+    if fraction:
+        reversal = ledger_reverse(
+            transaction=original,
+            idempotency_key=refund_key(booking),
             fraction=(fraction.numerator, fraction.denominator),
             by=by,
             occurred_at=now,
         )
+        amount = -sum(
+            entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
+        )
+        # The commission given back no longer bears its share of the payment fee
+        # (Stripe keeps its fee on a refund): the operator does, in the same proportion.
+        recharge = LedgerTransaction.objects.filter(
+            idempotency_key=fee_recharge_key(booking)
+        ).first()
+        if recharge is not None:
+            ledger_reverse(
+                transaction=recharge,
+                idempotency_key=f"{fee_recharge_key(booking)}:refund:cancel",
+                fraction=(fraction.numerator, fraction.denominator),
+                by=by,
+                occurred_at=now,
+            )
+    tax_back = tax_refund_post(booking=booking, by=by, occurred_at=now)
+    if tax_back is not None:
+        amount -= sum(
+            entry.amount for entry in tax_back.entries.all() if entry.account == VISITOR_ACCOUNT
+        )
+    if not amount:
+        return None
     order = booking.order
     refund = Refund.objects.create(
         booking=booking,

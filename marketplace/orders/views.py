@@ -54,7 +54,8 @@ def cart_context(*, request, site) -> dict:
         "has_errors": any(not item.ok for item in priced),
         "subtotal": sum(item.commission.subtotal for item in ok),
         "visitor_fee": sum(item.commission.visitor_fee for item in ok),
-        "total": sum(item.commission.visitor_total for item in ok),
+        "tax": sum(item.tax for item in ok),
+        "total": sum(item.visitor_total for item in ok),
         "checkout_key": cart.version if cart else "",
     }
 

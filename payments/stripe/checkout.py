@@ -24,6 +24,8 @@ import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -54,6 +56,37 @@ def _absolute(request, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
+def _line_items(*, bookings, currency: str, language: str) -> list[dict]:
+    """One line per booking (price and service fee), and its tourist tax on a line of its
+    own when the platform collects it: the visitor sees it apart on Stripe's page too."""
+    items = []
+    for booking in bookings:
+        items.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": booking.visitor_total - booking.tax,
+                    "product_data": {"name": f"{booking.offer.title} ({booking.reference})"},
+                },
+            }
+        )
+        if booking.tax:
+            with translation.override(language or settings.LANGUAGE_CODE):
+                name = _("Tourist tax (%(reference)s)") % {"reference": booking.reference}
+            items.append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": booking.tax,
+                        "product_data": {"name": name},
+                    },
+                }
+            )
+    return items
+
+
 def _session_params(*, order: Order, request) -> dict:
     bookings = list(order.bookings.select_related("offer").order_by("pk"))
     currency = order.currency.lower()
@@ -61,17 +94,7 @@ def _session_params(*, order: Order, request) -> dict:
     order_url = reverse("order_detail", args=[order.reference])
     return {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": currency,
-                    "unit_amount": booking.visitor_total,
-                    "product_data": {"name": f"{booking.offer.title} ({booking.reference})"},
-                },
-            }
-            for booking in bookings
-        ],
+        "line_items": _line_items(bookings=bookings, currency=currency, language=order.language),
         "client_reference_id": order.reference,
         "customer_email": order.email or None,
         "locale": "fr" if order.language.startswith("fr") else "en",

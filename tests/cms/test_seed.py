@@ -358,6 +358,9 @@ def test_demo_stays_compute_a_tourist_tax(seeded):
     pitch = StayOfferPage.objects.get(slug="emplacement-tente-caravane")
     gite = StayOfferPage.objects.get(slug="gite-8-personnes")
     assert (pitch.tax_category, pitch.host_is_professional) == ("camping_3_5", True)
+    assert pitch.tax_collection_mandate and pitch.tax_collected_by_platform
+    room = StayOfferPage.objects.get(slug="chambre-tilleul")
+    assert not room.tax_collected_by_platform  # a professional who collects it on site
     assert (gite.tax_category, gite.host_is_professional) == ("4_stars", False)
     assert not StayOfferPage.objects.filter(tax_category="").exists()
     on = dt.date.today()
@@ -457,6 +460,21 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     assert stays.filter(minors__gt=0).exists() and stays.filter(minors=0).exists()
     assert not stays.filter(adults__isnull=True).exists()
     assert not bookings.exclude(kind="stay").filter(adults__isnull=False).exists()
+    # Past stays went through the real tourist tax: charged where the platform collects
+    # it (the gîte's private hosts, the campsite's mandate), on site at the chambres
+    # d'hôtes; the communes' ledger accounts hold what the stays still standing paid.
+    collected = stays.filter(tax_details__collected_by_platform=True)
+    assert collected.exists() and not collected.filter(tax=0).exists()
+    assert not stays.filter(tax_details__collected_by_platform=False).exclude(tax=0).exists()
+    assert not bookings.exclude(kind="stay").exclude(tax=0).exists()
+
+    held = collected.filter(
+        status__in=[BookingStatus.CONFIRMED, BookingStatus.COMPLETED]
+    ).aggregate(total=Sum("tax"))["total"]
+    in_books = LedgerEntry.objects.filter(
+        transaction__site=site, account__startswith="tax:tourist:"
+    ).aggregate(total=Sum("amount"))["total"]
+    assert held and -in_books == held
     assert bookings.filter(status=BookingStatus.COMPLETED).exists()
     assert bookings.filter(status=BookingStatus.CANCELLED_BY_VISITOR).exists()
     for booking in bookings.filter(status=BookingStatus.COMPLETED)[:20]:

@@ -13,7 +13,10 @@ may not be covered), and the periodic task paying what is owed. After every step
   ledger's ``visitor`` balance for that order;
 - an account's ledger balance is never positive unless a reversal became its debt,
   and what is owed to it was transferred whenever it has an account;
-- nothing is transferred twice: one Stripe transfer per (booking, account).
+- nothing is transferred twice: one Stripe transfer per (booking, account);
+- the tourist tax the camping's stays carry (its host is a private individual, so the
+  platform collects it) is never transferred: the commune's ledger account holds the
+  tax of the stays still standing, and the platform's balance holds it.
 
 The double is new for each example and every example runs in a savepoint rolled back.
 """
@@ -21,6 +24,7 @@ The double is new for each example and every example runs in a savepoint rolled 
 import datetime as dt
 from collections import Counter
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -43,6 +47,7 @@ from marketplace.models import (
 )
 from marketplace.orders.cart import cart_line_add, cart_lines_priced
 from marketplace.orders.transitions import booking_cancel, checkout
+from marketplace.tourist_tax.models import TouristTaxRate
 from payments.models import StripePayment, StripeReversal, StripeTransfer
 from payments.stripe import client as stripe_client
 from payments.stripe.checkout import checkout_session_for
@@ -66,9 +71,22 @@ def world(territory, category, stripe_double):
         make_provider(territory, name=name, category=category)
         for name in ("Camping des Pins", "Ferme du Coin", "Canoë Vert")
     ]
+    TouristTaxRate.objects.create(
+        site=territory,
+        commune="Saint-Martin",
+        category="camping_3_5",
+        valid_from=timezone.localdate() - dt.timedelta(days=30),
+        rate=83,
+        departmental_percent=Decimal("10"),
+    )
     offers = [
         factories.stay(
-            providers[0], units=20, price_per_night=4150, cancellation_policy="moderate"
+            providers[0],
+            units=20,
+            price_per_night=4150,
+            cancellation_policy="moderate",
+            tax_category="camping_3_5",
+            host_is_professional=False,
         ),
         factories.product(providers[1], price_per_item=1299, stock=200),
         factories.activity(
@@ -134,6 +152,8 @@ class Run:
                     "start": start.isoformat(),
                     "end": (start + dt.timedelta(days=quantity)).isoformat(),
                     "units": "1",
+                    "adults": str(quantity),
+                    "minors": "1",
                 }
             elif offer.kind == "activity":
                 params = {"slot": str(offer.slots.get().pk), "persons": str(quantity)}
@@ -206,6 +226,11 @@ class Run:
                 transaction__order_ref=payment.order.reference, account="visitor"
             ).aggregate(total=Sum("amount"))["total"]
             assert kept == (ledger or 0), payment.order.reference
+        assert not StripeTransfer.objects.filter(account__startswith="tax:").exists()
+        standing = Booking.objects.filter(
+            confirmed_at__isnull=False, status=BookingStatus.CONFIRMED
+        ).aggregate(total=Sum("tax"))["total"]
+        assert -account_balance(account="tax:tourist:saint-martin") == (standing or 0)
         pairs = Counter(StripeTransfer.objects.values_list("booking_id", "account"))
         assert all(count == 1 for count in pairs.values())
         assert (

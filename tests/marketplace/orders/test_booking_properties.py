@@ -9,8 +9,11 @@ under the three policies, or as the provider. After every step:
 - per order, what the visitor paid net of refunds equals the provider nets, the
   beneficiaries' shares and the taxes net of reversals, to the cent, from the ledger
   (:mod:`marketplace.books.selectors`) and from the booking and refund rows;
-- a refund is the policy's fraction of what the visitor paid (half-up on cents), never
-  more than was paid, and every share is reversed in the same proportion;
+- a refund is the policy's fraction of what the visitor paid for the price and fee
+  (half-up on cents) plus all the tourist tax (no stay, no tax), never more than was
+  paid, and every share is reversed in the same proportion;
+- the tourist tax frozen on a stay is what its commune's account holds for it until it is
+  cancelled, then nothing; a stay whose host collects the tax on site is charged none;
 - the capacity rows equal what the live bookings claim (held, confirmed, completed, or
   cancelled once started): never negative, never above the capacity.
 
@@ -59,6 +62,8 @@ from marketplace.orders.transitions import (
     order_abandon,
     order_pay,
 )
+from marketplace.stay_tax import DETAIL_KEYS
+from marketplace.tourist_tax.models import TouristTaxRate
 from tests import factories
 from tests.conftest import make_user
 
@@ -124,8 +129,21 @@ def world(territory):
     data = {**RULES, "rules": [dict(rule) for rule in RULES["rules"]]}
     data["rules"][2]["scope"] = {"providers": [lac.slug]}
     rules_import(site=territory, data=data, publish=True)
+    # The tourist tax of the providers' commune: a fixed rate with the department's 10 %,
+    # and the percentage of unclassified lets, capped.
+    tax_rate(territory, "camping_3_5", rate=55, departmental_percent=Decimal("10"))
+    tax_rate(territory, "unclassified", percent=Decimal("3.5"), cap=230)
     offers = [
-        factories.stay(pins, title="Tente", units=3, price_per_night=4500),
+        # A private host's campsite: the platform collects the tax.
+        factories.stay(
+            pins,
+            title="Tente",
+            units=3,
+            price_per_night=4500,
+            tax_category="camping_3_5",
+            host_is_professional=False,
+        ),
+        # A professional without mandate: the tax is paid on site, nothing charged.
         factories.stay(
             pins,
             title="Roulotte",
@@ -133,8 +151,18 @@ def world(territory):
             min_nights=2,
             price_per_night=1999,
             cancellation_policy="strict",
+            tax_category="camping_3_5",
         ),
-        factories.stay(lac, title="Chalet", units=2, price_per_night=7001),
+        # A professional who mandated the platform: unclassified, at a percentage.
+        factories.stay(
+            lac,
+            title="Chalet",
+            units=2,
+            price_per_night=7001,
+            tax_category="unclassified",
+            tax_collection_mandate=True,
+            cancellation_policy="flexible",  # nothing back on the last day: but the tax
+        ),
         factories.activity(
             canoe,
             price_per_person=3333,
@@ -148,6 +176,16 @@ def world(territory):
     ]
     people = [make_user(f"personne{i}@example.org", password=None) for i in range(3)]
     return territory, offers, people
+
+
+def tax_rate(site, category, **values):
+    return TouristTaxRate.objects.create(
+        site=site,
+        commune="Saint-Martin",
+        category=category,
+        valid_from=timezone.localdate() - dt.timedelta(days=400),
+        **values,
+    )
 
 
 @contextmanager
@@ -164,8 +202,8 @@ line = st.tuples(
     st.integers(0, 7),  # offer
     st.integers(1, 12),  # days ahead (stays)
     st.integers(1, 4),  # nights
-    st.integers(1, 3),  # units, persons or items
-    st.integers(0, 1),  # slot
+    st.integers(1, 3),  # units, persons or items (a stay's adults too)
+    st.integers(0, 1),  # slot (a stay's minors)
 )
 pay = st.tuples(st.just("pay"), st.integers(0, 6))
 abandon = st.tuples(st.just("abandon"), st.integers(0, 6))
@@ -223,6 +261,8 @@ class Run:
                 "start": start.isoformat(),
                 "end": (start + dt.timedelta(days=nights)).isoformat(),
                 "units": str(quantity),
+                "adults": str(quantity),
+                "minors": str(slot_index),
             }
         elif offer.kind == "activity":
             slots = list(ActivitySlot.objects.filter(offer=offer).order_by("starts_at"))
@@ -423,6 +463,12 @@ def check_money(site):
     totals = balances(site=site)
     assert sum(totals.values()) == 0
     assert totals.get(VISITOR_ACCOUNT, 0) == account_balance(account=VISITOR_ACCOUNT)
+    # The commune's account holds the tax of the stays confirmed and not cancelled.
+    held = Booking.objects.filter(
+        confirmed_at__isnull=False,
+        status__in=[BookingStatus.CONFIRMED, BookingStatus.COMPLETED],
+    ).aggregate(total=Sum("tax"))["total"]
+    assert -sum(v for a, v in totals.items() if a.startswith("tax:tourist:")) == (held or 0)
 
 
 def check_booking(order, booking):
@@ -433,6 +479,7 @@ def check_booking(order, booking):
         booking.provider_net + sum(booking.allocations.values()) + booking.tax
     )
     assert sum(booking.allocations.values()) == booking.commission
+    check_tax_frozen(booking)
     charged = booking.confirmed_at is not None or order.status == OrderStatus.REFUNDED
     assert 0 <= booking.refunded <= (booking.visitor_total if charged else 0)
     ledger = _ledger_by("booking_ref", booking.reference)
@@ -446,10 +493,25 @@ def check_booking(order, booking):
     assert len(refunds) <= 1
     for refund in refunds:
         share = Fraction(refund.fraction_numerator, refund.fraction_denominator)
-        # The visitor gets the policy's fraction of what they paid, rounded half-up.
-        assert refund.amount == round_half_up(
-            Decimal(booking.visitor_total) * Decimal(share.numerator) / Decimal(share.denominator)
-        )
+        if not booking.tax:
+            # The visitor gets the policy's fraction of what they paid, rounded half-up.
+            assert refund.amount == round_half_up(
+                Decimal(booking.visitor_total)
+                * Decimal(share.numerator)
+                / Decimal(share.denominator)
+            )
+        else:
+            # The policy's fraction of the price and fee, and all the tax.
+            expected_back = (booking.visitor_total - booking.tax) * share + booking.tax
+            assert abs(refund.amount - expected_back) < Fraction(3, 2), (refund.amount, share)
+    tax_accounts = [account for account in ledger if account.startswith("tax:tourist:")]
+    if booking.tax:
+        assert tax_accounts == ["tax:tourist:saint-martin"]
+        # All the tax while the stay stands, nothing once cancelled.
+        assert -ledger[tax_accounts[0]] == (0 if refunds else booking.tax)
+        ledger.pop(tax_accounts[0])
+    else:
+        assert tax_accounts == []
     assert ledger.get(VISITOR_ACCOUNT, 0) == booking.visitor_total - booking.refunded
     kept = 1 - fraction
     expected = {provider_account(booking.provider_id): booking.provider_net}
@@ -461,7 +523,25 @@ def check_booking(order, booking):
         left = -ledger.get(account, 0)
         assert abs(left - amount * kept) < Fraction(3, 2), (account, left, amount, kept)
     others = sum(amount for account, amount in ledger.items() if account != VISITOR_ACCOUNT)
-    assert ledger.get(VISITOR_ACCOUNT, 0) == -others
+    assert ledger.get(VISITOR_ACCOUNT, 0) == -others + (0 if refunds else booking.tax)
+
+
+def check_tax_frozen(booking):
+    """A stay carries its tax's details (what the declaration reads); others carry none."""
+    if booking.kind != "stay":
+        assert booking.tax == 0 and booking.tax_details == {}
+        return
+    details = booking.tax_details
+    assert tuple(details) == DETAIL_KEYS
+    expected = details["base"] + sum(details["surcharges"].values())
+    assert details["base"] == (
+        details["rate_per_person_night"] * details["persons_taxed"] * details["nights"]
+    )
+    assert details["persons_taxed"] == booking.adults
+    assert details["exempt_persons"] == booking.minors
+    assert details["nights"] == (booking.end - booking.start).days
+    assert booking.tax == (expected if details["collected_by_platform"] else 0)
+    assert expected > 0
 
 
 # --- The property --------------------------------------------------------------------------
@@ -489,6 +569,16 @@ def check_booking(order, booking):
         ("cancel", 0, False, -30),  # canoe, started: the visitor cannot cancel
         ("cancel", 0, True, -30),  # ... the provider can: all back, places kept
         ("cancel", 0, False, 400),  # honey: goods always refunded in full
+    ]
+)
+@example(
+    steps=[
+        ("add", 0, 2, 3, 2, 2, 1),  # a chalet at a percentage, 2 units, 2 adults, 1 minor
+        ("add", 0, 0, 4, 2, 3, 1),  # tent, 3 adults and a minor, the tax collected
+        ("checkout", 0),
+        ("pay", 0),
+        ("cancel", 0, False, 12),  # chalet, flexible, 12 hours ahead: only the tax back
+        ("cancel", 0, True, 12),  # tent, by the provider: all back
     ]
 )
 @example(
