@@ -405,9 +405,9 @@ def _nights(booking) -> int | None:
     return None
 
 
-def _line(entry, booking) -> DeclarationLine:
+def _line(entry, booking, amount: int) -> DeclarationLine:
+    """``amount``: the signed tax of the line (the account's credits are the tax collected)."""
     tx = entry.transaction
-    amount = -entry.amount  # the account's credits are the tax collected
     details = dict(getattr(booking, "tax_details", None) or {})
     base, surcharges = _split(amount, details)
     persons = None
@@ -443,6 +443,20 @@ def _line(entry, booking) -> DeclarationLine:
     )
 
 
+def _one_per_movement(entries) -> list[tuple]:
+    """Entries with the tax each line declares: a cancellation's entries on the same stay and
+    day (the policy's share of the price and fee, then the rest of the tax: two ledger
+    transactions) are one refund line, as the visitor got one refund."""
+    grouped: dict[tuple, list] = {}
+    for entry in entries:
+        tx = entry.transaction
+        key = (tx.pk,)
+        if tx.kind != TransactionKind.ORDER_CONFIRMED and tx.booking_ref:
+            key = ("refund", tx.booking_ref, timezone.localdate(tx.occurred_at))
+        grouped.setdefault(key, [entry, 0])[1] -= entry.amount
+    return [tuple(pair) for pair in grouped.values()]
+
+
 def declaration_for(*, site, commune: str, period: Period) -> Declaration | None:
     """The declaration of ``commune`` (its name or its account's slug) of ``site`` over
     ``period``, lines in the order of collection; ``None`` for a commune the territory does
@@ -466,7 +480,10 @@ def declaration_for(*, site, commune: str, period: Period) -> Declaration | None
         booking.reference: booking
         for booking in Booking.objects.filter(reference__in=refs).select_related("provider")
     }
-    lines = [_line(entry, bookings.get(entry.transaction.booking_ref)) for entry in entries]
+    lines = [
+        _line(entry, bookings.get(entry.transaction.booking_ref), amount)
+        for entry, amount in _one_per_movement(entries)
+    ]
     name = names.get(slug)
     for line_booking in bookings.values():
         frozen = (line_booking.tax_details or {}).get("commune")
