@@ -15,6 +15,7 @@ Rows are never edited nor deleted: they are the trail.
 """
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -136,6 +137,13 @@ class BankAccount(models.Model):
     @property
     def iban_masked(self) -> str:
         return iban_mask(self.iban)
+
+    @property
+    @admin.display(description=_("Recipient"))
+    def recipient_label(self) -> str:
+        """The recipient's name and kind, when a list resolved them (``recipient``)."""
+        recipient = getattr(self, "recipient", None)
+        return f"{recipient.name} ({recipient.kind_label})" if recipient else self.account
 
     @property
     def is_pending(self) -> bool:

@@ -97,11 +97,6 @@ class BankAccountFilterSet(WagtailFilterSet):
         return queryset.filter(account__startswith=KIND_PREFIXES[value])
 
 
-def _recipient_name(row) -> str:
-    recipient = getattr(row, "recipient", None)
-    return f"{recipient.name} ({recipient.kind_label})" if recipient else row.account
-
-
 class BankAccountIndexView(generic.IndexView):
     default_ordering = ("pending_first", "-submitted_at", "-pk")
     approve_url_name = None
@@ -159,6 +154,7 @@ class BankAccountCreateView(generic.PermissionCheckedMixin, WagtailAdminTemplate
     """Finance submits details for any recipient of the territory (a second person
     approves them)."""
 
+    model = BankAccount
     permission_required = "add"
     template_name = "payouts/admin/bank_account_form.html"
     page_title = gettext_lazy("Submit bank details")
@@ -203,6 +199,7 @@ class BankAccountDecisionView(
 ):
     """Confirm, then approve (or reject with a reason) one pending submission."""
 
+    model = BankAccount
     permission_required = "review"
     template_name = "payouts/admin/bank_account_decide.html"
     header_icon = "form"
@@ -266,7 +263,7 @@ class BankAccountViewSet(ModelViewSet):
     filterset_class = BankAccountFilterSet
     list_per_page = 50
     list_display = [
-        Column("recipient", label=gettext_lazy("Recipient"), accessor=_recipient_name),
+        "recipient_label",
         "holder_name",
         Column("iban", label=gettext_lazy("IBAN"), accessor="iban_masked"),
         "bic",

@@ -318,11 +318,18 @@ class TaxCollector(models.Model):
             self.account = tourist_tax_account(self.commune)
         except LedgerError:
             raise ValidationError({"commune": _("Give the commune's name.")}) from None
-        others = TaxCollector.objects.filter(site_id=self.site_id, account=self.account)
-        if self.site_id and others.exclude(pk=self.pk).exists():
-            raise ValidationError(
-                {"commune": _("This commune already has its collector in this territory.")}
-            )
+
+    def validate_constraints(self, exclude=None):
+        """The unique constraint's error, said on the commune (the account comes from it)."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError:
+            others = TaxCollector.objects.filter(site_id=self.site_id, account=self.account)
+            if others.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"commune": _("This commune already has its collector in this territory.")}
+                ) from None
+            raise
 
     def save(self, *args, **kwargs):
         self.commune = (self.commune or "").strip()
