@@ -29,6 +29,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -138,6 +139,11 @@ class BankAccountInspectView(generic.InspectView):
     def get_object(self, queryset=None):
         rows = BankAccount.objects.for_site(site_for_request(self.request))
         return get_object_or_404(rows, pk=self.pk)
+
+
+class BankAccountHistoryView(history.HistoryView):
+    def get_base_object_queryset(self):
+        return super().get_base_object_queryset().filter(site=site_for_request(self.request))
 
 
 class _SiteObjectMixin:
@@ -260,6 +266,7 @@ class BankAccountViewSet(ModelViewSet):
     inspect_view_enabled = True
     index_view_class = BankAccountIndexView
     inspect_view_class = BankAccountInspectView
+    history_view_class = BankAccountHistoryView
     filterset_class = BankAccountFilterSet
     list_per_page = 50
     list_display = [

@@ -3,6 +3,7 @@ list, approve and reject pages; a provider member's own page; nobody else's."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from marketplace.payouts.models import BankAccount, BankAccountStatus
 from marketplace.payouts.selectors import approved_bank_account
@@ -182,3 +183,38 @@ def test_the_payout_account_page_links_to_the_bank_details(client, world):
     page = client.get(reverse("payout_account:index")).content.decode()
 
     assert reverse("bank_details:index") in page
+
+
+def test_finance_reads_one_submission_in_full_and_its_history(client, world):
+    row = submit(world, world["alice"], account=canoes(world))
+    bank_account_approve(bank_account=row, by=world["finance"])
+    client.force_login(world["finance2"])
+
+    inspect = client.get(reverse("bank_accounts:inspect", args=[row.pk]))
+    history = client.get(reverse("bank_accounts:history", args=[row.pk]))
+
+    assert "FR76 3000 6000 0112 3456 7890 189" in inspect.content.decode()
+    page = history.content.decode()
+    assert history.status_code == 200
+    assert "Coordonnées bancaires approuvées" in page and "Coordonnées bancaires soumises" in page
+
+
+def test_another_territory_s_bank_details_are_a_404(client, world):
+    from wagtail.models import Site
+
+    other = Site.objects.create(
+        hostname="autre.example.org", port=80, root_page=world["site"].root_page
+    )
+    row = BankAccount.objects.create(
+        site=other,
+        account="beneficiary:fonds",
+        holder_name="Ailleurs",
+        iban=IBAN_OLD,
+        bic="AGRIFRPPXXX",
+        submitted_at=timezone.now(),
+    )
+    client.force_login(world["finance"])
+
+    for name in ("inspect", "history", "approve", "reject"):
+        assert client.get(reverse(f"bank_accounts:{name}", args=[row.pk])).status_code == 404
+    assert "Ailleurs" not in client.get(INDEX).content.decode()
