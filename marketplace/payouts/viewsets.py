@@ -117,21 +117,27 @@ class BankAccountIndexView(generic.IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if instance.is_pending and can_review(self.request.user):
-            buttons[:0] = [
-                Button(
-                    _("Approve"),
-                    url=reverse(self.approve_url_name, args=[instance.pk]),
-                    icon_name="check",
-                    priority=5,
-                ),
+        user = self.request.user
+        if instance.is_pending and can_review(user):
+            if instance.submitted_by_id != user.pk:
+                # The service refuses it anyway; no button that can only fail.
+                buttons.insert(
+                    0,
+                    Button(
+                        _("Approve"),
+                        url=reverse(self.approve_url_name, args=[instance.pk]),
+                        icon_name="check",
+                        priority=5,
+                    ),
+                )
+            buttons.append(
                 Button(
                     _("Reject"),
                     url=reverse(self.reject_url_name, args=[instance.pk]),
                     icon_name="cross",
                     priority=6,
-                ),
-            ]
+                )
+            )
         return buttons
 
 

@@ -38,6 +38,12 @@ def test_finance_lists_pending_first_with_ibans_masked(client, world):
     assert IBAN_OLD not in html and IBAN_NEW not in html
     assert reverse("bank_accounts:approve", args=[pending.pk]) in html
     assert reverse("bank_accounts:approve", args=[old.pk]) not in html
+    # Its submitter gets no approve button (and the service would refuse).
+    mine = submit(world, world["finance2"], account="beneficiary:fonds")
+    client.force_login(world["finance2"])
+    html = client.get(INDEX).content.decode()
+    assert reverse("bank_accounts:approve", args=[mine.pk]) not in html
+    assert reverse("bank_accounts:reject", args=[mine.pk]) in html
 
 
 def test_finance_filters_by_status_and_kind_of_recipient(client, world):
