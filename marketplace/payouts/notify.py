@@ -18,6 +18,8 @@ from django.utils import translation
 from huey.contrib.djhuey import db_task
 
 from marketplace.models import Provider
+from marketplace.payouts.models import BankAccount, BankAccountStatus
+from marketplace.payouts.recipients import recipient_for
 
 
 def _language(user) -> str:
@@ -54,9 +56,6 @@ def decision_recipients(bank_account, recipient) -> dict[str, str]:
 @db_task()
 def bank_account_decision_notify(bank_account_id: int) -> int:
     """Tell who must know that bank details were approved or rejected."""
-    from marketplace.payouts.models import BankAccount, BankAccountStatus
-    from marketplace.payouts.recipients import recipient_for
-
     row = (
         BankAccount.objects.select_related("site", "submitted_by__wagtail_userprofile")
         .filter(pk=bank_account_id)
