@@ -16,6 +16,7 @@ from cms.models import (
 from commissions.governance import commission_permissions_ensure
 from marketplace.books.permissions import ledger_permissions_ensure
 from marketplace.models import Provider
+from marketplace.payouts.permissions import bank_account_permissions_ensure
 from marketplace.services import (
     DOCUMENT_PERMISSIONS,
     IMAGE_PERMISSIONS,
@@ -92,6 +93,7 @@ def territory_setup(
     commission_permissions_ensure(finance=finance, council=Group.objects.get(name=COUNCIL_GROUP))
     ledger_permissions_ensure(finance=finance)
     tourist_tax_permissions_ensure(finance=finance)
+    bank_account_permissions_ensure(finance=finance)
     booking_permissions_ensure(editors=Group.objects.get(name=EDITORS_GROUP), finance=finance)
     for provider in Provider.objects.filter(site=site, group__isnull=False).select_related("group"):
         provider_permissions_ensure(provider=provider)

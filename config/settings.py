@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "marketplace",
     "marketplace.books",
     "marketplace.tourist_tax",
+    "marketplace.payouts",
     "commissions",
     "payments",
     "wagtail.contrib.forms",

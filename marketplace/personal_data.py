@@ -40,6 +40,8 @@ USER_RELATIONS: dict[str, str] = {
     "commissions.CommissionRule.locked_by": RECORDS,
     "commissions.DistributionKey.locked_by": RECORDS,
     "books.LedgerTransaction.created_by": RECORDS,
+    "payouts.BankAccount.submitted_by": RECORDS,
+    "payouts.BankAccount.decided_by": RECORDS,
     "wagtailcore.Page.owner": RECORDS,
     "wagtailcore.Page.locked_by": RECORDS,
     "wagtailcore.Revision.user": RECORDS,

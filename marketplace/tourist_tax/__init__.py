@@ -11,7 +11,10 @@ What lives here:
   :func:`commissions.money.round_half_up`), no database.
 - :mod:`.models`: ``TouristTaxRate`` (per territory = Wagtail site, commune, category,
   validity; fixed rate or percentage and cap; departmental and regional additional
-  percentages; low-rent threshold) and the ``TouristTaxSettings`` site setting.
+  percentages; low-rent threshold), ``TaxCollector`` (who receives a commune's tax, the
+  Trésorerie or SGC paid by transfer, keyed by the commune's ledger account
+  ``tax:tourist:<slug>``; its bank details are ``marketplace.payouts``') and the
+  ``TouristTaxSettings`` site setting.
 - :mod:`.selectors`: ``rate_for`` and ``quote_for`` (find the rate in force, compute;
   ``RateMissing`` when there is none).
 - :mod:`.rates_io` and the commands ``tourist_tax_rates import|export`` (CSV) and

@@ -20,6 +20,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from commissions.fields import CentsField
 from commissions.money import money
+from marketplace.books.ledger import LedgerError, tourist_tax_account
 from marketplace.tourist_tax.categories import PROPORTIONAL, TaxCategory
 from marketplace.tourist_tax.engine import DEPARTMENTAL, REGIONAL, RateData
 
@@ -268,3 +269,69 @@ class TouristTaxSettings(BaseSiteSetting):
     @property
     def declared_exemptions_enabled(self) -> bool:
         return self.exemption_seasonal_workers or self.exemption_emergency_housing
+
+
+class TaxCollector(models.Model):
+    """Who receives a commune's tourist tax: its public accountant (a Trésorerie, a
+    Service de gestion comptable), paid by bank transfer.
+
+    One per territory and commune. Its ledger account is the commune's tax account,
+    ``tax:tourist:<commune slug>`` (:func:`marketplace.books.ledger.tourist_tax_account`),
+    kept in ``account`` so that bank details and payouts find it by that key.
+    """
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("territory"),
+        on_delete=models.CASCADE,
+        related_name="tourist_tax_collectors",
+    )
+    commune = models.CharField(
+        _("commune"),
+        max_length=100,
+        help_text=_("As written in the providers' addresses (for example Arvière-le-Bourg)."),
+    )
+    name = models.CharField(
+        _("collector"),
+        max_length=150,
+        help_text=_("For example: Trésorerie de Arvière-le-Bourg, or SGC de la vallée."),
+    )
+    account = models.CharField(_("ledger account"), max_length=100, editable=False)
+
+    panels = [FieldPanel("site"), FieldPanel("commune"), FieldPanel("name")]
+
+    class Meta:
+        verbose_name = _("tourist tax collector")
+        verbose_name_plural = _("tourist tax collectors")
+        ordering = ["commune"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "account"], name="unique_tourist_tax_collector")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.commune})"
+
+    def clean(self):
+        super().clean()
+        self.commune = (self.commune or "").strip()
+        try:
+            self.account = tourist_tax_account(self.commune)
+        except LedgerError:
+            raise ValidationError({"commune": _("Give the commune's name.")}) from None
+
+    def validate_constraints(self, exclude=None):
+        """The unique constraint's error, said on the commune (the account comes from it)."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError:
+            others = TaxCollector.objects.filter(site_id=self.site_id, account=self.account)
+            if others.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"commune": _("This commune already has its collector in this territory.")}
+                ) from None
+            raise
+
+    def save(self, *args, **kwargs):
+        self.commune = (self.commune or "").strip()
+        self.account = tourist_tax_account(self.commune)
+        super().save(*args, **kwargs)

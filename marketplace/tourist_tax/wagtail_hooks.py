@@ -1,4 +1,4 @@
-"""The "Tourist tax" admin menu: the communes' rates, as a snippet viewset.
+"""The "Tourist tax" admin menu: the communes' rates and collectors, as snippet viewsets.
 
 Wagtail's model permissions decide who sees it: finance (given them by
 :func:`~marketplace.tourist_tax.permissions.tourist_tax_permissions_ensure`) and
@@ -7,18 +7,16 @@ superusers. The territory's switches are a site setting (Settings → Tourist ta
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from marketplace.tourist_tax.models import TouristTaxRate
+from marketplace.tourist_tax.models import TaxCollector, TouristTaxRate
 
 
 class TouristTaxRateViewSet(SnippetViewSet):
     model = TouristTaxRate
     icon = "calculator"
-    menu_label = _("Tourist tax")
-    menu_name = "tourist_tax"
-    add_to_admin_menu = True
-    menu_order = 510
+    menu_label = _("Rates")
+    menu_name = "tourist_tax_rates"
     list_display = [
         "commune",
         "category",
@@ -34,4 +32,26 @@ class TouristTaxRateViewSet(SnippetViewSet):
     ordering = ["commune", "category", "valid_from"]
 
 
-register_snippet(TouristTaxRateViewSet)
+class TaxCollectorViewSet(SnippetViewSet):
+    """Who receives each commune's tax (bank details: Bank details menu)."""
+
+    model = TaxCollector
+    icon = "user"
+    menu_label = _("Collectors")
+    menu_name = "tourist_tax_collectors"
+    list_display = ["commune", "name", "account"]
+    list_filter = ["site"]
+    search_fields = ["commune", "name"]
+    search_backend_name = None
+    ordering = ["commune"]
+
+
+class TouristTaxViewSetGroup(SnippetViewSetGroup):
+    items = (TouristTaxRateViewSet, TaxCollectorViewSet)
+    menu_icon = "calculator"
+    menu_label = _("Tourist tax")
+    menu_name = "tourist_tax"
+    menu_order = 510
+
+
+register_snippet(TouristTaxViewSetGroup)

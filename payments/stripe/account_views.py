@@ -109,6 +109,9 @@ class PayoutAccountView(WagtailAdminTemplateMixin, TemplateView):
                 }
             )
         context["rows"] = rows
+        # Providers paid by bank transfer give their IBAN on their bank details page.
+        if managed:
+            context["bank_details_url"] = reverse("bank_details:index")
         return context
 
 

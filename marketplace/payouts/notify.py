@@ -1,0 +1,89 @@
+"""E-mails about bank details: the decision (approved or rejected), to the person who
+submitted them and, for a provider, to its members and its contact address.
+
+A huey task queued after commit by :mod:`marketplace.payouts.services`; it takes an id,
+re-reads the row and sends nothing unless it is (still) approved or rejected. One e-mail
+per address (people of different organisations do not see each other's address), text
+and HTML, in each person's language (their admin profile's, else French); the provider's
+contact address gets French. The IBAN is masked in them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from huey.contrib.djhuey import db_task
+
+from marketplace.models import Provider
+from marketplace.payouts.models import BankAccount, BankAccountStatus
+from marketplace.payouts.recipients import recipient_for
+
+
+def _language(user) -> str:
+    profile = getattr(user, "wagtail_userprofile", None) if user is not None else None
+    language = (profile.preferred_language if profile else "") or settings.LANGUAGE_CODE
+    available = {code for code, _name in settings.LANGUAGES}
+    return language if language in available else settings.LANGUAGE_CODE
+
+
+def _admin_url(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def decision_recipients(bank_account, recipient) -> dict[str, str]:
+    """``{address: language}``: the submitter, then the provider's members and contact."""
+    found: dict[str, str] = {}
+    submitter = bank_account.submitted_by
+    if submitter is not None and submitter.is_active and submitter.email:
+        found[submitter.email.lower()] = _language(submitter)
+    if recipient is not None and recipient.provider_id:
+        provider = Provider.objects.filter(pk=recipient.provider_id).first()
+        if provider is not None:
+            members = provider.memberships.filter(user__is_active=True).select_related(
+                "user__wagtail_userprofile"
+            )
+            for membership in members.order_by("pk"):
+                if membership.user.email:
+                    found.setdefault(membership.user.email.lower(), _language(membership.user))
+            if provider.email:
+                found.setdefault(provider.email.lower(), settings.LANGUAGE_CODE)
+    return found
+
+
+@db_task()
+def bank_account_decision_notify(bank_account_id: int) -> int:
+    """Tell who must know that bank details were approved or rejected."""
+    row = (
+        BankAccount.objects.select_related("site", "submitted_by__wagtail_userprofile")
+        .filter(pk=bank_account_id)
+        .first()
+    )
+    if row is None or row.status not in (BankAccountStatus.APPROVED, BankAccountStatus.REJECTED):
+        return 0
+    recipient = recipient_for(site=row.site, account=row.account)
+    if recipient is not None and recipient.provider_id:
+        path = reverse("bank_details:provider", args=[recipient.provider_id])
+    else:
+        path = reverse("bank_accounts:index")
+    template = f"payouts/emails/bank_account_{row.status}"
+    sent = 0
+    for address, language in decision_recipients(row, recipient).items():
+        context = {
+            "bank_account": row,
+            "recipient_name": recipient.name if recipient else row.account,
+            "site_name": row.site.site_name,
+            "url": _admin_url(path),
+        }
+        with translation.override(language):
+            subject = render_to_string(f"{template}_subject.txt", context)
+            text = render_to_string(f"{template}.txt", context)
+            html = render_to_string(f"{template}.html", context)
+        message = EmailMultiAlternatives(
+            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
+        )
+        message.attach_alternative(html, "text/html")
+        sent += message.send()
+    return sent
