@@ -160,21 +160,14 @@ class LedgerTransactionViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         return super().get_permissions_to_register().filter(codename="view_ledger")
 
 
-class BalancesView(WagtailAdminTemplateMixin, TemplateView):
-    """Every account's balance in one territory, grouped by kind of account."""
-
-    template_name = "books/admin/balances.html"
-    page_title = _("Balances")
-    header_icon = "table"
-    index_url_name = None
+class LedgerReaderMixin:
+    """Those who read the ledger only (finance, superusers); the territory read:
+    ``?site=<id>``, else the request's, else the first."""
 
     def dispatch(self, request, *args, **kwargs):
         if not can_view_ledger(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
 
     @cached_property
     def sites(self):
@@ -187,6 +180,18 @@ class BalancesView(WagtailAdminTemplateMixin, TemplateView):
             if str(site.pk) == wanted:
                 return site
         return Site.find_for_request(self.request) or (self.sites[0] if self.sites else None)
+
+
+class BalancesView(LedgerReaderMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Every account's balance in one territory, grouped by kind of account."""
+
+    template_name = "books/admin/balances.html"
+    page_title = _("Balances")
+    header_icon = "table"
+    index_url_name = None
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -12,7 +12,6 @@ page; the CSV and printable page answer it with a 400 and the same message.
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,9 +26,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
-from wagtail.models import Site
 
-from marketplace.books.admin import PERIOD_VALIDATORS, in_ledger_menu
+from marketplace.books.admin import PERIOD_VALIDATORS, LedgerReaderMixin, in_ledger_menu
 from marketplace.books.permissions import can_view_ledger
 from marketplace.books.tax_declaration import (
     CSV_COLUMNS,
@@ -90,25 +88,8 @@ def _errors_text(form) -> str:
     return " ".join(str(message) for messages in form.errors.values() for message in messages)
 
 
-class DeclarationAccessMixin:
+class DeclarationAccessMixin(LedgerReaderMixin):
     """Finance only; the territory (``?site=``, else the request's); the period's form."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not can_view_ledger(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def sites(self):
-        return list(Site.objects.order_by("site_name", "hostname"))
-
-    @cached_property
-    def site(self):
-        wanted = self.request.GET.get("site")
-        for site in self.sites:
-            if str(site.pk) == wanted:
-                return site
-        return Site.find_for_request(self.request) or (self.sites[0] if self.sites else None)
 
     @cached_property
     def form(self) -> DeclarationPeriodForm:

@@ -152,6 +152,29 @@ class BankAccountHistoryView(history.HistoryView):
         return super().get_base_object_queryset().filter(site=site_for_request(self.request))
 
 
+def _submitted(form, *, site, account: str, by) -> bool:
+    """Submit the form's bank details for ``account``; what the service refuses goes on the
+    form (on its field when it names one) and nothing is saved."""
+    data = form.cleaned_data
+    try:
+        bank_account_submit(
+            site=site,
+            account=account,
+            holder_name=data["holder_name"],
+            iban=data["iban"],
+            bic=data["bic"],
+            by=by,
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return False
+    except BankAccountRefused as refused:
+        form.add_error(None, str(refused.message))
+        return False
+    return True
+
+
 class _SiteObjectMixin:
     """The row of the URL, in the request's territory (else 404)."""
 
@@ -183,22 +206,8 @@ class BankAccountCreateView(generic.PermissionCheckedMixin, WagtailAdminTemplate
         return {"account": self.request.GET.get("account", "")}
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            bank_account_submit(
-                site=site_for_request(self.request),
-                account=data["account"],
-                holder_name=data["holder_name"],
-                iban=data["iban"],
-                bic=data["bic"],
-                by=self.request.user,
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-            return self.form_invalid(form)
-        except BankAccountRefused as refused:
-            form.add_error(None, str(refused.message))
+        site, account = site_for_request(self.request), form.cleaned_data["account"]
+        if not _submitted(form, site=site, account=account, by=self.request.user):
             return self.form_invalid(form)
         messages.success(
             self.request, _("The bank details are submitted: another person must approve them.")
@@ -409,22 +418,9 @@ class ProviderBankDetailsView(WagtailAdminTemplateMixin, FormView):
         return context
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            bank_account_submit(
-                site=self.provider.site,
-                account=self.account,
-                holder_name=data["holder_name"],
-                iban=data["iban"],
-                bic=data["bic"],
-                by=self.request.user,
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-            return self.form_invalid(form)
-        except BankAccountRefused as refused:
-            form.add_error(None, str(refused.message))
+        if not _submitted(
+            form, site=self.provider.site, account=self.account, by=self.request.user
+        ):
             return self.form_invalid(form)
         messages.success(
             self.request,
