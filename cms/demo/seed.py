@@ -350,6 +350,15 @@ def offer_ensure(
         report.add(f"offers ({spec.kind})")
     else:
         page = page.specific
+        if isinstance(page, StayOfferPage) and spec.tax_category and not page.tax_category:
+            # A demo seeded before stays carried their tourist tax: give it now, else the
+            # platform could not compute the tax and these stays could not be booked.
+            page.tax_category = spec.tax_category
+            page.registration_number = spec.registration_number
+            page.tax_collection_mandate = spec.tax_collection_mandate
+            page.host_is_professional = provider_page.provider.is_professional
+            revision_publish(page, user=admin)
+            report.add("stays given their tourist tax")
     if isinstance(page, ActivityOfferPage):
         created = activity_slots_generate(offer=page, start=today, days=SLOT_DAYS)
         if created:

@@ -397,6 +397,29 @@ def test_demo_stays_compute_a_tourist_tax(seeded):
 
 
 @pytest.mark.django_db
+def test_a_demo_seeded_before_the_tourist_tax_gets_it_on_the_next_run(seeded):
+    """Stays seeded before they carried a tax category could not be booked (no tax can be
+    computed): the next ``seed_demo`` gives them their category, mandate and host, as a
+    published revision (what the editor shows next)."""
+    from marketplace.models import StayOfferPage
+
+    pitch = StayOfferPage.objects.get(slug="emplacement-tente-caravane")
+    StayOfferPage.objects.filter(pk=pitch.pk).update(
+        tax_category="", tax_collection_mandate=False, host_is_professional=False
+    )
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    pitch.refresh_from_db()
+    assert (pitch.tax_category, pitch.tax_collection_mandate, pitch.host_is_professional) == (
+        "camping_3_5",
+        True,
+        True,
+    )
+    assert pitch.latest_revision.as_object().tax_category == "camping_3_5"
+    assert "stays given their tourist tax" in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_demo_gives_no_group_rights_over_the_whole_site(seeded):
     """Only the territory's editors hold rights on its home page and the root collection;
     Wagtail's default "Editors" and "Moderators" are not recreated."""
