@@ -152,6 +152,13 @@ class BankAccountHistoryView(history.HistoryView):
         return super().get_base_object_queryset().filter(site=site_for_request(self.request))
 
 
+class _TitledPageMixin:
+    """The page's title in the admin's header (its breadcrumbs), not just "Home"."""
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+
 def _submitted(form, *, site, account: str, by) -> bool:
     """Submit the form's bank details for ``account``; what the service refuses goes on the
     form (on its field when it names one) and nothing is saved."""
@@ -185,7 +192,9 @@ class _SiteObjectMixin:
         )
 
 
-class BankAccountCreateView(generic.PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+class BankAccountCreateView(
+    generic.PermissionCheckedMixin, _TitledPageMixin, WagtailAdminTemplateMixin, FormView
+):
     """Finance submits details for any recipient of the territory (a second person
     approves them)."""
 
@@ -355,7 +364,7 @@ class BankAccountViewSet(ModelViewSet):
 # --- A provider's members ---------------------------------------------------------------
 
 
-class ProviderBankDetailsIndexView(WagtailAdminTemplateMixin, TemplateView):
+class ProviderBankDetailsIndexView(_TitledPageMixin, WagtailAdminTemplateMixin, TemplateView):
     """The providers one is a member of, each with its details in force (masked)."""
 
     template_name = "payouts/admin/provider_bank_index.html"
@@ -385,7 +394,7 @@ class ProviderBankDetailsIndexView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class ProviderBankDetailsView(WagtailAdminTemplateMixin, FormView):
+class ProviderBankDetailsView(_TitledPageMixin, WagtailAdminTemplateMixin, FormView):
     """One provider's bank details: in force (masked), pending, and a form for new ones."""
 
     template_name = "payouts/admin/provider_bank_details.html"
