@@ -277,6 +277,10 @@ class Booking(models.Model):
     refunded = CentsField(_("refunded"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # The day the provider's share becomes payable (issue 13 §2): the service's start
+    # (or, for goods, the day of payment) plus the territory's payout delay, fixed when
+    # the booking is paid. None until then. Stripe transfers and payout runs wait for it.
+    payable_on = models.DateField(_("payable on"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 

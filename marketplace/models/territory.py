@@ -118,6 +118,18 @@ class TerritorySettings(BaseSiteSetting):
             "account renewing its holds forever. 0 for no wait."
         ),
     )
+    # Issue 13 §2: a provider's share is paid after the service, not when the visitor pays.
+    payout_delay_days = models.PositiveSmallIntegerField(
+        _("days after the service before a provider is paid"),
+        default=1,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "A provider's share of a booking becomes payable this many days after the start "
+            "of the service (check-in, the activity's slot; for goods, the day of the "
+            "order). Until then it is due, and a cancellation takes nothing back from the "
+            "provider. Fixed on each booking when it is paid."
+        ),
+    )
     transparency_show_names = models.BooleanField(
         _("publish names in the commission's history"),
         default=False,
@@ -154,6 +166,7 @@ class TerritorySettings(BaseSiteSetting):
                 FieldPanel("require_offer_approval"),
                 FieldPanel("stripe_fee_bearer"),
                 FieldPanel("anonymous_cart_days"),
+                FieldPanel("payout_delay_days"),
             ],
             heading=_("Bookings"),
         ),

@@ -87,6 +87,21 @@ def _starts_at_for(*, kind: str, start: dt.date | None, slot) -> dt.datetime | N
     return None
 
 
+def payable_on_for(*, start: dt.date | None, paid_on: dt.date, delay_days: int) -> dt.date:
+    """The day a booking's provider share becomes payable: ``delay_days`` after the
+    service starts (check-in, slot), or after the payment for goods (no start)."""
+    return (start or paid_on) + dt.timedelta(days=delay_days)
+
+
+def _payable_on_set(*, order: Order, now: dt.datetime) -> None:
+    delay = TerritorySettings.for_site(order.site).payout_delay_days
+    paid_on = timezone.localdate(now)
+    bookings = list(order.bookings.all())
+    for booking in bookings:
+        booking.payable_on = payable_on_for(start=booking.start, paid_on=paid_on, delay_days=delay)
+    Booking.objects.bulk_update(bookings, ["payable_on"])
+
+
 # --- Checkout ------------------------------------------------------------------------------
 
 
@@ -293,6 +308,7 @@ def order_pay(
         order.payment_ref = payment_ref or order.payment_ref
         order.save(update_fields=["status", "paid_at", "payment_ref"])
         order.bookings.update(status=BookingStatus.CONFIRMED, confirmed_at=now)
+        _payable_on_set(order=order, now=now)
         if abandoned:
             # Paid after all: the lines put back in the cart on abandon are booked now.
             cart_unrestore(order=order)
