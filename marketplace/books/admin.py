@@ -40,7 +40,7 @@ from marketplace.books.models import LedgerEntry, LedgerTransaction, Transaction
 from marketplace.books.permissions import can_view_ledger
 from marketplace.books.selectors import account_balance, balances_by_kind, statement
 from marketplace.members import member_provider_ids
-from marketplace.models import Provider, TerritorySettings
+from marketplace.models import Booking, Provider, TerritorySettings
 
 # The hook of the "Ledger" menu's items: a viewset whose ``menu_hook`` is this one shows
 # in the menu, after the books' own items (see :func:`in_ledger_menu`).
@@ -116,6 +116,13 @@ class LedgerInspectView(InspectView):
             for e in self.object.entries.order_by("-amount", "account")
         ]
         context["reversals"] = self.object.reversals.order_by("occurred_at", "pk")
+        if self.object.booking_ref:
+            context["payable_on"] = (
+                Booking.objects.filter(reference=self.object.booking_ref)
+                .values_list("payable_on", flat=True)
+                .first()
+            )
+            context["today"] = timezone.localdate()
         context["inspect_url_name"] = self.inspect_url_name
         return context
 
