@@ -112,7 +112,8 @@ def exemption_grounds(offer) -> tuple[str, ...]:
     who collects on site applies the exemptions there). One query when collected."""
     if not offer.tax_collected_by_platform or offer.provider is None:
         return ()
-    return TouristTaxSettings.for_site(offer.provider.site).declared_exemption_grounds
+    tax_settings = TouristTaxSettings.objects.filter(site_id=offer.provider.site_id).first()
+    return tax_settings.declared_exemption_grounds if tax_settings else ()
 
 
 def exemption_help_text(grounds: tuple[str, ...]) -> str:
@@ -138,7 +139,8 @@ def exemption_help_text(grounds: tuple[str, ...]) -> str:
 
 
 class StayNotBookable(Exception):
-    """The platform must collect this stay's tourist tax and cannot compute it."""
+    """This stay cannot be booked as chosen: the platform must collect its tourist tax and
+    cannot compute it, or the visitor declared an exemption that is refused."""
 
     def __init__(self, message: str, *, reason: str = ""):
         super().__init__(message)
