@@ -42,7 +42,9 @@ def filename(run: PayoutRun) -> str:
 
 def run_pain001(run: PayoutRun, *, execution_date: dt.date | None = None) -> bytes:
     """The run's pain.001 file (UTF-8 XML bytes), checked against the schema."""
-    if run.status == PayoutRunStatus.CANCELLED:
+    # The status as it is now, not as the caller's copy of the run says.
+    status = PayoutRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
+    if status == PayoutRunStatus.CANCELLED:
         raise SepaRefused(f"payout run {run.reference} was cancelled")
     lines = list(run.lines.order_by("name", "account", "pk"))
     if not lines:
