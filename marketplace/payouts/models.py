@@ -396,3 +396,7 @@ class PayoutSkip(models.Model):
 
     def __str__(self):
         return f"{self.run_id} · {self.account} · {self.reason}"
+
+    @property
+    def reason_label(self) -> str:
+        return self.get_reason_display()

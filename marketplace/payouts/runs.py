@@ -72,6 +72,18 @@ class PlannedPayout:
     amount: int
     bank_account: BankAccount
 
+    @property
+    def holder_name(self) -> str:
+        return self.bank_account.holder_name
+
+    @property
+    def iban(self) -> str:
+        return self.bank_account.iban
+
+    @property
+    def iban_display(self) -> str:
+        return self.bank_account.iban_display
+
 
 @dataclass(frozen=True)
 class PlannedSkip:

@@ -83,7 +83,7 @@ class Command(BaseCommand):
         data = {
             "reference": reference,
             "payouts": [
-                {"recipient": p.account, "name": p.name, "amount": p.amount, "iban": _iban(p)}
+                {"recipient": p.account, "name": p.name, "amount": p.amount, "iban": p.iban}
                 for p in payouts
             ],
             "skipped": [
@@ -91,8 +91,3 @@ class Command(BaseCommand):
             ],
         }
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _iban(payout) -> str:
-    iban = getattr(payout, "iban", None)
-    return iban if iban is not None else payout.bank_account.iban
