@@ -17,6 +17,8 @@ enabled, a beneficiary with an approved Stripe account): Stripe transfers pay th
 - :func:`payout_run_mark_sent`: finance sent the file to the bank (idempotent).
 - :func:`payout_run_cancel`: before it is sent only; each payout is reversed in the ledger,
   the money is payable again.
+- :func:`payout_runs_scheduled`: the monthly runs (the territories whose ``run_day`` is
+  today), finance told after commit; called daily by :mod:`marketplace.payouts.tasks`.
 
 The SEPA file of a run is made by :mod:`marketplace.payouts.sepa`. Every step is in the
 audit log (:mod:`marketplace.payouts.audit`).
@@ -25,6 +27,7 @@ audit log (:mod:`marketplace.payouts.audit`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -45,9 +48,12 @@ from marketplace.payouts.models import (
     PayoutSkip,
     PayoutSkipReason,
 )
+from marketplace.payouts.notify import payout_run_prepared_notify
 from marketplace.payouts.payable import payable_balances
 from marketplace.payouts.recipients import KIND_PREFIXES, account_kind, recipients_for
 from marketplace.payouts.selectors import approved_bank_accounts
+
+logger = logging.getLogger(__name__)
 
 REFERENCE_PREFIX = "VIR"
 SEPA_CURRENCY = "EUR"
@@ -357,3 +363,29 @@ def payout_run_cancel(*, run: PayoutRun, by) -> tuple[PayoutRun, bool]:
         run.save(update_fields=["status", "cancelled_at", "cancelled_by"])
         audit.record_run(run, audit.RUN_CANCELLED, user=by)
     return run, True
+
+
+def payout_runs_scheduled(*, today: dt.date | None = None) -> list[PayoutRun]:
+    """Prepare the monthly run of each territory whose ``run_day`` is ``today``'s day and
+    that had no automatic run this month yet (a cancelled one counts: finance decided).
+    Finance is e-mailed after commit that it awaits review. A territory with nothing to
+    pay gets no run; one without a debtor account is logged and skipped."""
+    today = today or timezone.localdate()
+    month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
+    prepared = []
+    due = PayoutSettings.objects.filter(run_day=today.day).select_related("site")
+    for settings_row in due.order_by("site_id"):
+        site = settings_row.site
+        if PayoutRun.objects.filter(
+            site=site, automatic=True, prepared_at__gte=month_start
+        ).exists():
+            continue
+        try:
+            run = payout_run_prepare(site=site, until=today, automatic=True)
+        except PayoutRunRefused as refused:
+            if refused.code != "nothing_to_pay":
+                logger.warning("no payout run for %s: %s", site, refused.message)
+            continue
+        transaction.on_commit(lambda pk=run.pk: payout_run_prepared_notify(pk))
+        prepared.append(run)
+    return prepared
