@@ -222,7 +222,7 @@ class PayoutSettings(BaseSiteSetting):
         errors = {}
         if not self.debtor_name:
             errors["debtor_name"] = [
-                ValidationError(_("Give the account holder's name."), code="required")
+                ValidationError(_("Give the account holder's name."), code="debtor_name")
             ]
         try:
             self.debtor_iban, self.debtor_bic, _derived = bank_details_clean(
