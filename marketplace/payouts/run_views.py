@@ -33,6 +33,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
 
 from commissions.money import money
+from marketplace.models import TerritorySettings
 from marketplace.payouts.models import PayoutRun, PayoutRunStatus, PayoutSettings
 from marketplace.payouts.permissions import can_manage_runs, can_view_runs
 from marketplace.payouts.runs import (
@@ -151,7 +152,12 @@ class RunPrepareView(FinanceMixin, TemplateView):
                 plan = payout_run_plan(site=self.site, until=until)
             except PayoutRunRefused as refused:
                 form.add_error("until", str(refused.message))
-        context.update(form=form, plan=plan, currency="EUR", index_url=_url("index"))
+        context.update(
+            form=form,
+            plan=plan,
+            currency=TerritorySettings.for_site(self.site).currency,
+            index_url=_url("index"),
+        )
         return context
 
     def post(self, request, *args, **kwargs):

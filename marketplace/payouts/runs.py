@@ -369,7 +369,8 @@ def payout_runs_scheduled(*, today: dt.date | None = None) -> list[PayoutRun]:
     """Prepare the monthly run of each territory whose ``run_day`` is ``today``'s day and
     that had no automatic run this month yet (a cancelled one counts: finance decided).
     Finance is e-mailed after commit that it awaits review. A territory with nothing to
-    pay gets no run; one without a debtor account is logged and skipped."""
+    pay gets no run; one without a debtor account, or whose run fails, is logged and
+    skipped, and the others get theirs."""
     today = today or timezone.localdate()
     month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     prepared = []
@@ -385,6 +386,10 @@ def payout_runs_scheduled(*, today: dt.date | None = None) -> list[PayoutRun]:
         except PayoutRunRefused as refused:
             if refused.code != "nothing_to_pay":
                 logger.warning("no payout run for %s: %s", site, refused.message)
+            continue
+        except Exception:
+            # One territory's failure (rolled back) does not keep the others from their run.
+            logger.exception("the payout run of %s failed", site)
             continue
         transaction.on_commit(lambda pk=run.pk: payout_run_prepared_notify(pk))
         prepared.append(run)

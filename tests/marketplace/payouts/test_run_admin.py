@@ -163,3 +163,20 @@ def test_the_list_runs_a_constant_number_of_queries(client, runs, django_assert_
         response = client.get(INDEX)
     html = response.content.decode()
     assert html.count("VIR-") == 5
+
+
+def test_another_territory_s_run_is_a_404(client, runs):
+    from wagtail.models import Site
+
+    other = Site.objects.create(
+        hostname="autre.example", port=80, root_page=runs["site"].root_page, site_name="Autre"
+    )
+    run = payout_run_prepare(site=runs["site"], until=timezone.localdate())
+    PayoutRun.objects.filter(pk=run.pk).update(site=other)
+    client.force_login(runs["finance"])
+
+    assert client.get(reverse("payout_runs:detail", args=[run.pk])).status_code == 404
+    assert client.get(reverse("payout_runs:sepa", args=[run.pk])).status_code == 404
+    assert client.post(reverse("payout_runs:cancel", args=[run.pk])).status_code == 404
+    run.refresh_from_db()
+    assert run.status == PayoutRunStatus.PREPARED

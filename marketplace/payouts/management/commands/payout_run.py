@@ -47,7 +47,11 @@ class Command(BaseCommand):
         parser.add_argument("--site", default=None, metavar="HOST", help="site hostname")
 
     def handle(self, *args, **options):
-        translation.activate("en")
+        # Scripts read the messages: in English, whatever the settings' language.
+        with translation.override("en"):
+            self._handle(options)
+
+    def _handle(self, options):
         until = _date(options["until"])
         site = site_for(options["site"])
         if options["dry_run"] and options["sepa"]:
