@@ -319,6 +319,10 @@ class PayoutRun(models.Model):
     def is_prepared(self) -> bool:
         return self.status == PayoutRunStatus.PREPARED
 
+    @property
+    def debtor_iban_display(self) -> str:
+        return iban_format(self.debtor_iban)
+
 
 class PayoutLine(models.Model):
     """One transfer of a run: who, where (the bank details in force when it was prepared,
