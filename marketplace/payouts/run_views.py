@@ -324,8 +324,8 @@ class PayoutRunViewSet(ViewSet):
         return [
             path("", RunIndexView.as_view(), name="index"),
             path("prepare/", RunPrepareView.as_view(), name="prepare"),
-            path("<int:pk>/", RunDetailView.as_view(), name="detail"),
-            path("<int:pk>/pain001/", RunSepaView.as_view(), name="sepa"),
-            path("<int:pk>/sent/", RunActionView.as_view(action="mark_sent"), name="mark_sent"),
-            path("<int:pk>/cancel/", RunActionView.as_view(action="cancel"), name="cancel"),
+            path("<id:pk>/", RunDetailView.as_view(), name="detail"),
+            path("<id:pk>/pain001/", RunSepaView.as_view(), name="sepa"),
+            path("<id:pk>/sent/", RunActionView.as_view(action="mark_sent"), name="mark_sent"),
+            path("<id:pk>/cancel/", RunActionView.as_view(action="cancel"), name="cancel"),
         ]

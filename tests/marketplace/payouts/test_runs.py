@@ -237,3 +237,18 @@ def test_the_plan_runs_a_constant_number_of_queries(runs, django_assert_max_num_
     with django_assert_max_num_queries(10):
         plan = payout_run_plan(site=site, until=today)
     assert len(plan.payouts) == 3 and len(plan.skipped) == 2
+
+
+def test_a_beneficiary_with_an_approved_stripe_account_is_left_to_stripe(runs):
+    from commissions.models import Beneficiary
+
+    site = runs["site"]
+    before = payout_run_plan(site=site, until=timezone.localdate())
+    assert "beneficiary:fonds" in accounts(before.payouts)
+    Beneficiary.objects.filter(site=site, key="fonds").update(stripe_account="acct_fonds")
+
+    plan = payout_run_plan(site=site, until=timezone.localdate())
+
+    assert "beneficiary:fonds" not in accounts(plan.payouts)
+    assert "beneficiary:fonds" not in reasons(plan.skipped)
+    assert f"provider:{runs['canoes'].pk}" in accounts(plan.payouts)
