@@ -165,7 +165,18 @@ class RunPrepareView(FinanceMixin, TemplateView):
         if until is None:
             return self.render_to_response(self.get_context_data())
         try:
-            run = payout_run_prepare(site=self.site, until=until, by=request.user)
+            expected = int(request.POST.get("total", ""))
+        except ValueError:
+            expected = None
+        try:
+            if expected is None:
+                raise PayoutRunRefused(
+                    _("The plan's total is missing: check the plan, then prepare the run."),
+                    "plan_changed",
+                )
+            run = payout_run_prepare(
+                site=self.site, until=until, by=request.user, expected_total=expected
+            )
         except PayoutRunRefused as refused:
             messages.error(request, str(refused.message))
             return self.render_to_response(self.get_context_data())

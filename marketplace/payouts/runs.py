@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from commissions.money import money
 from commissions.selectors import beneficiary_payout_accounts
 from marketplace.books.ledger import BANK_ACCOUNT, ledger_post, ledger_reverse
 from marketplace.books.models import TransactionKind
@@ -62,7 +63,7 @@ SEPA_CURRENCY = "EUR"
 class PayoutRunRefused(Exception):
     """What was asked cannot be done (now); the message says why, in the user's language,
     and ``code`` what it is: ``until``, ``no_debtor_account``, ``currency``,
-    ``nothing_to_pay``, ``sent``, ``cancelled``."""
+    ``nothing_to_pay``, ``plan_changed``, ``sent``, ``cancelled``."""
 
     def __init__(self, message, code: str = ""):
         super().__init__(message)
@@ -248,12 +249,21 @@ def payout_run_check(*, site, settings_row: PayoutSettings | None = None) -> str
     return currency
 
 
-def payout_run_prepare(*, site, until: dt.date, by=None, automatic: bool = False) -> PayoutRun:
+def payout_run_prepare(
+    *,
+    site,
+    until: dt.date,
+    by=None,
+    automatic: bool = False,
+    expected_total: int | None = None,
+) -> PayoutRun:
     """Prepare and record the run as of ``until``: its lines are ``payout`` transactions in
     the ledger at once (the money is no longer payable), its skips listed.
 
     Raises :class:`PayoutRunRefused` (nothing written) without the operator's debtor
-    account, in a currency other than the euro, or when there is nothing to pay.
+    account, in a currency other than the euro, when there is nothing to pay, or when
+    ``expected_total`` (the total the person confirmed) is no longer the plan's total
+    (``plan_changed``: something was paid, refunded or approved meanwhile).
     """
     _until_checked(until)
     with transaction.atomic():
@@ -266,6 +276,18 @@ def payout_run_prepare(*, site, until: dt.date, by=None, automatic: bool = False
                 _("Nothing to pay by bank transfer as of %(until)s: no run was prepared.")
                 % {"until": until.isoformat()},
                 "nothing_to_pay",
+            )
+        if expected_total is not None and plan.total != expected_total:
+            raise PayoutRunRefused(
+                _(
+                    "What is payable changed since the plan was shown (%(shown)s, now "
+                    "%(total)s): no run was prepared. Check the new plan, then prepare it."
+                )
+                % {
+                    "shown": money(expected_total, currency=currency),
+                    "total": money(plan.total, currency=currency),
+                },
+                "plan_changed",
             )
         run = _run_create(
             site=site,

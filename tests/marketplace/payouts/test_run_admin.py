@@ -37,7 +37,9 @@ def test_finance_sees_the_plan_then_prepares_the_run(client, runs):
     assert not PayoutRun.objects.exists()
 
     today = timezone.localdate().isoformat()
-    response = client.post(PREPARE, {"until": today}, follow=True)
+    total = page.context["plan"].total
+    assert f'name="total" value="{total}"' in html
+    response = client.post(PREPARE, {"until": today, "total": total}, follow=True)
 
     run = PayoutRun.objects.get()
     assert response.redirect_chain[-1][0] == reverse("payout_runs:detail", args=[run.pk])
@@ -72,7 +74,7 @@ def test_without_a_debtor_account_the_plan_says_so_and_no_run_is_prepared(client
     assert (
         reverse("wagtailsettings:edit", args=["payouts", "payoutsettings", runs["site"].pk]) in html
     )
-    response = client.post(PREPARE, {"until": timezone.localdate().isoformat()})
+    response = client.post(PREPARE, {"until": timezone.localdate().isoformat(), "total": "1"})
 
     assert response.status_code == 200
     assert any("IBAN" in m for m in messages_of(response))
@@ -180,3 +182,23 @@ def test_another_territory_s_run_is_a_404(client, runs):
     assert client.post(reverse("payout_runs:cancel", args=[run.pk])).status_code == 404
     run.refresh_from_db()
     assert run.status == PayoutRunStatus.PREPARED
+
+
+def test_a_plan_that_changed_since_it_was_shown_is_not_prepared(client, runs):
+    client.force_login(runs["finance"])
+    shown = client.get(PREPARE).context["plan"].total
+    book(runs["visitor"], runs["honey_offer"], quantity=1)  # a new sale meanwhile
+    today = timezone.localdate().isoformat()
+
+    changed = client.post(PREPARE, {"until": today, "total": shown})
+    missing = client.post(PREPARE, {"until": today})
+
+    assert changed.status_code == 200
+    (message,) = messages_of(changed)
+    assert "a changé" in message and "aucune remise" in message
+    assert changed.context["plan"].total > shown  # the new plan, to check again
+    assert missing.status_code == 200 and not PayoutRun.objects.exists()
+    response = client.post(
+        PREPARE, {"until": today, "total": changed.context["plan"].total}, follow=True
+    )
+    assert PayoutRun.objects.count() == 1 and response.status_code == 200
