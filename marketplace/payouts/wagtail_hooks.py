@@ -1,12 +1,15 @@
-"""The bank details in the admin: finance's list and decisions, the providers' page, the
-audit-log actions and the permission policy. The views are in
-:mod:`marketplace.payouts.viewsets`."""
+"""The payouts in the admin: finance's bank details (list and decisions), the providers'
+page, the payout runs in the "Ledger" menu, the audit-log actions and the permission
+policy. The views are in :mod:`marketplace.payouts.viewsets` and
+:mod:`marketplace.payouts.run_views`."""
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from marketplace.books.admin import in_ledger_menu
 from marketplace.payouts.audit import ACTIONS
 from marketplace.payouts.models import BankAccount
+from marketplace.payouts.run_views import PayoutRunViewSet
 from marketplace.payouts.viewsets import (
     BankAccountPermissionPolicy,
     BankAccountViewSet,
@@ -19,7 +22,12 @@ register_permission_policy(BankAccount, BankAccountPermissionPolicy(BankAccount)
 
 @hooks.register("register_admin_viewset")
 def register_bank_details_viewsets():
-    return [BankAccountViewSet(), ProviderBankDetailsViewSet()]
+    # The payout runs in the "Ledger" menu, just before the tourist tax declarations (20).
+    return [
+        BankAccountViewSet(),
+        ProviderBankDetailsViewSet(),
+        in_ledger_menu(PayoutRunViewSet(), order=19),
+    ]
 
 
 @hooks.register("register_log_actions")
