@@ -8,6 +8,8 @@
   without a Stripe account (the demo provider account's campsite when it has none). They
   go through :mod:`marketplace.payouts.services` like real ones: the administrator
   submits, finance (a second person) approves, both in the audit log.
+- The operator's own account, that payout runs' transfers leave from (the payout
+  settings' debtor account), so that finance can prepare a run in the demo.
 - The territory lets visitors declare seasonal workers exempt from the tourist tax.
 
 Each step skips what is there already (details approved or waiting for approval, an
@@ -24,12 +26,14 @@ from schwifty import IBAN
 
 from commissions.models import Beneficiary
 from marketplace.models import Provider, StayOfferPage
-from marketplace.payouts.models import BankAccount, BankAccountStatus
+from marketplace.payouts.models import BankAccount, BankAccountStatus, PayoutSettings
 from marketplace.payouts.services import bank_account_approve, bank_account_submit
 from marketplace.tourist_tax.models import TaxCollector, TouristTaxSettings
 
 DEMO_BANK_CODE = "30006"
 DEMO_BRANCH_CODE = "00001"
+DEMO_BIC = "AGRIFRPP"  # the bank of code 30006
+OPERATOR_ACCOUNT = "platform:operator"
 
 
 def demo_iban(account: str) -> str:
@@ -117,3 +121,16 @@ def tourist_tax_settings_ensure(*, site, report) -> TouristTaxSettings:
         tax_settings.save()
         report.add("tourist tax settings")
     return tax_settings
+
+
+def debtor_account_ensure(*, site, operator_name: str, report) -> PayoutSettings:
+    """The operator's account in the payout settings, unless one is there already."""
+    payout_settings = PayoutSettings.for_site(site)
+    if not payout_settings.has_debtor_account:
+        payout_settings.debtor_name = operator_name[:70]
+        payout_settings.debtor_iban = demo_iban(OPERATOR_ACCOUNT)
+        payout_settings.debtor_bic = DEMO_BIC
+        payout_settings.full_clean()
+        payout_settings.save()
+        report.add("payout settings")
+    return payout_settings

@@ -22,7 +22,11 @@ from cms.demo.accounts import ACCOUNTS, PROVIDER_MEMBER_OF, VISITOR_LANGUAGES
 from cms.demo.images import image_ensure
 from cms.demo.indexing import indexing_deferred
 from cms.demo.orders import HISTORY_ORDERS, orders_history_ensure
-from cms.demo.payouts import bank_details_ensure, tourist_tax_settings_ensure
+from cms.demo.payouts import (
+    bank_details_ensure,
+    debtor_account_ensure,
+    tourist_tax_settings_ensure,
+)
 from cms.demo.providers import PROVIDERS
 from cms.demo.specs import Offer, ProviderSpec
 from cms.demo.territory import (
@@ -566,6 +570,11 @@ def _demo_build(*, today: dt.date, past_orders: int) -> SeedReport:
     tourist_tax_settings_ensure(site=site, report=report)
     bank_details_ensure(
         site=site, users=users, preferred_provider=PROVIDER_MEMBER_OF, report=report
+    )
+    debtor_account_ensure(
+        site=site,
+        operator_name=TerritorySettings.for_site(site).operator_legal_name or site.site_name,
+        report=report,
     )
     past_orders_ensure(site=site, users=users, today=today, count=past_orders, report=report)
     home_ensure(home=home, featured=featured, admin=users["admin"], report=report)

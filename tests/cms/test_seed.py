@@ -85,7 +85,7 @@ def snapshot() -> dict:
         TerritorySettings,
         WeeklySlot,
     )
-    from marketplace.payouts.models import BankAccount
+    from marketplace.payouts.models import BankAccount, PayoutSettings
     from marketplace.tourist_tax.models import TaxCollector, TouristTaxRate, TouristTaxSettings
 
     models = [
@@ -118,6 +118,7 @@ def snapshot() -> dict:
         TouristTaxRate,
         TaxCollector,
         BankAccount,
+        PayoutSettings,
     ]
     counts = {model.__name__: model.objects.count() for model in models}
     counts["latest revisions"] = sorted(
@@ -126,6 +127,7 @@ def snapshot() -> dict:
     counts["settings"] = list(TerritorySettings.objects.values())
     counts["tourist tax settings"] = list(TouristTaxSettings.objects.values())
     counts["bank details"] = sorted(BankAccount.objects.values_list("account", "status", "iban"))
+    counts["payout settings"] = list(PayoutSettings.objects.values())
     return counts
 
 
@@ -444,6 +446,31 @@ def test_demo_pays_by_transfer_with_approved_bank_details(seeded):
     tax_settings = TouristTaxSettings.for_site(site)
     assert tax_settings.exemption_seasonal_workers
     assert not tax_settings.exemption_emergency_housing
+
+
+@pytest.mark.django_db
+def test_finance_can_run_payouts_in_the_demo(seeded):
+    """The operator's account is in the payout settings, so a payout run's plan (what
+    the demo's past orders made payable) can be drawn up and turned into a SEPA file."""
+    import io
+    import json
+
+    from django.core.management import call_command
+    from schwifty import IBAN
+    from wagtail.models import Site
+
+    from marketplace.payouts.models import PayoutSettings
+
+    site = Site.objects.get(is_default_site=True)
+    payout_settings = PayoutSettings.for_site(site)
+    assert payout_settings.has_debtor_account
+    assert IBAN(payout_settings.debtor_iban).bank_code == "30006"
+    out = io.StringIO()
+    call_command("payout_run", "--dry-run", stdout=out, stderr=io.StringIO())
+    plan = json.loads(out.getvalue())
+    assert plan["reference"] is None
+    assert plan["payouts"], "the demo's past orders left something payable by transfer"
+    assert all(p["amount"] > 0 and p["iban"].startswith("FR") for p in plan["payouts"])
 
 
 @pytest.mark.django_db
