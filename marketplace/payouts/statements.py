@@ -41,6 +41,7 @@ from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -116,7 +117,7 @@ class StatementLine:
         """``payable since <day>`` or ``due on <day>``, in the active language."""
         if self.payable_on is None:
             return ""
-        day = self.payable_on.isoformat()
+        day = date_format(self.payable_on, "SHORT_DATE_FORMAT")
         if self.payable:
             return _("payable since %(day)s") % {"day": day}
         return _("due on %(day)s") % {"day": day}
@@ -270,8 +271,10 @@ def decimal_comma(cents: int) -> str:
     return f"{sign}{units},{rest:02d}"
 
 
-def statement_totals(result: RecipientStatement) -> list[tuple[str, int]]:
-    """The summary, labelled in the active language: what the files and e-mails show."""
+def statement_totals(result: RecipientStatement, *, iso: bool = False) -> list[tuple[str, int]]:
+    """The summary, labelled in the active language: what the pages, files and e-mails
+    show (``iso``: the day in ``payable on`` written ISO, as in the CSV)."""
+    as_of = result.as_of.isoformat() if iso else date_format(result.as_of, "SHORT_DATE_FORMAT")
     return [
         (_("Opening balance"), result.opening),
         (_("Credited"), result.credited),
@@ -279,7 +282,7 @@ def statement_totals(result: RecipientStatement) -> list[tuple[str, int]]:
         (_("Paid out"), result.paid_out),
         (_("Adjustments"), result.adjustments),
         (_("Closing balance"), result.closing),
-        (_("Payable on %(day)s") % {"day": result.as_of.isoformat()}, result.payable),
+        (_("Payable on %(day)s") % {"day": as_of}, result.payable),
         (_("Due later"), result.due),
     ]
 
@@ -328,7 +331,7 @@ def statement_csv(result: RecipientStatement, *, language: str | None = None) ->
                 ]
             )
         writer.writerow([])
-        for label, cents in statement_totals(result):
+        for label, cents in statement_totals(result, iso=True):
             writer.writerow([label, decimal_comma(cents)])
         if result.next_due_on:
             writer.writerow([_("Next due on"), result.next_due_on.isoformat()])

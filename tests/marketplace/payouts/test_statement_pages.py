@@ -60,7 +60,7 @@ def test_finance_picks_any_recipient_and_downloads_its_statement(client, money):
         assert "Solde de clôture" in html and "Téléchargement (CSV)" in html
 
     camping = client.get(FINANCE_URL, {"account": money["account"], **_period(money)})
-    assert f"exigible le {money['during'].payable_on.isoformat()}" in camping.content.decode()
+    assert f"exigible le {money['during'].payable_on:%d/%m/%Y}" in camping.content.decode()
     rows = _csv_rows(
         client.get(FINANCE_URL + "csv/", {"account": money["account"], **_period(money)})
     )
@@ -85,7 +85,7 @@ def test_a_member_reads_only_its_own_provider_s_statement(client, money):
     result = response.context["statement"]
     assert result.account == provider_account(money["camping"].pk)
     html = response.content.decode()
-    assert f"exigible le {money['during'].payable_on.isoformat()}" in html
+    assert f"exigible le {money['during'].payable_on:%d/%m/%Y}" in html
     assert "Payable au" in html and "À échoir" in html
     assert response.context["csv_url"].startswith(MINE_URL + "csv/?provider=")
     rows = _csv_rows(client.get(response.context["csv_url"]))

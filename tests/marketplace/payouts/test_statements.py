@@ -71,7 +71,7 @@ def test_a_provider_s_statement_adds_up_and_says_when_each_share_is_payable(
     credit = next(line for line in result.lines if line.booking_ref == during.reference)
     assert credit.kind == CREDIT and credit.offer_title == during.offer_title
     assert credit.payable_on == during.payable_on and credit.payable is False
-    assert credit.due_text == f"exigible le {during.payable_on.isoformat()}"
+    assert credit.due_text == f"exigible le {during.payable_on:%d/%m/%Y}"
     payout = next(line for line in result.lines if line.kind == PAYOUT)
     assert payout.reference == "VIR-2026-001" and payout.amount == -1000
 
