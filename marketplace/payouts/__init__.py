@@ -15,12 +15,16 @@ commune's tourist-tax collector. What lives here:
   ``approved_bank_account(site, account, at=None)`` and ``approved_bank_accounts`` (the
   details in force at the run's date; pending submissions are never read, so a change
   made while a payout is being prepared cannot redirect it).
+- :mod:`.payable`: what the ledger owes each account, payable now or due later.
+- :mod:`.statements`: a recipient's statement over a period (lines, totals, payable and
+  due), as CSV and PDF; :mod:`.statement_pages` and :mod:`.statement_views` (finance's
+  *Statements*; the providers' own is *My statement* in :mod:`marketplace.books.admin`).
 - :mod:`.permissions`, :mod:`.audit` (Wagtail's audit log, IBANs masked),
-  :mod:`.notify` (the decision e-mails), :mod:`.forms`, :mod:`.viewsets` and
-  :mod:`.wagtail_hooks` (finance's *Bank details*, the providers' *My bank details*).
+  :mod:`.notify` (the decision e-mails, and ``statement_send``), :mod:`.forms`,
+  :mod:`.viewsets` and :mod:`.wagtail_hooks` (finance's *Bank details*, the providers'
+  *My bank details*).
 
-Coming here next (issue 13, §3): payout runs, the pain.001 file, statements per
-recipient. What must not live here: the ledger's writes (``marketplace.books``), any
+Coming here next (issue 13, §3): payout runs, the pain.001 file. What must not live here: the ledger's writes (``marketplace.books``), any
 payment provider (``payments``), the storefront (``cms``). Nothing here imports them;
 ``commissions`` (beneficiaries) and the catalogue (providers, tax collectors) are below.
 """
