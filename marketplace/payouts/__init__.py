@@ -24,7 +24,8 @@ commune's tourist-tax collector. What lives here:
   :mod:`.viewsets` and :mod:`.wagtail_hooks` (finance's *Bank details*, the providers'
   *My bank details*).
 
-Coming here next (issue 13, §3): payout runs, the pain.001 file. What must not live here: the ledger's writes (``marketplace.books``), any
-payment provider (``payments``), the storefront (``cms``). Nothing here imports them;
+Coming here next (issue 13, §3): payout runs, the pain.001 file. What must not live
+here: the ledger's writes (``marketplace.books``, only read here), any payment provider
+(``payments``), the storefront (``cms``). Nothing here imports ``payments`` or ``cms``;
 ``commissions`` (beneficiaries) and the catalogue (providers, tax collectors) are below.
 """

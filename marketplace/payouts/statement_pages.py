@@ -28,12 +28,16 @@ CONTENT_TYPES = {CSV: "text/csv; charset=utf-8", PDF: "application/pdf"}
 
 def statement_period(form) -> tuple[dt.date, dt.date]:
     """The days a period form asks for; the current month where it says nothing (or is
-    invalid). A start after the month's end is a one-day period."""
+    invalid). Given one end only, the other is the current month's, or the same day when
+    that would turn the period inside out."""
     first, last = current_month()
     if not form.is_bound or not form.is_valid():
         return first, last
-    since = form.cleaned_data.get("since") or first
-    until = form.cleaned_data.get("until") or max(last, since)
+    since, until = form.cleaned_data.get("since"), form.cleaned_data.get("until")
+    if since is None:
+        since = min(first, until) if until else first
+    if until is None:
+        until = max(last, since)
     return since, until
 
 

@@ -264,6 +264,16 @@ def _language(language: str | None) -> str:
     return language if language in available else settings.LANGUAGE_CODE
 
 
+# What a spreadsheet would run as a formula (OWASP's list, as the bookings' CSV export
+# of marketplace.orders.admin): such text gets a quote first. Amounts are not text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def decimal_comma(cents: int) -> str:
     """``-1234,56``: cents as decimal units with a comma, no thousands separator."""
     sign = "-" if cents < 0 else ""
@@ -292,8 +302,8 @@ def statement_csv(result: RecipientStatement, *, language: str | None = None) ->
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     with translation.override(_language(language)):
-        writer.writerow([_("Statement"), result.recipient.name])
-        writer.writerow([_("Territory"), result.territory_name])
+        writer.writerow([_("Statement"), _text(result.recipient.name)])
+        writer.writerow([_("Territory"), _text(result.territory_name)])
         writer.writerow([_("Account"), result.account])
         writer.writerow([_("Period"), result.since.isoformat(), result.until.isoformat()])
         writer.writerow([_("Currency"), result.currency])
@@ -320,12 +330,12 @@ def statement_csv(result: RecipientStatement, *, language: str | None = None) ->
                 [
                     line.date.isoformat(),
                     line.kind_label,
-                    line.order_ref,
-                    line.booking_ref,
-                    line.offer_title,
+                    _text(line.order_ref),
+                    _text(line.booking_ref),
+                    _text(line.offer_title),
                     line.service_date.isoformat() if line.service_date else "",
                     line.payable_on.isoformat() if line.payable_on else "",
-                    line.reference,
+                    _text(line.reference),
                     decimal_comma(line.amount),
                     decimal_comma(line.balance),
                 ]

@@ -128,3 +128,20 @@ def test_the_pages_speak_english_too(client, money):
         client.get(FINANCE_URL + "csv/", {"account": money["account"], **_period(money)})
     )
     assert rows[0] == ["Statement", "Camping du Torrent"]
+
+
+@pytest.mark.parametrize(
+    "period",
+    [{"until": "2020-01-31"}, {"since": "2990-01-01"}, {"since": "2030-02-01", "until": "x"}],
+)
+def test_one_end_of_the_period_is_enough(client, money, period):
+    client.force_login(money["carla"])
+    response = client.get(MINE_URL, period)
+    assert response.status_code == 200
+    result = response.context["statement"]
+    assert result.since <= result.until
+    if "until" in period and period["until"] != "x":
+        assert result.until.isoformat() == period["until"]
+    client.force_login(money["finance"])
+    answer = client.get(FINANCE_URL + "csv/", {"account": money["account"], **period})
+    assert answer.status_code in (200, 404)

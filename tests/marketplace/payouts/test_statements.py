@@ -25,6 +25,7 @@ from marketplace.payouts.statements import (
     TRANSFER,
     UnknownRecipient,
     current_month,
+    decimal_comma,
     recipient_statement,
     statement_csv,
     statement_pdf,
@@ -205,3 +206,16 @@ def test_the_pdf_names_both_parties_and_holds_the_totals(money):
     assert "-10,00 €" in text.replace("\u202f", " ")
     english = " ".join(_pdf_text(statement_pdf(result, language="en")).split())
     assert "Closing balance" in english and "Paid out" in english
+
+
+def test_text_a_spreadsheet_would_run_is_quoted_not_amounts(money):
+    from marketplace.tourist_tax.models import TaxCollector
+
+    TaxCollector.objects.filter(account=TAX_ACCOUNT).update(name='=HYPERLINK("http://x")')
+    result = recipient_statement(
+        site=money["site"], account=TAX_ACCOUNT, since=money["since"], until=money["today"]
+    )
+    rows = list(csv.reader(io.StringIO(statement_csv(result).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Relevé", '\'=HYPERLINK("http://x")']
+    assert ["Versé", decimal_comma(result.paid_out)] in rows
+    assert any(row[-2].startswith("-") for row in rows if len(row) == 10)
