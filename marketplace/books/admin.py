@@ -11,6 +11,7 @@ The viewsets are registered by :mod:`marketplace.books.wagtail_hooks`.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -215,7 +216,7 @@ class BalancesView(LedgerReaderMixin, WagtailAdminTemplateMixin, TemplateView):
                         "name": names.get(account, ""),
                         "balance": balance,
                         "display": money(balance),
-                        "statement_url": _statement_url(account),
+                        "statement_url": _statement_url(account, site=self.site),
                     }
                     for account, balance in by_kind[kind].items()
                 ]
@@ -260,11 +261,15 @@ def account_names(*, site) -> dict[str, str]:
     return names
 
 
-def _statement_url(account: str) -> str:
+def _statement_url(account: str, *, site) -> str:
+    """A provider's statement page; finance's statements for a beneficiary or a commune's
+    tourist tax; nothing for other accounts."""
     kind, _sep, detail = account.partition(":")
-    if kind != "provider" or not detail.isdigit():
-        return ""
-    return reverse("provider_statement:index") + f"?provider={detail}"
+    if kind == "provider" and detail.isdigit():
+        return reverse("provider_statement:index") + f"?provider={detail}"
+    if kind == "beneficiary" or account.startswith("tax:tourist:"):
+        return reverse("statements:index") + "?" + urlencode({"site": site.pk, "account": account})
+    return ""
 
 
 class BalancesMenuItem(MenuItem):

@@ -115,6 +115,13 @@ def test_balances_page_groups_accounts_by_kind(ledger, finance, client):
     assert groups["visitor"]["rows"][0]["balance"] == 12_345 - 6_173
     body = response.content.decode()
     assert "Camping des Gorges" in body and "beneficiary:fonds" in body
+    # Each recipient's balance leads to its statement.
+    fonds = next(r for r in groups["beneficiary"]["rows"] if r["account"] == "beneficiary:fonds")
+    assert fonds["statement_url"] == (
+        f"/admin/statements/?site={response.context['site'].pk}&account=beneficiary%3Afonds"
+    )
+    assert provider_row["statement_url"].startswith("/admin/provider_statement/?provider=")
+    assert groups["visitor"]["rows"][0]["statement_url"] == ""
 
 
 def test_the_ledger_cannot_be_changed_through_the_admin(ledger, finance, client, django_user_model):
