@@ -15,7 +15,9 @@ A line's ``amount`` raises or lowers what is owed; the totals are positive numbe
 
 and ``closing = payable + due``: ``payable`` as of the period's last day (``as_of``,
 even when that day is still to come: the statement says so), ``due`` later, from
-``next_due_on``.
+``next_due_on``. Each line tied to a booking says "payable since <day>" or "due on
+<day>", of the period's last day or today, whichever comes first (never "since" a day
+still to come).
 
 **Kinds of line**: ``credit`` (a booking's confirmation), ``refund`` (a refund, or the
 reversal of a confirmation or refund), ``payout`` (a bank payout run: its reference is
@@ -102,7 +104,8 @@ class StatementLine:
     offer_title: str = ""
     service_date: dt.date | None = None
     payable_on: dt.date | None = None
-    payable: bool | None = None  # payable_on reached by the period's last day
+    # payable_on reached by the period's last day, or today when that day is to come
+    payable: bool | None = None
 
     @property
     def date(self) -> dt.date:
@@ -178,6 +181,8 @@ def recipient_statement(
     territory = TerritorySettings.for_site(site)
     start, end = day_start(since), day_start(until + dt.timedelta(days=1))
     as_of = until
+    # A line says "payable since" only of a day that has come.
+    reached = min(until, timezone.localdate())
 
     entries = LedgerEntry.objects.filter(account=account, transaction__site=site)
     opening = -entries.filter(transaction__occurred_at__lt=start).aggregate(
@@ -239,7 +244,7 @@ def recipient_statement(
                 offer_title=booking.get("offer_title", ""),
                 service_date=booking.get("start"),
                 payable_on=payable_on,
-                payable=(payable_on <= as_of) if payable_on else None,
+                payable=(payable_on <= reached) if payable_on else None,
             )
         )
         if kind == CREDIT:

@@ -219,3 +219,19 @@ def test_text_a_spreadsheet_would_run_is_quoted_not_amounts(money):
     assert rows[0] == ["Relevé", '\'=HYPERLINK("http://x")']
     assert ["Versé", decimal_comma(result.paid_out)] in rows
     assert any(row[-2].startswith("-") for row in rows if len(row) == 10)
+
+
+def test_a_line_is_never_payable_since_a_day_still_to_come(money):
+    """The current month's statement splits its closing as of the month's last day, but a
+    share that becomes payable later this month is still "due on" its day."""
+    cancelled = money["cancelled"]
+    result = recipient_statement(
+        site=money["site"],
+        account=money["account"],
+        since=money["since"],
+        until=cancelled.payable_on,
+    )
+    line = next(line for line in result.lines if line.booking_ref == cancelled.reference)
+    assert line.payable_on > money["today"]
+    assert line.payable is False
+    assert line.due_text == f"exigible le {cancelled.payable_on:%d/%m/%Y}"
