@@ -229,6 +229,7 @@ def account_data_export(*, user) -> dict:
                         "guests": line.guests,
                         "adults": line.adults,
                         "minors": line.minors,
+                        "tax_exempt_persons": line.tax_exempt_persons,
                     }
                     for line in cart.lines.all()
                 ],
@@ -348,6 +349,7 @@ def _booking_data(booking: Booking, *, names: dict[str, str]) -> dict:
         "guests": booking.guests,
         "adults": booking.adults,
         "minors": booking.minors,
+        "tax_exempt_persons": booking.tax_exempt_persons,
         "price_lines": [
             {
                 "label": line.label,

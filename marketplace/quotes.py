@@ -3,6 +3,11 @@
 Each kind has a small GET form that checks what the visitor typed against the offer's
 rules and availability, then asks ``marketplace.pricing`` for the price. The cart will
 check the same things again under a lock; this is the visitor's preview.
+
+A stay's form also asks how many adults are exempt from the tourist tax
+(``exempt_adults``) when its territory lets visitors declare an exemption and the platform
+collects the tax (:func:`marketplace.stay_tax.exemption_grounds`); elsewhere the field is
+absent and a value sent anyway is refused.
 """
 
 import datetime as dt
@@ -23,7 +28,15 @@ from marketplace.pricing import (
     stay_price,
 )
 from marketplace.selectors import OfferAvailability, product_free, stay_nights_status
-from marketplace.stay_tax import StayNotBookable, StayTax, stay_tax_for
+from marketplace.stay_tax import (
+    StayNotBookable,
+    StayTax,
+    exemption_grounds,
+    exemption_help_text,
+    exemption_not_offered_message,
+    stay_tax_for,
+    too_many_exempt_message,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -80,6 +93,20 @@ class StayQuoteForm(forms.Form):
             self.fields["units"].label = _("Units (%(unit)s)") % {"unit": offer.unit_name}
         self.fields["units"].max_value = offer.units
         self.fields["units"].widget.attrs.update({"min": 1, "max": offer.units})
+        self.exemption_grounds = exemption_grounds(offer)
+        if self.exemption_grounds:
+            self.fields["exempt_adults"] = forms.IntegerField(
+                label=_("Adults exempt from the tourist tax"),
+                min_value=0,
+                initial=0,
+                required=False,
+                help_text=exemption_help_text(self.exemption_grounds),
+                error_messages={
+                    "invalid": _("Enter a whole number of adults."),
+                    "min_value": _("The number of exempt adults cannot be negative."),
+                },
+            )
+            self.fields["exempt_adults"].widget.attrs.update({"min": 0, "max": max(capacity, 1)})
         self.nights = []
 
     @property
@@ -88,14 +115,24 @@ class StayQuoteForm(forms.Form):
         return (self.offer.units or 0) * (self.offer.guests_per_unit or 0)
 
     def _clean_party(self, cleaned) -> int | None:
-        """Adults (one when not said, as a link with dates only means) and minors (none
-        when not said), within the offer's capacity: their total, or None if refused."""
-        if "adults" in self.errors or "minors" in self.errors:
+        """Adults (one when not said, as a link with dates only means), minors (none
+        when not said) within the offer's capacity, and the adults declared exempt from
+        the tourist tax (none when not said; only where offered): the total of adults and
+        minors, or None if refused."""
+        if not self.exemption_grounds and str(self.data.get("exempt_adults") or "0").strip() != "0":
+            # Sent anyway (a forged or stale link): refused, never silently dropped.
+            self.add_error(None, exemption_not_offered_message())
+            return None
+        if any(name in self.errors for name in ("adults", "minors", "exempt_adults")):
             return None
         if cleaned.get("adults") is None:
             cleaned["adults"] = 1
         if cleaned.get("minors") is None:
             cleaned["minors"] = 0
+        cleaned["tax_exempt_persons"] = cleaned.get("exempt_adults") or 0
+        if cleaned["tax_exempt_persons"] > cleaned["adults"]:
+            self.add_error("exempt_adults", too_many_exempt_message())
+            return None
         total = cleaned["adults"] + cleaned["minors"]
         if total > self.capacity:
             self.add_error(
@@ -193,6 +230,7 @@ class StayQuoteForm(forms.Form):
             end=data["end"],
             adults=data["adults"],
             minors=data["minors"],
+            exempt_persons=data["tax_exempt_persons"],
             price=price.total,
         )
 

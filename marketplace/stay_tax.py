@@ -22,8 +22,16 @@ category, the check-in date, the nights, adults and minors, and hands them to
   the territory did not allow zero; or a stay with no tax category): the stay cannot be
   booked while the platform must collect; the visitor reads :data:`NOT_BOOKABLE` and
   finance gets one e-mail per commune, category and day (the shared cache remembers).
+- **Declared exemptions** (L. 2333-31: seasonal workers employed in the commune, people
+  in emergency housing or temporary rehousing): offered only where the territory enables
+  one of them (``TouristTaxSettings``) and the platform collects the tax
+  (:func:`exemption_grounds`); the visitor says how many adults, at most all of them; the
+  provider checks the proof on arrival. A declaration where none is offered, or more
+  exempt adults than adults, is refused (:class:`StayNotBookable`, finance not told).
 - **Frozen** on the booking at checkout: ``Booking.tax`` and ``Booking.tax_details``
-  (:data:`DETAIL_KEYS`), which the declaration reads.
+  (:data:`DETAIL_KEYS`; ``exempt_persons`` counts the minors and the declared adults,
+  ``exemption_grounds`` the grounds offered when adults were declared), which the
+  declaration reads; ``Booking.tax_exempt_persons`` the declared adults.
 """
 
 from __future__ import annotations
@@ -50,7 +58,12 @@ from commissions.money import round_half_up
 from marketplace.models import StayOfferPage
 from marketplace.tourist_tax.categories import CODES, TaxCategory
 from marketplace.tourist_tax.engine import TaxInputError, TaxQuote, tourist_tax_compute
-from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
+from marketplace.tourist_tax.models import (
+    EMERGENCY_HOUSING,
+    SEASONAL_WORKERS,
+    TouristTaxRate,
+    TouristTaxSettings,
+)
 from marketplace.tourist_tax.selectors import RateMissing, TouristTaxError, quote_for, rate_for
 
 logger = logging.getLogger(__name__)
@@ -62,6 +75,7 @@ DETAIL_KEYS = (
     "rate_per_person_night",
     "persons_taxed",
     "exempt_persons",
+    "exemption_grounds",
     "nights",
     "base",
     "surcharges",
@@ -84,8 +98,49 @@ def not_bookable_message() -> str:
     )
 
 
+def exemption_not_offered_message() -> str:
+    return _("This stay does not let you declare adults exempt from the tourist tax.")
+
+
+def too_many_exempt_message() -> str:
+    return _("There cannot be more adults exempt from the tourist tax than adults.")
+
+
+def exemption_grounds(offer) -> tuple[str, ...]:
+    """The exemption grounds a visitor may declare for ``offer`` (a specific stay): those
+    its territory enables, when the platform collects the tax; none otherwise (the host
+    who collects on site applies the exemptions there). One query when collected."""
+    if not offer.tax_collected_by_platform or offer.provider is None:
+        return ()
+    tax_settings = TouristTaxSettings.objects.filter(site_id=offer.provider.site_id).first()
+    return tax_settings.declared_exemption_grounds if tax_settings else ()
+
+
+def exemption_help_text(grounds: tuple[str, ...]) -> str:
+    """What the visitor reads under the number of exempt adults: the grounds ``grounds``
+    names, exactly, and the proof the provider will ask for."""
+    if set(grounds) == {SEASONAL_WORKERS, EMERGENCY_HOUSING}:
+        return _(
+            "Exempt by law: seasonal workers with a work contract in the commune, and "
+            "persons in emergency housing or temporary relocation. The provider will ask "
+            "for the proof on arrival."
+        )
+    if SEASONAL_WORKERS in grounds:
+        return _(
+            "Exempt by law: seasonal workers with a work contract in the commune. The "
+            "provider will ask for the proof on arrival."
+        )
+    if EMERGENCY_HOUSING in grounds:
+        return _(
+            "Exempt by law: persons in emergency housing or temporary relocation. The "
+            "provider will ask for the proof on arrival."
+        )
+    return ""
+
+
 class StayNotBookable(Exception):
-    """The platform must collect this stay's tourist tax and cannot compute it."""
+    """This stay cannot be booked as chosen: the platform must collect its tourist tax and
+    cannot compute it, or the visitor declared an exemption that is refused."""
 
     def __init__(self, message: str, *, reason: str = ""):
         super().__init__(message)
@@ -141,7 +196,15 @@ def _address(provider) -> str:
     return f"{provider.address}, {provider.postcode} {provider.commune}".strip(", ")
 
 
-def _details(*, offer, provider, quote: TaxQuote | None, rate_id, collected: bool) -> dict:
+def _details(
+    *,
+    offer,
+    provider,
+    quote: TaxQuote | None,
+    rate_id,
+    collected: bool,
+    grounds: tuple[str, ...] = (),
+) -> dict:
     return {
         "commune": provider.commune,
         "category": offer.tax_category,
@@ -149,6 +212,7 @@ def _details(*, offer, provider, quote: TaxQuote | None, rate_id, collected: boo
         "rate_per_person_night": quote.rate_per_person_night if quote else 0,
         "persons_taxed": quote.persons_taxed if quote else 0,
         "exempt_persons": quote.exempt_persons if quote else 0,
+        "exemption_grounds": list(grounds),
         "nights": quote.nights if quote else 0,
         "base": quote.base if quote else 0,
         "surcharges": dict(quote.surcharges) if quote else {},
@@ -169,14 +233,24 @@ def stay_tax_for(
     end: dt.date,
     adults: int,
     minors: int = 0,
+    exempt_persons: int = 0,
     price: int,
 ) -> StayTax:
     """The tourist tax of ``offer`` (a specific stay) from ``start`` to ``end`` for
-    ``adults`` and ``minors``, whose price (all units, all nights, before fee and tax) is
-    ``price`` cents. Raises :class:`StayNotBookable` (finance told) when the platform must
-    collect it and cannot compute it."""
+    ``adults`` and ``minors``, of whom ``exempt_persons`` adults declared exempt, whose
+    price (all units, all nights, before fee and tax) is ``price`` cents. Raises
+    :class:`StayNotBookable` (finance told) when the platform must collect it and cannot
+    compute it, and (finance not told) when the declared exemption is refused."""
     provider = offer.provider
     collected = offer.tax_collected_by_platform
+    grounds: tuple[str, ...] = ()
+    if exempt_persons:
+        grounds = exemption_grounds(offer)
+        if not grounds:
+            message = exemption_not_offered_message()
+            raise StayNotBookable(message, reason="exemption not offered")
+        if exempt_persons > adults:
+            raise StayNotBookable(too_many_exempt_message(), reason="too many exempt")
     nights = (end - start).days
     price_per_night = round_half_up(Decimal(price) / Decimal(nights)) if nights > 0 else None
     category = offer.tax_category or ""
@@ -197,6 +271,7 @@ def stay_tax_for(
                 nights=nights,
                 adults=adults,
                 minors=minors,
+                exempt_persons=exempt_persons,
                 price_per_night=price_per_night,
             )
         else:
@@ -207,6 +282,7 @@ def stay_tax_for(
                 nights=nights,
                 adults=adults,
                 minors=minors,
+                exempt_persons=exempt_persons,
                 price_per_night=price_per_night,
             )
     except (TouristTaxError, TaxInputError) as error:
@@ -220,7 +296,12 @@ def stay_tax_for(
         )
         raise StayNotBookable(not_bookable_message(), reason=str(error)) from error
     details = _details(
-        offer=offer, provider=provider, quote=quote, rate_id=rate_id, collected=collected
+        offer=offer,
+        provider=provider,
+        quote=quote,
+        rate_id=rate_id,
+        collected=collected,
+        grounds=grounds,
     )
     return StayTax(collected=collected, amount=quote.total, details=details)
 

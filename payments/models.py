@@ -182,6 +182,7 @@ class ReversalStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DONE = "done", _("Done")
     DEBT = "debt", _("Not covered: debt of the account holder")
+    SETTLED = "settled", _("Debt settled from later payments")
 
 
 class StripeReversal(models.Model):

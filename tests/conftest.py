@@ -5,6 +5,7 @@ What lives here: fixtures every test module may use, and the suite's speed setti
 offers) live in tests/factories.py; the replay machinery in tests/snapshots.py.
 """
 
+import datetime as dt
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -284,6 +285,21 @@ def category(db):
 
 STRIPE_PLATFORM_SECRET = "whsec_platform_test"
 STRIPE_CONNECT_SECRET = "whsec_connect_test"
+
+
+@pytest.fixture
+def services_delivered(monkeypatch):
+    """Every booking's service is behind us: Stripe transfers are made at payment, as
+    they were before providers were paid after the service (issue 13 §2). For the tests
+    of transfer mechanics (retries, refunds, reversals, disputes, reconciliation); the
+    waiting itself is tested in tests/payments/test_stripe_payable.py."""
+    from django.utils import timezone
+
+    from payments.stripe import transfers
+
+    far = timezone.localdate() + dt.timedelta(days=3 * 366)
+    monkeypatch.setattr(transfers, "local_today", lambda: far)
+    return far
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from cms.demo.accounts import ACCOUNTS, PROVIDER_MEMBER_OF, VISITOR_LANGUAGES
 from cms.demo.images import image_ensure
 from cms.demo.indexing import indexing_deferred
 from cms.demo.orders import HISTORY_ORDERS, orders_history_ensure
+from cms.demo.payouts import bank_details_ensure, tourist_tax_settings_ensure
 from cms.demo.providers import PROVIDERS
 from cms.demo.specs import Offer, ProviderSpec
 from cms.demo.territory import (
@@ -562,6 +563,10 @@ def _demo_build(*, today: dt.date, past_orders: int) -> SeedReport:
 
     commission_rules_ensure(site=site, admin=users["admin"], report=report)
     tourist_tax_rates_ensure(site=site, today=today, report=report)
+    tourist_tax_settings_ensure(site=site, report=report)
+    bank_details_ensure(
+        site=site, users=users, preferred_provider=PROVIDER_MEMBER_OF, report=report
+    )
     past_orders_ensure(site=site, users=users, today=today, count=past_orders, report=report)
     home_ensure(home=home, featured=featured, admin=users["admin"], report=report)
     standard_pages_ensure(home=home, admin=users["admin"], report=report)

@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q, Sum
 from django.http import Http404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -41,7 +42,7 @@ from marketplace.books.models import LedgerEntry, LedgerTransaction, Transaction
 from marketplace.books.permissions import can_view_ledger
 from marketplace.books.selectors import account_balance, balances_by_kind
 from marketplace.members import member_provider_ids
-from marketplace.models import Provider
+from marketplace.models import Booking, Provider
 from marketplace.payouts.statement_pages import (
     CSV,
     PDF,
@@ -125,6 +126,13 @@ class LedgerInspectView(InspectView):
             for e in self.object.entries.order_by("-amount", "account")
         ]
         context["reversals"] = self.object.reversals.order_by("occurred_at", "pk")
+        if self.object.booking_ref:
+            context["payable_on"] = (
+                Booking.objects.filter(reference=self.object.booking_ref)
+                .values_list("payable_on", flat=True)
+                .first()
+            )
+            context["today"] = timezone.localdate()
         context["inspect_url_name"] = self.inspect_url_name
         return context
 

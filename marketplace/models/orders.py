@@ -23,8 +23,12 @@ from marketplace.models.territory import CancellationPolicy
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def party_text(*, adults: int | None, minors: int | None, guests: int | None = None) -> str:
-    """Who stays, in the reader's language: "2 adultes, 1 mineur" / "2 adults, 1 minor".
+def party_text(
+    *, adults: int | None, minors: int | None, guests: int | None = None, exempt: int = 0
+) -> str:
+    """Who stays, in the reader's language: "2 adultes, 1 mineur" / "2 adults, 1 minor",
+    then the adults declared exempt from the tourist tax, if any: "…, dont 1 adulte
+    exonéré" / "…, including 1 exempt adult".
 
     Minors are named only when there are some. A stay booked before adults and minors
     were asked (``adults`` is None) shows its number of guests, if it had one.
@@ -36,6 +40,10 @@ def party_text(*, adults: int | None, minors: int | None, guests: int | None = N
     text = ngettext("%(count)d adult", "%(count)d adults", adults) % {"count": adults}
     if minors:
         text += ", " + ngettext("%(count)d minor", "%(count)d minors", minors) % {"count": minors}
+    if exempt:
+        text += ", " + ngettext(
+            "including %(count)d exempt adult", "including %(count)d exempt adults", exempt
+        ) % {"count": exempt}
     return text
 
 
@@ -54,6 +62,16 @@ def party_constraint(name: str) -> models.CheckConstraint:
             adults__gte=1,
             guests=models.F("adults") + models.F("minors"),
         ),
+        name=name,
+    )
+
+
+def exempt_constraint(name: str) -> models.CheckConstraint:
+    """Adults declared exempt from the tourist tax are some of the adults: none on a row
+    without adults (activities, products, stays booked before they were asked)."""
+    return models.CheckConstraint(
+        condition=models.Q(tax_exempt_persons=0)
+        | models.Q(adults__isnull=False, tax_exempt_persons__lte=models.F("adults")),
         name=name,
     )
 
@@ -137,16 +155,27 @@ class CartLine(models.Model):
     guests = models.PositiveIntegerField(null=True, blank=True)
     adults = models.PositiveIntegerField(null=True, blank=True)
     minors = models.PositiveIntegerField(null=True, blank=True)
+    # Adults the visitor declares exempt from the tourist tax (seasonal workers, emergency
+    # housing: L. 2333-31), where the territory lets them and the platform collects it.
+    tax_exempt_persons = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        constraints = [party_constraint("cart_line_guests_are_adults_and_minors")]
+        constraints = [
+            party_constraint("cart_line_guests_are_adults_and_minors"),
+            exempt_constraint("cart_line_exempt_persons_are_adults"),
+        ]
         verbose_name = _("cart line")
 
     @property
     def party(self) -> str:
-        return party_text(adults=self.adults, minors=self.minors, guests=self.guests)
+        return party_text(
+            adults=self.adults,
+            minors=self.minors,
+            guests=self.guests,
+            exempt=self.tax_exempt_persons,
+        )
 
 
 class OrderStatus(models.TextChoices):
@@ -251,6 +280,12 @@ class Booking(models.Model):
     guests = models.PositiveIntegerField(_("guests"), null=True, blank=True)
     adults = models.PositiveIntegerField(_("adults"), null=True, blank=True)
     minors = models.PositiveIntegerField(_("minors"), null=True, blank=True)
+    # Adults declared exempt from the tourist tax (L. 2333-31: seasonal workers employed
+    # in the commune, emergency housing), checked by the provider on arrival; the grounds
+    # the territory offered are in ``tax_details``.
+    tax_exempt_persons = models.PositiveSmallIntegerField(
+        _("adults exempt from the tourist tax"), default=0
+    )
     status = models.CharField(
         _("status"),
         max_length=30,
@@ -297,6 +332,7 @@ class Booking(models.Model):
                 | models.Q(adults__isnull=True, minors__isnull=True),
                 name="booking_adults_and_minors_only_for_stays",
             ),
+            exempt_constraint("booking_exempt_persons_are_adults"),
         ]
         verbose_name = pgettext_lazy("noun", "booking")
         verbose_name_plural = pgettext_lazy("noun", "bookings")
@@ -325,7 +361,23 @@ class Booking(models.Model):
 
     @property
     def party(self) -> str:
-        return party_text(adults=self.adults, minors=self.minors, guests=self.guests)
+        return party_text(
+            adults=self.adults,
+            minors=self.minors,
+            guests=self.guests,
+            exempt=self.tax_exempt_persons,
+        )
+
+    @property
+    def tax_exemption_proofs(self) -> list[str]:
+        """What the provider asks the adults declared exempt to show on arrival (one
+        of), from the grounds the territory offered when they were declared."""
+        if not self.tax_exempt_persons:
+            return []
+        from marketplace.tourist_tax.models import EXEMPTION_GROUND_PROOFS
+
+        grounds = (self.tax_details or {}).get("exemption_grounds") or []
+        return [str(EXEMPTION_GROUND_PROOFS[g]) for g in grounds if g in EXEMPTION_GROUND_PROOFS]
 
 
 class Refund(models.Model):

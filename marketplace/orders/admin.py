@@ -136,6 +136,11 @@ BOOKING_EXPORT = {
     "guests": (gettext_lazy("Guests"), lambda b: b.guests, False),
     "adults": (gettext_lazy("Adults"), lambda b: b.adults, False),
     "minors": (gettext_lazy("Minors"), lambda b: b.minors, False),
+    "tax_exempt_persons": (
+        gettext_lazy("Adults exempt from the tourist tax"),
+        lambda b: b.tax_exempt_persons,
+        False,
+    ),
     "email": (gettext_lazy("Visitor's e-mail"), lambda b: b.order.email, False),
     "status": (gettext_lazy("Status"), lambda b: b.get_status_display(), False),
     "subtotal": (gettext_lazy("Price"), lambda b: b.subtotal, True),

@@ -92,6 +92,8 @@ def _line_params(line: CartLine) -> dict:
         params["units"] = str(line.quantity)
         if line.adults is not None:
             params["adults"], params["minors"] = str(line.adults), str(line.minors or 0)
+        if line.tax_exempt_persons:
+            params["exempt_adults"] = str(line.tax_exempt_persons)
         return params
     if line.offer.kind == OfferKind.ACTIVITY:
         return {"slot": str(line.slot_id or ""), "persons": str(line.quantity)}
@@ -126,6 +128,7 @@ def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
         line.start, line.end = data["start"], data["end"]
         line.quantity = data["units"]
         line.adults, line.minors, line.guests = data["adults"], data["minors"], data["guests"]
+        line.tax_exempt_persons = data["tax_exempt_persons"]
     elif offer.kind == OfferKind.ACTIVITY:
         line.slot_id, line.quantity = data["slot"], data["persons"]
     else:
@@ -284,6 +287,7 @@ def cart_restore(*, order) -> int:
                 guests=booking.guests,
                 adults=booking.adults,
                 minors=booking.minors,
+                tax_exempt_persons=booking.tax_exempt_persons,
             )
             for booking in order.bookings.order_by("pk")[:room]
         ]
@@ -314,6 +318,7 @@ def cart_unrestore(*, order) -> int:
             quantity=booking.quantity,
             adults=booking.adults,
             minors=booking.minors,
+            tax_exempt_persons=booking.tax_exempt_persons,
         ).first()
         if line is not None:
             line.delete()

@@ -231,6 +231,7 @@ def _booking_from_priced(*, order: Order, priced) -> Booking:
         guests=line.guests,
         adults=line.adults,
         minors=line.minors,
+        tax_exempt_persons=line.tax_exempt_persons,
         price_lines=[
             {
                 "label": str(q.label),

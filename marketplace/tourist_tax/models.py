@@ -232,6 +232,17 @@ class TouristTaxRate(models.Model):
         )
 
 
+# The exemptions of L. 2333-31 that need a proof, which a territory may let visitors
+# declare (frozen in ``Booking.tax_details["exemption_grounds"]``).
+SEASONAL_WORKERS = "seasonal_workers"
+EMERGENCY_HOUSING = "emergency_housing"
+EXEMPTION_GROUNDS = (SEASONAL_WORKERS, EMERGENCY_HOUSING)
+EXEMPTION_GROUND_PROOFS = {
+    SEASONAL_WORKERS: _("a seasonal work contract in the commune"),
+    EMERGENCY_HOUSING: _("a proof of emergency housing or temporary relocation"),
+}
+
+
 @register_setting(icon="calculator")
 class TouristTaxSettings(BaseSiteSetting):
     """What a territory decides about the tourist tax it collects."""
@@ -269,6 +280,18 @@ class TouristTaxSettings(BaseSiteSetting):
     @property
     def declared_exemptions_enabled(self) -> bool:
         return self.exemption_seasonal_workers or self.exemption_emergency_housing
+
+    @property
+    def declared_exemption_grounds(self) -> tuple[str, ...]:
+        """The grounds visitors may declare (:data:`EXEMPTION_GROUNDS` codes), in order."""
+        return tuple(
+            code
+            for code, enabled in (
+                (SEASONAL_WORKERS, self.exemption_seasonal_workers),
+                (EMERGENCY_HOUSING, self.exemption_emergency_housing),
+            )
+            if enabled
+        )
 
 
 class TaxCollector(models.Model):

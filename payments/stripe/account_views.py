@@ -35,7 +35,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from marketplace.books.permissions import LEDGER_PERMISSION
 from marketplace.members import active_user, member_provider_ids
-from marketplace.models import Provider
+from marketplace.models import Provider, TerritorySettings
 from marketplace.web import site_for_request
 from payments.stripe.accounts import (
     PayoutStatus,
@@ -109,6 +109,8 @@ class PayoutAccountView(WagtailAdminTemplateMixin, TemplateView):
                 }
             )
         context["rows"] = rows
+        site = site_for_request(self.request)
+        context["payout_delay_days"] = TerritorySettings.for_site(site).payout_delay_days
         # Providers paid by bank transfer give their IBAN on their bank details page.
         if managed:
             context["bank_details_url"] = reverse("bank_details:index")

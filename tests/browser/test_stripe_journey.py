@@ -2,8 +2,8 @@
 ``make run-stripe`` plays): the visitor logs in with a password, adds a stay to the cart,
 checks out, clicks "Payer", pays on the double's pay page, and comes back to the order
 page, which shows the order paid. The double delivered its signed webhooks to the live
-server's endpoints on the way: the camping's share was transferred, and the double's
-balances agree with the ledger. axe-core checks the paid order page.
+server's endpoints on the way; the camping's share is transferred the day after check-in,
+and the double's balances agree with the ledger. axe-core checks the paid order page.
 """
 
 import datetime as dt
@@ -17,6 +17,7 @@ from django.utils import timezone
 from commissions.money import format_cents
 from marketplace.models import BookingStatus, Order, OrderStatus
 from payments.stripe import client as stripe_client
+from payments.stripe.transfers import transfers_pending
 from tests.browser.test_storefront import serious_violations
 from tests.stripe_helpers import assert_balances_match
 
@@ -134,11 +135,14 @@ def test_visitor_pays_at_the_double_server_in_a_browser(page, world, double_serv
     violations = serious_violations(page)
     assert not violations, "axe-core on the paid order page:\n  " + "\n  ".join(violations)
 
-    # The order is paid, the camping's net went to its account, the balances agree.
+    # The order is paid; the camping's net waits for the day after check-in, then goes to
+    # its account (the periodic transfers_pending), and the balances agree.
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     booking = order.bookings.get()
     assert booking.status == BookingStatus.CONFIRMED
+    assert double_server.double.all("transfer") == []
+    transfers_pending(today=booking.payable_on)
     transfers = double_server.double.all("transfer")
     assert [t["destination"] for t in transfers] == [world["account"]]
     assert transfers[0]["amount"] == booking.provider_net

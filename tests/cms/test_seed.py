@@ -85,7 +85,8 @@ def snapshot() -> dict:
         TerritorySettings,
         WeeklySlot,
     )
-    from marketplace.tourist_tax.models import TouristTaxRate
+    from marketplace.payouts.models import BankAccount
+    from marketplace.tourist_tax.models import TaxCollector, TouristTaxRate, TouristTaxSettings
 
     models = [
         Order,
@@ -115,12 +116,16 @@ def snapshot() -> dict:
         EmailAddress,
         TerritorySettings,
         TouristTaxRate,
+        TaxCollector,
+        BankAccount,
     ]
     counts = {model.__name__: model.objects.count() for model in models}
     counts["latest revisions"] = sorted(
         Page.objects.exclude(latest_revision=None).values_list("pk", "latest_revision_id")
     )
     counts["settings"] = list(TerritorySettings.objects.values())
+    counts["tourist tax settings"] = list(TouristTaxSettings.objects.values())
+    counts["bank details"] = sorted(BankAccount.objects.values_list("account", "status", "iban"))
     return counts
 
 
@@ -394,6 +399,51 @@ def test_demo_stays_compute_a_tourist_tax(seeded):
             price_per_night=generated.price_per_night,
         )
         assert 0 < quote.rate_per_person_night <= 230
+
+
+@pytest.mark.django_db
+def test_demo_pays_by_transfer_with_approved_bank_details(seeded):
+    """Each commune with a stay has its tax collector; the beneficiaries without Stripe,
+    the collectors and one provider without Stripe (the campsite) have bank details the
+    administrator submitted and finance approved; seasonal workers may be declared."""
+    from schwifty import IBAN
+    from wagtail.models import Site
+
+    from commissions.models import Beneficiary
+    from marketplace.models import Provider, StayOfferPage
+    from marketplace.payouts.models import BankAccount
+    from marketplace.payouts.recipients import site_recipients
+    from marketplace.tourist_tax.models import TaxCollector, TouristTaxSettings
+
+    site = Site.objects.get(is_default_site=True)
+    stay_communes = set(
+        StayOfferPage.objects.live().values_list("provider__commune", flat=True).distinct()
+    )
+    collectors = {c.commune: c for c in TaxCollector.objects.filter(site=site)}
+    assert set(collectors) == stay_communes and len(stay_communes) >= 2
+    camping = Provider.objects.get(slug="camping-des-berges-de-l-arviere")
+    assert camping.stripe_account_id == ""
+    wanted = (
+        {f"beneficiary:{b.key}" for b in Beneficiary.objects.filter(site=site, stripe_account="")}
+        | {c.account for c in collectors.values()}
+        | {f"provider:{camping.pk}"}
+    )
+    assert len(wanted) >= 3 + len(stay_communes) + 1
+    approved = {row.account: row for row in BankAccount.objects.for_site(site).approved()}
+    assert set(approved) == wanted
+    assert not BankAccount.objects.for_site(site).pending().exists()
+    for row in approved.values():
+        assert row.submitted_by.email == "admin@comptoir.localhost"
+        assert row.decided_by.email == "finances@comptoir.localhost"
+        iban = IBAN(row.iban)  # raises if the check digits or the RIB key were wrong
+        assert (iban.country_code, iban.bank_code, row.bic) == ("FR", "30006", "AGRIFRPPXXX")
+    assert len({row.iban for row in approved.values()}) == len(approved)
+    # Every collector is a recipient finance can pay.
+    kinds = {r.account: r.kind for r in site_recipients(site=site)}
+    assert all(kinds[c.account] == "tourist_tax" for c in collectors.values())
+    tax_settings = TouristTaxSettings.for_site(site)
+    assert tax_settings.exemption_seasonal_workers
+    assert not tax_settings.exemption_emergency_housing
 
 
 @pytest.mark.django_db

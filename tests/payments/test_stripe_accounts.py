@@ -26,6 +26,9 @@ from tests.conftest import make_provider, make_user
 from tests.payments.test_stripe_flow import checkout_and_pay
 from tests.stripe_helpers import assert_balances_match, deliver
 
+# Transfer mechanics once the services are delivered (see the fixture).
+pytestmark = pytest.mark.usefixtures("services_delivered")
+
 PAGE = "/admin/payout_account/"
 
 

@@ -26,6 +26,9 @@ from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider, make_user
 from tests.stripe_helpers import connected_account, deliver
 
+# Transfer mechanics once the services are delivered (see the fixture).
+pytestmark = pytest.mark.usefixtures("services_delivered")
+
 DISPUTE_FEE = 1500  # what the double's dispute withdraws on top of the amount
 
 

@@ -63,6 +63,9 @@ from tests.stripe_helpers import (
     run_huey_retries,
 )
 
+# Transfer mechanics once the services are delivered (see the fixture).
+pytestmark = pytest.mark.usefixtures("services_delivered")
+
 
 @pytest.fixture
 def world(territory, category, stripe_double):

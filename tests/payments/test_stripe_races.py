@@ -18,6 +18,9 @@ from tests.booking_helpers import shared_rules
 from tests.conftest import make_provider
 from tests.stripe_helpers import assert_balances_match, connected_account, deliver
 
+# Transfer mechanics once the services are delivered (see the fixture).
+pytestmark = pytest.mark.usefixtures("services_delivered")
+
 
 @pytest.fixture
 def world(territory, category, stripe_double, visitor):

@@ -32,6 +32,9 @@ from tests.conftest import make_provider, make_user
 from tests.payments import test_stripe_disputes
 from tests.stripe_helpers import deliver
 
+# Transfer mechanics once the services are delivered (see the fixture).
+pytestmark = pytest.mark.usefixtures("services_delivered")
+
 # The paid order of the dispute tests, and its world.
 world = test_stripe_disputes.world
 paid = test_stripe_disputes.paid

@@ -26,7 +26,11 @@ from tests.stripe_double import DECLINED
 from tests.stripe_double.server import serve_in_thread
 from tests.stripe_helpers import assert_balances_match
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transfer mechanics once the services are delivered (see the fixture).
+pytestmark = [
+    pytest.mark.usefixtures("services_delivered"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture

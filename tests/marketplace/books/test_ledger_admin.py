@@ -1,6 +1,7 @@
 """The territory's ledger in the admin: finance reads it, nobody else sees it, nobody
 changes it."""
 
+import datetime as dt
 from urllib.parse import urlparse
 
 import pytest
@@ -11,7 +12,10 @@ from wagtail.admin.menu import admin_menu
 
 from cms.services import EDITORS_GROUP, FINANCE_GROUP
 from marketplace.books.ledger import ledger_post, ledger_reverse
+from marketplace.books.models import LedgerTransaction
 from marketplace.books.permissions import ledger_permissions_ensure
+from tests import factories
+from tests.booking_helpers import book, shared_rules
 from tests.conftest import make_provider, make_user
 
 LIST_URL = "/admin/ledger/"
@@ -197,3 +201,19 @@ def test_the_ledger_menu_holds_the_books_then_the_finance_lists(territory):
         "/admin/statements/",
         "/admin/tourist_tax_declarations/",
     ]
+
+
+def test_a_booking_s_transaction_says_when_its_money_is_payable(
+    territory, category, finance, client, visitor
+):
+    shared_rules(territory)
+    provider = make_provider(territory, name="Camping des Gorges", category=category)
+    offer = factories.stay(provider)
+    start = timezone.localdate() + dt.timedelta(days=30)
+    end = start + dt.timedelta(days=2)
+    booking = book(visitor, offer, start=start, end=end, guests=2).bookings.get()
+    sale = LedgerTransaction.objects.get(booking_ref=booking.reference)
+    client.force_login(finance)
+    body = client.get(f"{LIST_URL}inspect/{sale.pk}/").content.decode()
+    assert f'data-payable-on="{booking.payable_on:%Y-%m-%d}"' in body
+    assert "est dû le" in body or "due on" in body

@@ -63,7 +63,7 @@ from marketplace.orders.transitions import (
     order_pay,
 )
 from marketplace.stay_tax import DETAIL_KEYS
-from marketplace.tourist_tax.models import TouristTaxRate
+from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
 from tests import factories
 from tests.conftest import make_user
 
@@ -133,6 +133,10 @@ def world(territory):
     # and the percentage of unclassified lets, capped.
     tax_rate(territory, "camping_3_5", rate=55, departmental_percent=Decimal("10"))
     tax_rate(territory, "unclassified", percent=Decimal("3.5"), cap=230)
+    # Visitors may declare seasonal workers exempt (where the platform collects the tax).
+    TouristTaxSettings.objects.update_or_create(
+        site=territory, defaults={"exemption_seasonal_workers": True}
+    )
     offers = [
         # A private host's campsite: the platform collects the tax.
         factories.stay(
@@ -264,6 +268,9 @@ class Run:
                 "adults": str(quantity),
                 "minors": str(slot_index),
             }
+            if offer.specific.tax_collected_by_platform:
+                # Some of the adults declared exempt, where they may be.
+                params["exempt_adults"] = str(days % (quantity + 1))
         elif offer.kind == "activity":
             slots = list(ActivitySlot.objects.filter(offer=offer).order_by("starts_at"))
             params = {"slot": str(slots[slot_index].pk), "persons": str(quantity)}
@@ -532,16 +539,21 @@ def check_tax_frozen(booking):
         assert booking.tax == 0 and booking.tax_details == {}
         return
     details = booking.tax_details
+    if booking.tax_exempt_persons:
+        _event("a stay with adults declared exempt")
     assert sorted(details) == sorted(DETAIL_KEYS)  # jsonb keeps no key order
     expected = details["base"] + sum(details["surcharges"].values())
     assert details["base"] == (
         details["rate_per_person_night"] * details["persons_taxed"] * details["nights"]
     )
-    assert details["persons_taxed"] == booking.adults
-    assert details["exempt_persons"] == booking.minors
+    assert details["persons_taxed"] == booking.adults - booking.tax_exempt_persons
+    assert details["exempt_persons"] == booking.minors + booking.tax_exempt_persons
+    assert details["exemption_grounds"] == (
+        ["seasonal_workers"] if booking.tax_exempt_persons else []
+    )
     assert details["nights"] == (booking.end - booking.start).days
     assert booking.tax == (expected if details["collected_by_platform"] else 0)
-    assert expected > 0
+    assert expected > 0 or booking.tax_exempt_persons == booking.adults
 
 
 # --- The property --------------------------------------------------------------------------

@@ -205,6 +205,7 @@ def test_a_classified_campsite_quotes_charges_and_posts_the_tax(
         "rate_per_person_night": 55,
         "persons_taxed": 2,
         "exempt_persons": 1,
+        "exemption_grounds": [],
         "nights": 3,
         "base": 330,
         "surcharges": {"departmental": 36},
