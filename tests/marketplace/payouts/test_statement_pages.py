@@ -145,3 +145,25 @@ def test_one_end_of_the_period_is_enough(client, money, period):
     client.force_login(money["finance"])
     answer = client.get(FINANCE_URL + "csv/", {"account": money["account"], **period})
     assert answer.status_code in (200, 404)
+
+
+def test_the_pages_take_as_many_queries_for_many_lines_as_for_few(client, money):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.marketplace.payouts.statement_world import paid_out
+
+    def count(url, params):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, params).status_code == 200
+        return len(queries)
+
+    finance_params = {"account": money["account"], **_period(money)}
+    mine_params = {"provider": money["camping"].pk, **_period(money)}
+    client.force_login(money["finance"])
+    client.get(FINANCE_URL, finance_params)  # sessions, settings and menus warmed up
+    before = (count(FINANCE_URL, finance_params), count(MINE_URL, mine_params))
+    for n in range(8):
+        paid_out(money["site"], money["account"], 10 + n, run=f"VIR-{n}", when=None)
+    after = (count(FINANCE_URL, finance_params), count(MINE_URL, mine_params))
+    assert after == before
