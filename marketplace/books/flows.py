@@ -23,6 +23,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from commissions.dates import territory_date, territory_day_start, territory_today
 from commissions.models import Beneficiary
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.tourist_tax.models import TaxCollector
@@ -62,20 +63,19 @@ class RecipientFlows:
 
 def flow_years(*, site) -> list[int]:
     """The years in which the territory's ledger recorded anything, oldest first."""
-    return [
-        timezone.localtime(moment).year
-        for moment in LedgerTransaction.objects.filter(site=site).datetimes("occurred_at", "year")
-    ]
+    moments = LedgerTransaction.objects.filter(site=site).datetimes(
+        "occurred_at", "year", tzinfo=timezone.get_default_timezone()
+    )
+    return sorted({territory_date(moment).year for moment in moments})
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime(year, 1, 1))
-    return start, timezone.make_aware(dt.datetime(year + 1, 1, 1))
+    return territory_day_start(dt.date(year, 1, 1)), territory_day_start(dt.date(year + 1, 1, 1))
 
 
 def account_flows(*, site, year: int) -> dict[str, list[Flow]]:
     """``{account: [Flow per quarter]}`` of the beneficiaries' and communes' accounts in
-    ``year`` (local time). One grouped query."""
+    ``year`` (the territory's calendar, whoever reads). One grouped query."""
     start, end = _year_bounds(year)
     rows = (
         LedgerEntry.objects.filter(
@@ -84,7 +84,9 @@ def account_flows(*, site, year: int) -> dict[str, list[Flow]]:
             transaction__occurred_at__gte=start,
             transaction__occurred_at__lt=end,
         )
-        .annotate(month=TruncMonth("transaction__occurred_at"))
+        .annotate(
+            month=TruncMonth("transaction__occurred_at", tzinfo=timezone.get_default_timezone())
+        )
         .values("account", "month")
         .annotate(
             earned=Coalesce(Sum("amount", filter=_kinds_q(EARNING_KINDS)), 0),
@@ -95,7 +97,7 @@ def account_flows(*, site, year: int) -> dict[str, list[Flow]]:
     found: dict[str, list[Flow]] = {}
     for row in rows:
         quarters = found.setdefault(row["account"], [Flow() for _ in range(QUARTERS)])
-        month = timezone.localtime(row["month"]).month
+        month = territory_date(row["month"]).month
         # Credits are negative in the ledger, payouts debit the account (positive).
         quarters[(month - 1) // 3].add(Flow(credited=-row["earned"], paid_out=row["paid"]))
     return found
@@ -114,7 +116,7 @@ def transparency_flows(*, site, year: int | None = None) -> dict:
     current one): the years to choose from, then per beneficiary and per commune their
     year and quarters, with totals. Four queries."""
     years = flow_years(site=site)
-    current = timezone.localdate().year
+    current = territory_today().year
     if current not in years:
         years.append(current)
     if year not in years:

@@ -5,7 +5,9 @@ what it is owed at the end, payable now or due later.
 Pure reads over the ledger, in a fixed number of queries (six at most, whatever the
 number of lines): the recipient, the territory's settings, the opening balance, the
 period's entries, the bookings they name, and the payable split of
-:mod:`marketplace.payouts.payable`.
+:mod:`marketplace.payouts.payable`. Days are the territory's (``settings.TIME_ZONE``,
+:mod:`commissions.dates`), whoever reads: Wagtail's admin runs each view in its
+reader's time zone, and a statement must not change with it.
 
 **Signs.** Everything here is seen from the recipient's side: positive is owed **to**
 it (the opposite of the ledger's sign for credits, see :mod:`marketplace.books.models`).
@@ -42,11 +44,12 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from commissions.dates import territory_date, territory_day_start, territory_today
 from marketplace.books.models import LedgerEntry, TransactionKind
 from marketplace.models import Booking, TerritorySettings
 from marketplace.payouts.payable import payable_balance
@@ -109,7 +112,7 @@ class StatementLine:
 
     @property
     def date(self) -> dt.date:
-        return timezone.localdate(self.occurred_at)
+        return territory_date(self.occurred_at)
 
     @property
     def kind_label(self) -> str:
@@ -154,14 +157,10 @@ class RecipientStatement:
         return self.opening + self.credited - self.refunded - self.paid_out + self.adjustments
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    """The first instant of ``day`` in the territory's time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def current_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The first and last days of ``today``'s month: a statement's default period."""
-    today = today or timezone.localdate()
+    """The first and last days of ``today``'s month (the territory's): a statement's
+    default period."""
+    today = today or territory_today()
     first = today.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return first, following - dt.timedelta(days=1)
@@ -179,10 +178,11 @@ def recipient_statement(
     if recipient is None:
         raise UnknownRecipient(account)
     territory = TerritorySettings.for_site(site)
-    start, end = day_start(since), day_start(until + dt.timedelta(days=1))
+    start = territory_day_start(since)
+    end = territory_day_start(until + dt.timedelta(days=1))
     as_of = until
     # A line says "payable since" only of a day that has come.
-    reached = min(until, timezone.localdate())
+    reached = min(until, territory_today())
 
     entries = LedgerEntry.objects.filter(account=account, transaction__site=site)
     opening = -entries.filter(transaction__occurred_at__lt=start).aggregate(
@@ -363,7 +363,7 @@ def statement_html(result: RecipientStatement, *, language: str | None = None) -
                 "statement": result,
                 "totals": statement_totals(result),
                 "language": language,
-                "generated_on": timezone.localdate(),
+                "generated_on": territory_today(),
             },
         )
 

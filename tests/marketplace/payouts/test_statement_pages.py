@@ -167,3 +167,26 @@ def test_the_pages_take_as_many_queries_for_many_lines_as_for_few(client, money)
         paid_out(money["site"], money["account"], 10 + n, run=f"VIR-{n}", when=None)
     after = (count(FINANCE_URL, finance_params), count(MINE_URL, mine_params))
     assert after == before
+
+
+def test_the_reader_s_time_zone_does_not_move_the_period(client, money):
+    """Wagtail's admin runs in each reader's time zone; the statement keeps the
+    territory's days: a payout the evening before the period (in Paris) is in the
+    opening balance, even for a reader in Auckland, where it was already the next day."""
+    import datetime as dt
+
+    from wagtail.users.models import UserProfile
+
+    from commissions.dates import territory_day_start
+    from tests.marketplace.payouts.statement_world import paid_out
+
+    evening = territory_day_start(money["since"]) - dt.timedelta(hours=1)
+    paid_out(money["site"], money["account"], 77, run="VIR-EVENING", when=evening)
+    profile = UserProfile.get_for_user(money["finance"])
+    profile.current_time_zone = "Pacific/Auckland"
+    profile.save()
+    client.force_login(money["finance"])
+    response = client.get(FINANCE_URL, {"account": money["account"], **_period(money)})
+    result = response.context["statement"]
+    assert "VIR-EVENING" not in [line.reference for line in result.lines]
+    assert result.opening == money["before"].provider_net - 77
