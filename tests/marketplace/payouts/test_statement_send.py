@@ -27,8 +27,8 @@ def test_a_provider_gets_its_statement_in_french_with_the_pdf(money):
     assert "Bonjour," in message.body
     for label in ("Solde d'ouverture", "Crédité", "Remboursé", "Versé", "Solde de clôture"):
         assert label in message.body
-    assert "Versé: 10,00\u00a0€" in message.body
-    assert f"Payable au {money['today']:%d/%m/%Y}: -10,00\u00a0€" in message.body
+    assert "Versé : 10,00\u00a0€" in message.body
+    assert f"Payable au {money['today']:%d/%m/%Y} : -10,00\u00a0€" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "Solde de clôture" in html and 'lang="fr"' in html
     (attachment,) = message.attachments
