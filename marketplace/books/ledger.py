@@ -28,6 +28,9 @@ VISITOR_ACCOUNT = "visitor"
 CLEARING_ACCOUNT = "platform:clearing"
 PSP_FEES_ACCOUNT = "platform:psp_fees"
 OPERATOR_ACCOUNT = "platform:operator"
+# The operator's own bank account: bank transfers (SEPA payout runs) leave from it. Not
+# ``platform:clearing``, which is the Stripe balance and is reconciled against Stripe.
+BANK_ACCOUNT = "platform:bank"
 # The commission engine allocates to this key when a rule has no distribution key:
 # the operator keeps the commission.
 ENGINE_OPERATOR_KEY = OPERATOR

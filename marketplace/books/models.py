@@ -13,7 +13,8 @@ account. So a negative balance on ``provider:12`` is what the territory owes pro
 
 **Accounts** are plain strings, ``<kind>[:<detail>...]``: ``visitor``,
 ``provider:<id>``, ``beneficiary:<key>``, ``tax:tourist:<commune slug>``,
-``platform:clearing``, ``platform:psp_fees``, ``platform:operator``. The kind (before
+``platform:clearing``, ``platform:psp_fees``, ``platform:operator``, ``platform:bank``
+(the operator's bank account, which SEPA payout runs pay from). The kind (before
 the first colon) groups balances in reports.
 
 **Append-only.** Rows are never updated nor deleted, only reversed by a new transaction

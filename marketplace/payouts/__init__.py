@@ -15,7 +15,6 @@ commune's tourist-tax collector. What lives here:
   ``approved_bank_account(site, account, at=None)`` and ``approved_bank_accounts`` (the
   details in force at the run's date; pending submissions are never read, so a change
   made while a payout is being prepared cannot redirect it).
-- :mod:`.payable`: what the ledger owes each account, payable now or due later.
 - :mod:`.statements`: a recipient's statement over a period (lines, totals, payable and
   due), as CSV and PDF; :mod:`.statement_pages` and :mod:`.statement_views` (finance's
   *Statements*; the providers' own is *My statement* in :mod:`marketplace.books.admin`).
@@ -24,8 +23,19 @@ commune's tourist-tax collector. What lives here:
   :mod:`.viewsets` and :mod:`.wagtail_hooks` (finance's *Bank details*, the providers'
   *My bank details*).
 
-Coming here next (issue 13, §3): payout runs, the pain.001 file. What must not live
-here: the ledger's writes (``marketplace.books``, only read here), any payment provider
-(``payments``), the storefront (``cms``). Nothing here imports ``payments`` or ``cms``;
-``commissions`` (beneficiaries) and the catalogue (providers, tax collectors) are below.
+Payout runs (issue 13, §3):
+
+- :mod:`.payable`: what is payable to each account as of a day (and what is due later).
+- :mod:`.models`: ``PayoutSettings`` (the operator's debtor account, the monthly run day),
+  ``PayoutRun``, ``PayoutLine``, ``PayoutSkip``.
+- :mod:`.runs`: plan, prepare (each line a ``payout`` in the ledger, under a lock),
+  mark as sent, cancel (reversed, payable again), the monthly runs; :mod:`.tasks` runs
+  them daily. :mod:`.sepa`: a run's pain.001 file. The ``payout_run`` command.
+- :mod:`.run_views`: finance's *Payout runs* in the "Ledger" menu.
+
+What must not live here: the ledger's writes (runs post through
+``marketplace.books.ledger``, never write rows themselves), any payment provider
+(``payments``: who Stripe pays is read from the providers' and beneficiaries' own
+fields), the storefront (``cms``). Nothing here imports the last two; ``commissions``
+(beneficiaries) and the catalogue (providers, tax collectors) are below.
 """

@@ -7,6 +7,10 @@ re-reads the row and sends nothing unless it is (still) approved or rejected. On
 per address (people of different organisations do not see each other's address), text
 and HTML, in each person's language (their admin profile's, else French); the provider's
 contact address gets French. The IBAN is masked in them.
+
+Also: a payout run prepared automatically (:mod:`marketplace.payouts.tasks`) awaits
+finance's review; :func:`payout_run_prepared_notify` tells the people who manage runs
+(``payouts.manage_payoutrun``), each in their language.
 """
 
 from __future__ import annotations
@@ -14,14 +18,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from huey.contrib.djhuey import db_task
 
+from commissions.money import money
 from marketplace.models import Provider
-from marketplace.payouts.models import BankAccount, BankAccountStatus
+from marketplace.payouts.models import BankAccount, BankAccountStatus, PayoutRun, PayoutRunStatus
 from marketplace.payouts.recipients import PROVIDER, TOURIST_TAX, recipient_for
 from marketplace.payouts.statements import (
     UnknownRecipient,
@@ -89,6 +97,59 @@ def bank_account_decision_notify(bank_account_id: int) -> int:
             "url": _admin_url(path),
         }
         with translation.override(language):
+            subject = render_to_string(f"{template}_subject.txt", context)
+            text = render_to_string(f"{template}.txt", context)
+            html = render_to_string(f"{template}.html", context)
+        message = EmailMultiAlternatives(
+            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
+        )
+        message.attach_alternative(html, "text/html")
+        sent += message.send()
+    return sent
+
+
+def run_managers() -> dict[str, str]:
+    """``{address: language}`` of the active people who manage payout runs (finance)."""
+    permission = Permission.objects.filter(
+        content_type__app_label="payouts", codename="manage_payoutrun"
+    ).first()
+    if permission is None:
+        return {}
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
+        .exclude(email="")
+        .select_related("wagtail_userprofile")
+        .distinct()
+        .order_by("pk")
+    )
+    found: dict[str, str] = {}
+    for user in users:
+        found.setdefault(user.email.lower(), _language(user))
+    return found
+
+
+@db_task()
+def payout_run_prepared_notify(run_id: int) -> int:
+    """Tell finance that a run prepared automatically awaits review (nothing if it is no
+    longer prepared)."""
+    run = PayoutRun.objects.select_related("site").filter(pk=run_id).first()
+    if run is None or run.status != PayoutRunStatus.PREPARED:
+        return 0
+    amounts = list(run.lines.values_list("amount", flat=True))
+    sent = 0
+    for address, language in run_managers().items():
+        with translation.override(language):
+            context = {
+                "run": run,
+                "count": len(amounts),
+                "total": money(sum(amounts), currency=run.currency),
+                "skipped": run.skips.count(),
+                "site_name": run.site.site_name,
+                "url": _admin_url(reverse("payout_runs:detail", args=[run.pk])),
+            }
+            template = "payouts/emails/payout_run_prepared"
             subject = render_to_string(f"{template}_subject.txt", context)
             text = render_to_string(f"{template}.txt", context)
             html = render_to_string(f"{template}.html", context)
