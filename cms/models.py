@@ -17,6 +17,7 @@ from cms.views import (
 )
 from commissions.transparency import transparency_data
 from marketplace.admin_forms import CollectionScopedPageForm
+from marketplace.books.flows import transparency_flows
 from marketplace.models import TerritorySettings
 
 
@@ -192,4 +193,8 @@ class TransparencyPage(SeoMixin, Page):
         site = self.get_site()
         show_names = TerritorySettings.for_site(site).transparency_show_names
         context.update(transparency_data(site=site, show_names=show_names))
+        # Credited and paid out per beneficiary and commune, for the year asked for.
+        year = request.GET.get("year", "")
+        year = int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None
+        context.update(transparency_flows(site=site, year=year))
         return context

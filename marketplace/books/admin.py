@@ -1,5 +1,6 @@
 """The books in the admin: the "Ledger" menu with its transactions (read-only) and
-balances per territory, and a provider's own statement ("Mon relevé").
+balances per territory, and a provider's own statement ("Mon relevé", with its CSV and
+PDF: :mod:`marketplace.payouts.statements`).
 
 Only users with ``books.view_ledger`` (the "Finances du territoire" group, see
 :func:`marketplace.books.permissions.ledger_permissions_ensure`) see or reach the ledger's
@@ -10,6 +11,7 @@ The viewsets are registered by :mod:`marketplace.books.wagtail_hooks`.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -38,9 +40,17 @@ from marketplace.admin_readonly import ReadOnlyViewSetMixin
 from marketplace.books.ledger import beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.books.permissions import can_view_ledger
-from marketplace.books.selectors import account_balance, balances_by_kind, statement
+from marketplace.books.selectors import account_balance, balances_by_kind
 from marketplace.members import member_provider_ids
-from marketplace.models import Booking, Provider, TerritorySettings
+from marketplace.models import Booking, Provider
+from marketplace.payouts.statement_pages import (
+    CSV,
+    PDF,
+    download_query,
+    statement_download,
+    statement_period,
+)
+from marketplace.payouts.statements import UnknownRecipient, recipient_statement, statement_totals
 
 # The hook of the "Ledger" menu's items: a viewset whose ``menu_hook`` is this one shows
 # in the menu, after the books' own items (see :func:`in_ledger_menu`).
@@ -214,7 +224,7 @@ class BalancesView(LedgerReaderMixin, WagtailAdminTemplateMixin, TemplateView):
                         "name": names.get(account, ""),
                         "balance": balance,
                         "display": money(balance),
-                        "statement_url": _statement_url(account),
+                        "statement_url": _statement_url(account, site=self.site),
                     }
                     for account, balance in by_kind[kind].items()
                 ]
@@ -259,11 +269,15 @@ def account_names(*, site) -> dict[str, str]:
     return names
 
 
-def _statement_url(account: str) -> str:
+def _statement_url(account: str, *, site) -> str:
+    """A provider's statement page; finance's statements for a beneficiary or a commune's
+    tourist tax; nothing for other accounts."""
     kind, _sep, detail = account.partition(":")
-    if kind != "provider" or not detail.isdigit():
-        return ""
-    return reverse("provider_statement:index") + f"?provider={detail}"
+    if kind == "provider" and detail.isdigit():
+        return reverse("provider_statement:index") + f"?provider={detail}"
+    if kind == "beneficiary" or account.startswith("tax:tourist:"):
+        return reverse("statements:index") + "?" + urlencode({"site": site.pk, "account": account})
+    return ""
 
 
 class BalancesMenuItem(MenuItem):
@@ -311,29 +325,31 @@ class StatementPeriodForm(forms.Form):
         return cleaned
 
 
-STATEMENT_DEFAULT_DAYS = 90
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 class ProviderStatementView(WagtailAdminTemplateMixin, TemplateView):
-    """A provider's ledger statement and what the territory owes it.
+    """A provider's statement over a period (the current month by default): what it was
+    credited, refunded and paid, when each share becomes payable, and what the territory
+    owes it, payable or due later; with its CSV and PDF (``file_format``).
 
     A provider's members see the statement of the providers they are members of; finance
     (``books.view_ledger``) that of any provider of the territory. Another provider's
-    id is a 404. Amounts are shown from the provider's side: positive is owed to it.
+    id is a 404. Amounts are shown from the provider's side: positive is owed to it. The
+    statement is :func:`marketplace.payouts.statements.recipient_statement`.
     """
 
     template_name = "books/admin/provider_statement.html"
     page_title = _("My statement")
     header_icon = "table"
+    file_format: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if not self.providers:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.file_format:
+            return statement_download(self.statement, self.file_format)
+        return super().get(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
@@ -359,51 +375,47 @@ class ProviderStatementView(WagtailAdminTemplateMixin, TemplateView):
                 return provider
         raise Http404
 
+    @cached_property
+    def form(self) -> StatementPeriodForm:
+        return StatementPeriodForm(self.request.GET or None)
+
+    @cached_property
+    def statement(self):
+        since, until = statement_period(self.form)
+        try:
+            return recipient_statement(
+                site=self.provider.site,
+                account=provider_account(self.provider.pk),
+                since=since,
+                until=until,
+            )
+        except UnknownRecipient:
+            raise Http404 from None
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        provider = self.provider
-        account = provider_account(provider.pk)
-        form = StatementPeriodForm(self.request.GET or None)
-        since = timezone.localdate() - dt.timedelta(days=STATEMENT_DEFAULT_DAYS)
-        until = None
-        if form.is_bound and form.is_valid():
-            since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-        elif not form.is_bound:
-            form = StatementPeriodForm(initial={"since": since})
-        result = statement(
-            account=account,
-            site=provider.site,
-            since=_day_start(since) if since else None,
-            until=_day_start(until + dt.timedelta(days=1)) if until else None,
+        provider, form, result = self.provider, self.form, self.statement
+        if not form.is_bound:
+            form.initial = {"since": result.since, "until": result.until}
+        query = download_query(
+            provider=provider.pk, since=result.since.isoformat(), until=result.until.isoformat()
         )
-        # The ledger's credits (what is owed to the provider) are negative: flip them.
-        lines = [
-            {
-                "date": line.transaction.occurred_at,
-                "kind": line.transaction.get_kind_display(),
-                "order_ref": line.transaction.order_ref,
-                "booking_ref": line.transaction.booking_ref,
-                "memo": line.transaction.memo,
-                "amount": -line.amount,
-                "balance": -line.balance,
-            }
-            for line in result.lines
-        ]
+        account = provider_account(provider.pk)
         context.update(
             provider=provider,
             providers=self.providers,
             form=form,
-            lines=lines,
-            opening=-result.opening,
-            closing=-result.closing,
+            statement=result,
+            totals=statement_totals(result),
+            lines=result.lines,
+            opening=result.opening,
+            closing=result.closing,
             owed_now=-account_balance(account=account, site=provider.site),
-            currency=_currency(provider.site),
+            currency=result.currency,
+            csv_url=reverse("provider_statement:csv") + query,
+            pdf_url=reverse("provider_statement:pdf") + query,
         )
         return context
-
-
-def _currency(site) -> str:
-    return TerritorySettings.for_site(site).currency
 
 
 class ProviderStatementMenuItem(MenuItem):
@@ -420,7 +432,11 @@ class ProviderStatementViewSet(ViewSet):
     menu_item_class = ProviderStatementMenuItem
 
     def get_urlpatterns(self):
-        return [path("", ProviderStatementView.as_view(), name="index")]
+        return [
+            path("", ProviderStatementView.as_view(), name="index"),
+            path("csv/", ProviderStatementView.as_view(file_format=CSV), name="csv"),
+            path("pdf/", ProviderStatementView.as_view(file_format=PDF), name="pdf"),
+        ]
 
 
 # --- The "Ledger" menu ------------------------------------------------------------------------

@@ -15,9 +15,13 @@ commune's tourist-tax collector. What lives here:
   ``approved_bank_account(site, account, at=None)`` and ``approved_bank_accounts`` (the
   details in force at the run's date; pending submissions are never read, so a change
   made while a payout is being prepared cannot redirect it).
+- :mod:`.statements`: a recipient's statement over a period (lines, totals, payable and
+  due), as CSV and PDF; :mod:`.statement_pages` and :mod:`.statement_views` (finance's
+  *Statements*; the providers' own is *My statement* in :mod:`marketplace.books.admin`).
 - :mod:`.permissions`, :mod:`.audit` (Wagtail's audit log, IBANs masked),
-  :mod:`.notify` (the decision e-mails), :mod:`.forms`, :mod:`.viewsets` and
-  :mod:`.wagtail_hooks` (finance's *Bank details*, the providers' *My bank details*).
+  :mod:`.notify` (the decision e-mails, and ``statement_send``), :mod:`.forms`,
+  :mod:`.viewsets` and :mod:`.wagtail_hooks` (finance's *Bank details*, the providers'
+  *My bank details*).
 
 Payout runs (issue 13, §3):
 
@@ -29,9 +33,9 @@ Payout runs (issue 13, §3):
   them daily. :mod:`.sepa`: a run's pain.001 file. The ``payout_run`` command.
 - :mod:`.run_views`: finance's *Payout runs* in the "Ledger" menu.
 
-Coming here next: statements per recipient. What must not live here: the ledger's
-writes (runs post through ``marketplace.books.ledger``, never write rows themselves), any
-payment provider (``payments``: who Stripe pays is read from the providers' and
-beneficiaries' own fields), the storefront (``cms``). Nothing here imports the last two;
-``commissions`` (beneficiaries) and the catalogue (providers, tax collectors) are below.
+What must not live here: the ledger's writes (runs post through
+``marketplace.books.ledger``, never write rows themselves), any payment provider
+(``payments``: who Stripe pays is read from the providers' and beneficiaries' own
+fields), the storefront (``cms``). Nothing here imports the last two; ``commissions``
+(beneficiaries) and the catalogue (providers, tax collectors) are below.
 """

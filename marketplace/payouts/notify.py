@@ -1,5 +1,6 @@
-"""E-mails about bank details: the decision (approved or rejected), to the person who
-submitted them and, for a provider, to its members and its contact address.
+"""E-mails of the payouts: the decision on bank details (approved or rejected), to the
+person who submitted them and, for a provider, to its members and its contact address;
+and a recipient's statement, with its PDF (:func:`statement_send`).
 
 A huey task queued after commit by :mod:`marketplace.payouts.services`; it takes an id,
 re-reads the row and sends nothing unless it is (still) approved or rejected. One e-mail
@@ -14,6 +15,8 @@ finance's review; :func:`payout_run_prepared_notify` tells the people who manage
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -27,7 +30,15 @@ from huey.contrib.djhuey import db_task
 from commissions.money import money
 from marketplace.models import Provider
 from marketplace.payouts.models import BankAccount, BankAccountStatus, PayoutRun, PayoutRunStatus
-from marketplace.payouts.recipients import recipient_for
+from marketplace.payouts.recipients import PROVIDER, TOURIST_TAX, recipient_for
+from marketplace.payouts.statements import (
+    UnknownRecipient,
+    recipient_statement,
+    statement_filename,
+    statement_pdf,
+    statement_totals,
+)
+from marketplace.tourist_tax.models import TaxCollector
 
 
 def _language(user) -> str:
@@ -148,3 +159,58 @@ def payout_run_prepared_notify(run_id: int) -> int:
         message.attach_alternative(html, "text/html")
         sent += message.send()
     return sent
+
+
+# --- Statements ------------------------------------------------------------------------------
+
+
+def statement_address(*, site, recipient) -> str:
+    """Where a recipient's statements go: the provider's contact e-mail, the tax
+    collector's e-mail; ``""`` when there is none. A commission beneficiary has no
+    e-mail address in the model (``commissions.Beneficiary``): ``""``."""
+    if recipient.kind == PROVIDER:
+        found = Provider.objects.filter(site=site, pk=recipient.provider_id)
+    elif recipient.kind == TOURIST_TAX:
+        found = TaxCollector.objects.filter(site=site, account=recipient.account)
+    else:  # BENEFICIARY
+        return ""
+    return found.values_list("email", flat=True).first() or ""
+
+
+def statement_send(
+    *,
+    site,
+    account: str,
+    since: dt.date,
+    until: dt.date,
+    language: str | None = None,
+) -> bool:
+    """E-mail the statement of ``account`` for ``since``..``until`` (both included) to its
+    recipient, text and HTML summarising it, the PDF attached, in ``language`` (French
+    by default: recipients have no language of their own). False when the account names
+    nobody of the territory or the recipient has no address; sends at once (call it
+    after commit: a payout run's e-mails leave once its ledger lines are recorded)."""
+    try:
+        result = recipient_statement(site=site, account=account, since=since, until=until)
+    except UnknownRecipient:
+        return False
+    address = statement_address(site=site, recipient=result.recipient)
+    if not address:
+        return False
+    language = language if language in {c for c, _n in settings.LANGUAGES} else None
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"statement": result, "totals": statement_totals(result)}
+        subject = render_to_string("payouts/emails/statement_subject.txt", context)
+        text = render_to_string("payouts/emails/statement.txt", context)
+        html = render_to_string("payouts/emails/statement.html", context)
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
+    )
+    message.attach_alternative(html, "text/html")
+    message.attach(
+        statement_filename(result, "pdf"),
+        statement_pdf(result, language=language),
+        "application/pdf",
+    )
+    return message.send() > 0

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Min, OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from marketplace.books.models import LedgerEntry
@@ -55,11 +55,15 @@ def payable_balances(
     on: dt.date,
     accounts: Iterable[str] | None = None,
     prefixes: Iterable[str] | None = None,
+    before: dt.datetime | None = None,
 ) -> dict[str, Payable]:
     """``{account: Payable}`` as of the day ``on`` for ``site``'s accounts (or those given,
     or those starting with one of ``prefixes``), sorted by account. Accounts at zero in
-    every respect are left out."""
+    every respect are left out. ``before`` leaves out the entries of transactions that
+    occurred from then on (a statement's closing balance at the end of its period)."""
     entries = LedgerEntry.objects.filter(transaction__site=site)
+    if before is not None:
+        entries = entries.filter(transaction__occurred_at__lt=before)
     if accounts is not None:
         entries = entries.filter(account__in=list(accounts))
     if prefixes is not None:
@@ -69,31 +73,40 @@ def payable_balances(
             :1
         ]
     )
+    # One row per account and payable day: a day whose credits were all refunded nets to
+    # zero and is nobody's next due day.
     rows = (
         entries.annotate(payable_on=payable_on)
-        .values("account")
-        .annotate(
-            total=Coalesce(Sum("amount"), 0),
-            due=Coalesce(Sum("amount", filter=Q(payable_on__gt=on)), 0),
-            next_due_on=Min("payable_on", filter=Q(payable_on__gt=on)),
-        )
-        .order_by("account")
+        .values("account", "payable_on")
+        .annotate(total=Coalesce(Sum("amount"), 0))
+        .order_by("account", "payable_on")
+        .values_list("account", "payable_on", "total")
     )
+    sums: dict[str, tuple[int, int, dt.date | None]] = {}
+    for account, day, amount in rows:
+        owed = -amount
+        total, due, next_due_on = sums.get(account, (0, 0, None))
+        total += owed
+        if day is not None and day > on:
+            due += owed
+            if owed > 0 and (next_due_on is None or day < next_due_on):
+                next_due_on = day
+        sums[account] = (total, due, next_due_on)
     found: dict[str, Payable] = {}
-    for row in rows:
-        total, due = -row["total"], -row["due"]
+    for account, (total, due, next_due_on) in sums.items():
         if total == 0 and due == 0:
             continue
-        found[row["account"]] = Payable(
-            account=row["account"],
+        found[account] = Payable(
+            account=account,
             payable=total - due,
             due=due,
-            next_due_on=row["next_due_on"] if due else None,
+            next_due_on=next_due_on if due else None,
         )
     return found
 
 
-def payable_balance(*, site, account: str, on: dt.date) -> Payable:
-    return payable_balances(site=site, on=on, accounts=[account]).get(account) or Payable(
-        account, 0
-    )
+def payable_balance(
+    *, site, account: str, on: dt.date, before: dt.datetime | None = None
+) -> Payable:
+    found = payable_balances(site=site, on=on, accounts=[account], before=before)
+    return found.get(account) or Payable(account, 0)

@@ -1,7 +1,7 @@
 """The payouts in the admin: finance's bank details (list and decisions), the providers'
-page, the payout runs in the "Ledger" menu, the audit-log actions and the permission
-policy. The views are in :mod:`marketplace.payouts.viewsets` and
-:mod:`marketplace.payouts.run_views`."""
+page, the payout runs and the recipients' statements in the "Ledger" menu, the audit-log
+actions and the permission policy. The views are in :mod:`marketplace.payouts.viewsets`,
+:mod:`marketplace.payouts.run_views` and :mod:`marketplace.payouts.statement_views`."""
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
@@ -10,6 +10,7 @@ from marketplace.books.admin import in_ledger_menu
 from marketplace.payouts.audit import ACTIONS
 from marketplace.payouts.models import BankAccount
 from marketplace.payouts.run_views import PayoutRunViewSet
+from marketplace.payouts.statement_views import statements_viewset
 from marketplace.payouts.viewsets import (
     BankAccountPermissionPolicy,
     BankAccountViewSet,
@@ -22,11 +23,13 @@ register_permission_policy(BankAccount, BankAccountPermissionPolicy(BankAccount)
 
 @hooks.register("register_admin_viewset")
 def register_bank_details_viewsets():
-    # The payout runs in the "Ledger" menu, just before the tourist tax declarations (20).
+    # The payout runs then the statements in the "Ledger" menu, just before the tourist
+    # tax declarations (20): both at 19, in this order (the menu keeps it for equal orders).
     return [
         BankAccountViewSet(),
         ProviderBankDetailsViewSet(),
         in_ledger_menu(PayoutRunViewSet(), order=19),
+        statements_viewset(),
     ]
 
 

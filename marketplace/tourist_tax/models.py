@@ -320,8 +320,13 @@ class TaxCollector(models.Model):
         help_text=_("For example: Trésorerie de Arvière-le-Bourg, or SGC de la vallée."),
     )
     account = models.CharField(_("ledger account"), max_length=100, editable=False)
+    email = models.EmailField(
+        _("e-mail"),
+        blank=True,
+        help_text=_("Where the statements of the tax paid out to the commune are sent."),
+    )
 
-    panels = [FieldPanel("site"), FieldPanel("commune"), FieldPanel("name")]
+    panels = [FieldPanel("site"), FieldPanel("commune"), FieldPanel("name"), FieldPanel("email")]
 
     class Meta:
         verbose_name = _("tourist tax collector")

@@ -119,6 +119,13 @@ def test_balances_page_groups_accounts_by_kind(ledger, finance, client):
     assert groups["visitor"]["rows"][0]["balance"] == 12_345 - 6_173
     body = response.content.decode()
     assert "Camping des Gorges" in body and "beneficiary:fonds" in body
+    # Each recipient's balance leads to its statement.
+    fonds = next(r for r in groups["beneficiary"]["rows"] if r["account"] == "beneficiary:fonds")
+    assert fonds["statement_url"] == (
+        f"/admin/statements/?site={response.context['site'].pk}&account=beneficiary%3Afonds"
+    )
+    assert provider_row["statement_url"].startswith("/admin/provider_statement/?provider=")
+    assert groups["visitor"]["rows"][0]["statement_url"] == ""
 
 
 def test_the_ledger_cannot_be_changed_through_the_admin(ledger, finance, client, django_user_model):
@@ -177,7 +184,7 @@ def _submenu_urls(item) -> list[str]:
 def test_the_ledger_menu_holds_the_books_then_the_finance_lists(territory):
     """The books' transactions and balances come first; the payment provider's finance
     lists join the same menu through its hook, in their order; then the payout runs by bank
-    transfer; the tourist tax declarations close it."""
+    transfer and the recipients' statements; the tourist tax declarations close it."""
     reverse("ledger:index")  # the admin's URLs, hence its viewsets, are registered
     (urls,) = [
         urls for urls in map(_submenu_urls, admin_menu.registered_menu_items) if LIST_URL in urls
@@ -192,6 +199,7 @@ def test_the_ledger_menu_holds_the_books_then_the_finance_lists(territory):
         "/admin/failed_refunds/",
         "/admin/failed_transfers/",
         "/admin/payout_runs/",
+        "/admin/statements/",
         "/admin/tourist_tax_declarations/",
     ]
 

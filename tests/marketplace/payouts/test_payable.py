@@ -122,3 +122,24 @@ def test_a_payout_counts_at_once_and_a_refund_before_the_day_leaves_nothing(
     balance = payable_balance(site=territory, account=account, on=cancelled.payable_on)
     assert balance.credited == net - 500
     assert Booking.objects.filter(payable_on__isnull=False).count() == 2
+
+
+def test_the_day_of_a_booking_refunded_in_full_is_not_the_next_due_day(
+    territory, category, visitor
+):
+    provider = _world(territory, category)
+    account = provider_account(provider.pk)
+    soon = factories.activity(
+        provider,
+        slots=[(timezone.now() + dt.timedelta(days=30), 8, 0)],
+        cancellation_policy="flexible",
+    )
+    cancelled = book(visitor, soon).bookings.get()
+    booking_cancel(booking_id=cancelled.pk, by_provider=False, by=visitor, notify=False)
+    later = factories.activity(provider, slots=[(timezone.now() + dt.timedelta(days=50), 8, 0)])
+    kept = book(visitor, later).bookings.get()
+    assert cancelled.payable_on < kept.payable_on
+
+    balance = payable_balance(site=territory, account=account, on=timezone.localdate())
+    assert balance.due == kept.subtotal - kept.provider_commission
+    assert balance.next_due_on == kept.payable_on

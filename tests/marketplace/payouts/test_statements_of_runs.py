@@ -1,0 +1,51 @@
+"""Statements of recipients paid by a real payout run (issue 13 §3): the run's line is on
+the statement with the run's reference, the e-mail goes for each line of the run, and a
+cancelled run gives the money back to what is payable."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from marketplace.payouts.notify import statement_send
+from marketplace.payouts.runs import payout_run_cancel, payout_run_prepare
+from marketplace.payouts.statements import PAYOUT, recipient_statement
+from marketplace.tourist_tax.models import TaxCollector
+from tests.marketplace.payouts.runs_helpers import days_pass, runs_world_replay
+
+
+@pytest.fixture
+def runs(territory, category):
+    return runs_world_replay(territory, category)
+
+
+def test_a_run_s_lines_are_on_each_recipient_s_statement_and_e_mailed(runs):
+    site, today = runs["site"], timezone.localdate()
+    days_pass(runs["stay"])
+    TaxCollector.objects.filter(pk=runs["collector"].pk).update(email="sgc@example.org")
+    run = payout_run_prepare(site=site, until=today, by=runs["finance"])
+    lines = list(run.lines.order_by("account"))
+    assert lines
+    since = today.replace(day=1) - dt.timedelta(days=1)
+    mail.outbox.clear()
+    sent = {}
+    for line in lines:
+        result = recipient_statement(site=site, account=line.account, since=since, until=today)
+        (payout,) = [row for row in result.lines if row.kind == PAYOUT]
+        assert payout.reference == run.reference and payout.amount == -line.amount
+        assert result.paid_out == line.amount
+        # Everything payable was paid: what is left is due later, or nothing.
+        assert result.payable == 0 and result.closing == result.due
+        sent[line.account] = statement_send(
+            site=site, account=line.account, since=since, until=today
+        )
+    canoes = f"provider:{runs['canoes'].pk}"
+    assert sent[canoes] and sent[runs["collector"].account]
+    assert sent.get("beneficiary:fonds") is False  # no e-mail address for a beneficiary
+    assert {m.to[0] for m in mail.outbox} == {"canoes@example.org", "sgc@example.org"}
+
+    payout_run_cancel(run=run, by=runs["finance"])
+    again = recipient_statement(site=site, account=canoes, since=since, until=today)
+    assert again.paid_out == 0 and again.payable == again.closing > 0
+    assert [row.kind for row in again.lines if row.reference == run.reference] == [PAYOUT, PAYOUT]
