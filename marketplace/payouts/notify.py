@@ -24,7 +24,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from huey.contrib.djhuey import db_task
 
 from commissions.money import money
@@ -214,3 +214,39 @@ def statement_send(
         "application/pdf",
     )
     return message.send() > 0
+
+
+def run_statement_period(run: PayoutRun) -> tuple[dt.date, dt.date]:
+    """The period of the statements a run sends: from the day after the territory's
+    previous run sent to the bank was prepared (or the first day of the month) to the day
+    this run was prepared, when its payouts entered the ledger."""
+    until = timezone.localdate(run.prepared_at)
+    previous = (
+        PayoutRun.objects.filter(
+            site_id=run.site_id, status=PayoutRunStatus.SENT, prepared_at__lt=run.prepared_at
+        )
+        .exclude(pk=run.pk)
+        .order_by("-prepared_at")
+        .values_list("prepared_at", flat=True)
+        .first()
+    )
+    since = (
+        timezone.localdate(previous) + dt.timedelta(days=1) if previous else until.replace(day=1)
+    )
+    return min(since, until), until
+
+
+@db_task()
+def payout_run_statements_send(run_id: int) -> int:
+    """Once a run is sent to the bank, e-mail each recipient it pays its statement for
+    the run's period (:func:`run_statement_period`); recipients without an address are
+    left out. Returns how many went."""
+    run = PayoutRun.objects.select_related("site").filter(pk=run_id).first()
+    if run is None or run.status != PayoutRunStatus.SENT:
+        return 0
+    since, until = run_statement_period(run)
+    accounts = run.lines.order_by("account").values_list("account", flat=True)
+    return sum(
+        statement_send(site=run.site, account=account, since=since, until=until)
+        for account in accounts
+    )

@@ -14,7 +14,9 @@ enabled, a beneficiary with an approved Stripe account): Stripe transfers pay th
   and a second run pays only what is left. Under a lock on the territory's
   :class:`~marketplace.payouts.models.PayoutSettings` row: two runs prepared at once never
   pay the same euro.
-- :func:`payout_run_mark_sent`: finance sent the file to the bank (idempotent).
+- :func:`payout_run_mark_sent`: finance sent the file to the bank (idempotent); each
+  recipient paid is e-mailed its statement after commit
+  (:func:`marketplace.payouts.notify.payout_run_statements_send`).
 - :func:`payout_run_cancel`: before it is sent only; each payout is reversed in the ledger,
   the money is payable again.
 - :func:`payout_runs_scheduled`: the monthly runs (the territories whose ``run_day`` is
@@ -49,7 +51,7 @@ from marketplace.payouts.models import (
     PayoutSkip,
     PayoutSkipReason,
 )
-from marketplace.payouts.notify import payout_run_prepared_notify
+from marketplace.payouts.notify import payout_run_prepared_notify, payout_run_statements_send
 from marketplace.payouts.payable import payable_balances
 from marketplace.payouts.recipients import KIND_PREFIXES, account_kind, recipients_for
 from marketplace.payouts.selectors import approved_bank_accounts
@@ -352,6 +354,8 @@ def payout_run_mark_sent(*, run: PayoutRun, by) -> tuple[PayoutRun, bool]:
         run.sent_by = by if getattr(by, "pk", None) else None
         run.save(update_fields=["status", "sent_at", "sent_by"])
         audit.record_run(run, audit.RUN_SENT, user=by)
+        # Each recipient paid gets its statement, once the money has left.
+        transaction.on_commit(lambda pk=run.pk: payout_run_statements_send(pk))
     return run, True
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from marketplace.payouts.notify import statement_send
-from marketplace.payouts.runs import payout_run_cancel, payout_run_prepare
+from marketplace.payouts.notify import run_statement_period, statement_send
+from marketplace.payouts.runs import payout_run_cancel, payout_run_mark_sent, payout_run_prepare
 from marketplace.payouts.statements import PAYOUT, recipient_statement
 from marketplace.tourist_tax.models import TaxCollector
 from tests.marketplace.payouts.runs_helpers import days_pass, runs_world_replay
@@ -49,3 +49,26 @@ def test_a_run_s_lines_are_on_each_recipient_s_statement_and_e_mailed(runs):
     again = recipient_statement(site=site, account=canoes, since=since, until=today)
     assert again.paid_out == 0 and again.payable == again.closing > 0
     assert [row.kind for row in again.lines if row.reference == run.reference] == [PAYOUT, PAYOUT]
+
+
+def test_marking_a_run_sent_e_mails_each_recipient_its_statement_once(
+    runs, django_capture_on_commit_callbacks
+):
+    site, today = runs["site"], timezone.localdate()
+    days_pass(runs["stay"])
+    TaxCollector.objects.filter(pk=runs["collector"].pk).update(email="sgc@example.org")
+    run = payout_run_prepare(site=site, until=today, by=runs["finance"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_run_mark_sent(run=run, by=runs["finance2"])
+    # The provider and the collector have an address; the local fund has none.
+    assert sorted(m.to[0] for m in mail.outbox) == ["canoes@example.org", "sgc@example.org"]
+    for message in mail.outbox:
+        (name, content, mimetype) = message.attachments[0]
+        assert mimetype == "application/pdf" and content[:4] == b"%PDF"
+        assert name.endswith(".pdf")
+    assert run_statement_period(run) == (today.replace(day=1), today)
+    # Marked sent again: nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_run_mark_sent(run=run, by=runs["finance2"])
+    assert len(mail.outbox) == 2
