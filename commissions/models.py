@@ -149,6 +149,15 @@ class Beneficiary(
         blank=True,
         help_text=_("Leave empty when the operator keeps this share."),
     )
+    # Where its statements go when it is paid by bank transfer (issue 13 §3).
+    email = models.EmailField(
+        _("e-mail for statements"),
+        blank=True,
+        help_text=_(
+            "Its statement is e-mailed here each time a payout run pays it by bank "
+            "transfer. Not published."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]

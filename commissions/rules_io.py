@@ -33,7 +33,13 @@ def rules_export(*, site) -> dict:
     )
     return {
         "beneficiaries": [
-            {"key": b.key, "name": b.name, "kind": b.kind, "stripe_account": b.stripe_account}
+            {
+                "key": b.key,
+                "name": b.name,
+                "kind": b.kind,
+                "stripe_account": b.stripe_account,
+                **({"email": b.email} if b.email else {}),
+            }
             for b in Beneficiary.objects.filter(site=site, live=True).order_by("key")
         ],
         "distribution_keys": [
@@ -189,6 +195,8 @@ def rules_import(*, site, data: dict, publish: bool = False, user=None) -> dict:
         )
         obj.name, obj.kind = name, kind
         obj.stripe_account = item.get("stripe_account") or ""
+        if "email" in item:  # optional: a file without it keeps the address known
+            obj.email = item.get("email") or ""
         _full_clean(path, obj, exclude=["site"])
         _save_versioned(path, obj, publish=publish, user=user)
         beneficiaries[key] = obj

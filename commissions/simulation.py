@@ -296,7 +296,16 @@ class BeneficiaryPreview:
         return self.beneficiary.active and not self.draft.active and bool(self.keys)
 
 
-BENEFICIARY_FIELDS = ("name", "key", "kind", "description", "link", "stripe_account", "active")
+BENEFICIARY_FIELDS = (
+    "name",
+    "key",
+    "kind",
+    "description",
+    "link",
+    "stripe_account",
+    "email",
+    "active",
+)
 
 
 def _field_text(beneficiary, name: str) -> str:

@@ -101,6 +101,7 @@ class BeneficiaryViewSet(GovernedViewSet):
         FieldPanel("description"),
         FieldPanel("link"),
         FieldPanel("stripe_account"),
+        FieldPanel("email"),
         FieldPanel("active"),
         go_live_panel(),
     ]

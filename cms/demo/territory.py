@@ -50,12 +50,14 @@ COMMISSION_RULES = {
             "name": "Fonds de revitalisation du Val d'Arvière",
             "kind": "local_fund",
             "stripe_account": "",
+            "email": "fonds-local@comptoir.localhost",
         },
         {
             "key": "office-tourisme",
             "name": "Office de tourisme du Val d'Arvière",
             "kind": "tourism_office",
             "stripe_account": "",
+            "email": "office-tourisme@comptoir.localhost",
         },
         {
             "key": "fonctionnement",

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from huey.contrib.djhuey import db_task
 
+from commissions.models import Beneficiary
 from commissions.money import money
 from marketplace.models import Provider
 from marketplace.payouts.models import BankAccount, BankAccountStatus, PayoutRun, PayoutRunStatus
@@ -166,14 +167,15 @@ def payout_run_prepared_notify(run_id: int) -> int:
 
 def statement_address(*, site, recipient) -> str:
     """Where a recipient's statements go: the provider's contact e-mail, the tax
-    collector's e-mail; ``""`` when there is none. A commission beneficiary has no
-    e-mail address in the model (``commissions.Beneficiary``): ``""``."""
+    collector's e-mail, the beneficiary's e-mail for statements (its live values: the
+    council approved them); ``""`` when there is none."""
     if recipient.kind == PROVIDER:
         found = Provider.objects.filter(site=site, pk=recipient.provider_id)
     elif recipient.kind == TOURIST_TAX:
         found = TaxCollector.objects.filter(site=site, account=recipient.account)
     else:  # BENEFICIARY
-        return ""
+        key = recipient.account.removeprefix("beneficiary:")
+        found = Beneficiary.objects.filter(site=site, key=key, live=True)
     return found.values_list("email", flat=True).first() or ""
 
 

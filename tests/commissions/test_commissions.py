@@ -21,7 +21,13 @@ from tests.conftest import make_user
 
 RULES = {
     "beneficiaries": [
-        {"key": "fonds", "name": "Fonds local", "kind": "local_fund", "stripe_account": ""},
+        {
+            "key": "fonds",
+            "name": "Fonds local",
+            "kind": "local_fund",
+            "stripe_account": "",
+            "email": "fonds@example.org",
+        },
         {
             "key": "ot",
             "name": "Office de tourisme",
@@ -81,6 +87,15 @@ def test_import_publish_and_export_round_trip(taxonomy):
     rules_import(site=taxonomy, data=rules_export(site=taxonomy), publish=True)
     assert rules_export(site=taxonomy) == json.loads(json.dumps(RULES))
     assert CommissionRule.objects.count() == 2
+
+
+def test_a_file_without_e_mail_keeps_the_beneficiary_s_address(taxonomy):
+    rules_import(site=taxonomy, data=RULES, publish=True)
+    without = json.loads(json.dumps(RULES))
+    del without["beneficiaries"][0]["email"]
+    rules_import(site=taxonomy, data=without, publish=True)
+    assert Beneficiary.objects.get(key="fonds", live=True).email == "fonds@example.org"
+    assert "email" not in rules_export(site=taxonomy)["beneficiaries"][1]  # none for the office
 
 
 def test_import_without_publish_makes_drafts(taxonomy):

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from commissions.models import Beneficiary
 from marketplace.payouts.notify import run_statement_period, statement_send
 from marketplace.payouts.runs import payout_run_cancel, payout_run_mark_sent, payout_run_prepare
 from marketplace.payouts.statements import PAYOUT, recipient_statement
@@ -57,12 +58,20 @@ def test_marking_a_run_sent_e_mails_each_recipient_its_statement_once(
     site, today = runs["site"], timezone.localdate()
     days_pass(runs["stay"])
     TaxCollector.objects.filter(pk=runs["collector"].pk).update(email="sgc@example.org")
+    # The local fund's e-mail for statements (its live row holds the approved values).
+    Beneficiary.objects.filter(site=site, key="fonds").update(email="fonds@example.org")
     run = payout_run_prepare(site=site, until=today, by=runs["finance"])
+    assert {"beneficiary:fonds", f"provider:{runs['canoes'].pk}"} <= set(
+        run.lines.values_list("account", flat=True)
+    )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         payout_run_mark_sent(run=run, by=runs["finance2"])
-    # The provider and the collector have an address; the local fund has none.
-    assert sorted(m.to[0] for m in mail.outbox) == ["canoes@example.org", "sgc@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "canoes@example.org",
+        "fonds@example.org",
+        "sgc@example.org",
+    ]
     for message in mail.outbox:
         (name, content, mimetype) = message.attachments[0]
         assert mimetype == "application/pdf" and content[:4] == b"%PDF"
@@ -71,4 +80,4 @@ def test_marking_a_run_sent_e_mails_each_recipient_its_statement_once(
     # Marked sent again: nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         payout_run_mark_sent(run=run, by=runs["finance2"])
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
