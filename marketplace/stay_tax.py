@@ -56,14 +56,14 @@ from huey.contrib.djhuey import db_task
 
 from commissions.money import round_half_up
 from marketplace.models import StayOfferPage
-from marketplace.tourist_tax.categories import CODES, TaxCategory
-from marketplace.tourist_tax.engine import TaxInputError, TaxQuote, tourist_tax_compute
-from marketplace.tourist_tax.models import (
+from marketplace.tourist_tax.categories import (
+    CODES,
     EMERGENCY_HOUSING,
     SEASONAL_WORKERS,
-    TouristTaxRate,
-    TouristTaxSettings,
+    TaxCategory,
 )
+from marketplace.tourist_tax.engine import TaxInputError, TaxQuote, tourist_tax_compute
+from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
 from marketplace.tourist_tax.selectors import RateMissing, TouristTaxError, quote_for, rate_for
 
 logger = logging.getLogger(__name__)

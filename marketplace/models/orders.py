@@ -19,6 +19,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from commissions.fields import CentsField
 from marketplace.models.territory import CancellationPolicy
+from marketplace.tourist_tax.categories import EXEMPTION_GROUND_PROOFS
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -374,8 +375,6 @@ class Booking(models.Model):
         of), from the grounds the territory offered when they were declared."""
         if not self.tax_exempt_persons:
             return []
-        from marketplace.tourist_tax.models import EXEMPTION_GROUND_PROOFS
-
         grounds = (self.tax_details or {}).get("exemption_grounds") or []
         return [str(EXEMPTION_GROUND_PROOFS[g]) for g in grounds if g in EXEMPTION_GROUND_PROOFS]
 

@@ -44,3 +44,14 @@ class TaxCategory(models.TextChoices):
 
 PROPORTIONAL = TaxCategory.UNCLASSIFIED.value
 CODES = tuple(TaxCategory.values)
+
+
+# The exemptions of L. 2333-31 that need a proof, which a territory may let visitors
+# declare (frozen in ``Booking.tax_details["exemption_grounds"]``).
+SEASONAL_WORKERS = "seasonal_workers"
+EMERGENCY_HOUSING = "emergency_housing"
+EXEMPTION_GROUNDS = (SEASONAL_WORKERS, EMERGENCY_HOUSING)
+EXEMPTION_GROUND_PROOFS = {
+    SEASONAL_WORKERS: _("a seasonal work contract in the commune"),
+    EMERGENCY_HOUSING: _("a proof of emergency housing or temporary relocation"),
+}

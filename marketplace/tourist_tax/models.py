@@ -21,7 +21,12 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from commissions.fields import CentsField
 from commissions.money import money
 from marketplace.books.ledger import LedgerError, tourist_tax_account
-from marketplace.tourist_tax.categories import PROPORTIONAL, TaxCategory
+from marketplace.tourist_tax.categories import (
+    EMERGENCY_HOUSING,
+    PROPORTIONAL,
+    SEASONAL_WORKERS,
+    TaxCategory,
+)
 from marketplace.tourist_tax.engine import DEPARTMENTAL, REGIONAL, RateData
 
 # L. 2333-30: the percentage voted for unclassified accommodation.
@@ -230,17 +235,6 @@ class TouristTaxRate(models.Model):
             surcharges=surcharges,
             low_rent_threshold_cents=self.low_rent_threshold,
         )
-
-
-# The exemptions of L. 2333-31 that need a proof, which a territory may let visitors
-# declare (frozen in ``Booking.tax_details["exemption_grounds"]``).
-SEASONAL_WORKERS = "seasonal_workers"
-EMERGENCY_HOUSING = "emergency_housing"
-EXEMPTION_GROUNDS = (SEASONAL_WORKERS, EMERGENCY_HOUSING)
-EXEMPTION_GROUND_PROOFS = {
-    SEASONAL_WORKERS: _("a seasonal work contract in the commune"),
-    EMERGENCY_HOUSING: _("a proof of emergency housing or temporary relocation"),
-}
 
 
 @register_setting(icon="calculator")
