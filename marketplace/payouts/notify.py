@@ -49,6 +49,23 @@ def _language(user) -> str:
     return language if language in available else settings.LANGUAGE_CODE
 
 
+def _mail(template: str, context: dict, *, address: str, language: str, attach=()) -> int:
+    """Send ``template``'s subject, text and HTML (``<template>_subject.txt``, ``.txt``,
+    ``.html``) rendered in ``language`` to ``address``, with ``attach``'s (name, bytes,
+    type) files; returns how many went (0 or 1)."""
+    with translation.override(language):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
+    )
+    message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attach:
+        message.attach(name, content, mimetype)
+    return message.send()
+
+
 def _admin_url(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
@@ -97,15 +114,7 @@ def bank_account_decision_notify(bank_account_id: int) -> int:
             "site_name": row.site.site_name,
             "url": _admin_url(path),
         }
-        with translation.override(language):
-            subject = render_to_string(f"{template}_subject.txt", context)
-            text = render_to_string(f"{template}.txt", context)
-            html = render_to_string(f"{template}.html", context)
-        message = EmailMultiAlternatives(
-            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
-        )
-        message.attach_alternative(html, "text/html")
-        sent += message.send()
+        sent += _mail(template, context, address=address, language=language)
     return sent
 
 
@@ -150,15 +159,9 @@ def payout_run_prepared_notify(run_id: int) -> int:
                 "site_name": run.site.site_name,
                 "url": _admin_url(reverse("payout_runs:detail", args=[run.pk])),
             }
-            template = "payouts/emails/payout_run_prepared"
-            subject = render_to_string(f"{template}_subject.txt", context)
-            text = render_to_string(f"{template}.txt", context)
-            html = render_to_string(f"{template}.html", context)
-        message = EmailMultiAlternatives(
-            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
+        sent += _mail(
+            "payouts/emails/payout_run_prepared", context, address=address, language=language
         )
-        message.attach_alternative(html, "text/html")
-        sent += message.send()
     return sent
 
 
@@ -201,21 +204,17 @@ def statement_send(
         return False
     language = language if language in {c for c, _n in settings.LANGUAGES} else None
     language = language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language):  # the totals are formatted in the language
         context = {"statement": result, "totals": statement_totals(result)}
-        subject = render_to_string("payouts/emails/statement_subject.txt", context)
-        text = render_to_string("payouts/emails/statement.txt", context)
-        html = render_to_string("payouts/emails/statement.html", context)
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [address]
-    )
-    message.attach_alternative(html, "text/html")
-    message.attach(
+    pdf = (
         statement_filename(result, "pdf"),
         statement_pdf(result, language=language),
         "application/pdf",
     )
-    return message.send() > 0
+    return (
+        _mail("payouts/emails/statement", context, address=address, language=language, attach=[pdf])
+        > 0
+    )
 
 
 def run_statement_period(run: PayoutRun) -> tuple[dt.date, dt.date]:
