@@ -147,7 +147,10 @@ class Beneficiary(
         _("Stripe connected account"),
         max_length=64,
         blank=True,
-        help_text=_("Leave empty when the operator keeps this share."),
+        help_text=_(
+            "Leave empty when the operator keeps this share, or when it is paid by bank "
+            "transfer (its bank details, in payout runs)."
+        ),
     )
     # Where its statements go when it is paid by bank transfer (issue 13 §3).
     email = models.EmailField(

@@ -4,8 +4,9 @@
   accountant) for every commune where a stay is offered, so that the tax the platform
   collects has someone to be remitted to.
 - **Approved** bank details for those who are paid by transfer rather than by Stripe: the
-  commission beneficiaries without a Stripe account, each tax collector, and one provider
-  without a Stripe account (the demo provider account's campsite when it has none). They
+  commission beneficiaries without a Stripe account (but the platform's running costs,
+  which the operator keeps), each tax collector, and one provider without a Stripe
+  account (the demo provider account's campsite when it has none). They
   go through :mod:`marketplace.payouts.services` like real ones: the administrator
   submits, finance (a second person) approves, both in the audit log.
 - The operator's own account, that payout runs' transfers leave from (the payout
@@ -24,7 +25,7 @@ import hashlib
 
 from schwifty import IBAN
 
-from commissions.models import Beneficiary
+from commissions.models import Beneficiary, BeneficiaryKind
 from marketplace.models import Provider, StayOfferPage
 from marketplace.payouts.models import BankAccount, BankAccountStatus, PayoutSettings
 from marketplace.payouts.services import bank_account_approve, bank_account_submit
@@ -87,6 +88,8 @@ def bank_details_ensure(*, site, users: dict, preferred_provider: str, report) -
     payees: list[tuple[str, str]] = [
         (f"beneficiary:{key}", name)
         for key, name in Beneficiary.objects.filter(site=site, stripe_account="")
+        # The platform's running costs stay with the operator: nothing to transfer.
+        .exclude(kind=BeneficiaryKind.RUNNING_COSTS)
         .order_by("key")
         .values_list("key", "name")
     ]
