@@ -202,3 +202,17 @@ def test_a_plan_that_changed_since_it_was_shown_is_not_prepared(client, runs):
         PREPARE, {"until": today, "total": changed.context["plan"].total}, follow=True
     )
     assert PayoutRun.objects.count() == 1 and response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("automatic", "said"),
+    [(True, "automatiquement"), (False, "par la commande payout_run")],
+)
+def test_a_run_prepared_by_nobody_says_how_it_was(client, runs, automatic, said):
+    """The monthly task and the command both prepare without a person: the pages say
+    which (the command's run was once called automatic)."""
+    run = payout_run_prepare(site=runs["site"], until=timezone.localdate(), automatic=automatic)
+    client.force_login(runs["finance"])
+    detail = client.get(reverse("payout_runs:detail", args=[run.pk])).content.decode()
+    index = client.get(reverse("payout_runs:index")).content.decode()
+    assert said in detail and said in index
