@@ -2,9 +2,9 @@
 commission beneficiary or a commune's tax collector was credited, refunded and paid, and
 what it is owed at the end, payable now or due later.
 
-Pure reads over the ledger, in a fixed number of queries (six at most, whatever the
+Pure reads over the ledger, in a fixed number of queries (seven at most, whatever the
 number of lines): the recipient, the territory's settings, the opening balance, the
-period's entries, the bookings they name, and the payable split of
+period's entries, the bookings and payout runs they name, and the payable split of
 :mod:`marketplace.payouts.payable`. Days are the territory's (``settings.TIME_ZONE``,
 :mod:`commissions.dates`), whoever reads: Wagtail's admin runs each view in its
 reader's time zone, and a statement must not change with it.
@@ -52,6 +52,7 @@ from django.utils.translation import gettext_lazy
 from commissions.dates import territory_date, territory_day_start, territory_today
 from marketplace.books.models import LedgerEntry, TransactionKind
 from marketplace.models import Booking, TerritorySettings
+from marketplace.payouts.models import PayoutRun, PayoutRunStatus
 from marketplace.payouts.payable import payable_balance
 from marketplace.payouts.recipients import Recipient, recipient_for
 
@@ -69,6 +70,8 @@ LINE_KINDS = {
     TRANSFER: gettext_lazy("Payout (Stripe transfer)"),
     ADJUSTMENT: gettext_lazy("Adjustment"),
 }
+# A bank payout whose run finance has not sent to the bank yet.
+PAYOUT_PREPARED = gettext_lazy("Payout (bank transfer) prepared, not yet sent to the bank")
 _BY_TRANSACTION_KIND = {
     TransactionKind.ORDER_CONFIRMED: CREDIT,
     TransactionKind.REFUND: REFUND,
@@ -109,6 +112,8 @@ class StatementLine:
     payable_on: dt.date | None = None
     # payable_on reached by the period's last day, or today when that day is to come
     payable: bool | None = None
+    # For a bank payout: whether its run was sent to the bank (None for other lines).
+    sent: bool | None = None
 
     @property
     def date(self) -> dt.date:
@@ -116,6 +121,8 @@ class StatementLine:
 
     @property
     def kind_label(self) -> str:
+        if self.kind == PAYOUT and self.sent is False:
+            return str(PAYOUT_PREPARED)
         return str(LINE_KINDS[self.kind])
 
     @property
@@ -214,6 +221,17 @@ def recipient_statement(
         else {}
     )
 
+    run_refs = {r["external_ref"] for r in rows if r["kind"] == TransactionKind.PAYOUT}
+    runs_sent = (
+        dict(
+            PayoutRun.objects.filter(site=site, reference__in=run_refs).values_list(
+                "reference", "status"
+            )
+        )
+        if run_refs
+        else {}
+    )
+
     result = RecipientStatement(
         site=site,
         recipient=recipient,
@@ -245,6 +263,11 @@ def recipient_statement(
                 service_date=booking.get("start"),
                 payable_on=payable_on,
                 payable=(payable_on <= reached) if payable_on else None,
+                sent=(
+                    runs_sent.get(row["external_ref"]) == PayoutRunStatus.SENT
+                    if row["kind"] == TransactionKind.PAYOUT
+                    else None
+                ),
             )
         )
         if kind == CREDIT:

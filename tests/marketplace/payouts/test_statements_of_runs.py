@@ -81,3 +81,18 @@ def test_marking_a_run_sent_e_mails_each_recipient_its_statement_once(
     with django_capture_on_commit_callbacks(execute=True):
         payout_run_mark_sent(run=run, by=runs["finance2"])
     assert len(mail.outbox) == 3
+
+
+def test_a_payout_says_whether_its_run_was_sent_to_the_bank(runs):
+    site, today = runs["site"], timezone.localdate()
+    canoes = f"provider:{runs['canoes'].pk}"
+    run = payout_run_prepare(site=site, until=today, by=runs["finance"])
+
+    def payout_label():
+        result = recipient_statement(site=site, account=canoes, since=today, until=today)
+        (line,) = [row for row in result.lines if row.kind == PAYOUT]
+        return line.kind_label
+
+    assert payout_label() == "Versement (virement bancaire) préparé, pas encore envoyé à la banque"
+    payout_run_mark_sent(run=run, by=runs["finance2"])
+    assert payout_label() == "Versement (virement bancaire)"
