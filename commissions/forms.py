@@ -38,13 +38,13 @@ class CommunesField(forms.CharField):
 
 class CommissionRuleForm(WagtailAdminModelForm):
     kinds = forms.MultipleChoiceField(
-        label=_("offer kinds"),
+        label=_("Offer kinds"),
         choices=offer_kind_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     communes = CommunesField(
-        label=_("communes"),
+        label=_("Communes"),
         required=False,
         help_text=_("Separate communes with commas. Leave empty for every commune."),
     )

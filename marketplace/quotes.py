@@ -41,6 +41,27 @@ from marketplace.stay_tax import (
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def night_short_message(night, nights) -> str:
+    """Why a night cannot take the units asked: full (and the next night of the stay that
+    has room again, if any), or only so many left, in plural forms."""
+    day = formats.date_format(night.date, "SHORT_DATE_FORMAT")
+    if night.free_units <= 0:
+        later = [n for n in nights if n.date > night.date and n.free_units > 0 and not n.closed]
+        if later:
+            return _(
+                "Full on the night of %(date)s; there is room again from the night of "
+                "%(again)s. The calendar shows the free nights."
+            ) % {"date": day, "again": formats.date_format(later[0].date, "SHORT_DATE_FORMAT")}
+        return _("Full on the night of %(date)s. The calendar shows the free nights.") % {
+            "date": day
+        }
+    return ngettext(
+        "Only %(count)d unit left on the night of %(date)s.",
+        "Only %(count)d units left on the night of %(date)s.",
+        night.free_units,
+    ) % {"count": night.free_units, "date": day}
+
+
 class StayQuoteForm(forms.Form):
     start = forms.DateField(
         label=_("Arrival"),
@@ -185,7 +206,11 @@ class StayQuoteForm(forms.Form):
             )
         if units > offer.units:
             raise forms.ValidationError(
-                _("There are only %(count)d %(unit)s.")
+                ngettext(
+                    "There is only %(count)d unit (%(unit)s).",
+                    "There are only %(count)d units (%(unit)s).",
+                    offer.units,
+                )
                 % {"count": offer.units, "unit": offer.unit_name}
             )
         if guests > units * offer.guests_per_unit:
@@ -206,13 +231,7 @@ class StayQuoteForm(forms.Form):
             )
         short = [n for n in self.nights if n.free_units < units]
         if short:
-            raise forms.ValidationError(
-                _("Only %(free)d left on the night of %(date)s.")
-                % {
-                    "free": short[0].free_units,
-                    "date": formats.date_format(short[0].date, "SHORT_DATE_FORMAT"),
-                }
-            )
+            raise forms.ValidationError(night_short_message(short[0], self.nights))
         return cleaned
 
     def quote(self) -> PriceQuote:

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.models import (
     ActivitySlot,
@@ -131,9 +132,19 @@ def capacity_reserve(
                 )
             free = units.get(row.offer_id, 0) - row.units_taken
             if wanted > free:
+                values = {"offer": title, "count": free, "date": short_date(row.date)}
+                if free <= 0:
+                    raise BookingError(
+                        _("%(offer)s is full on the night of %(date)s; choose other dates.")
+                        % values
+                    )
                 raise BookingError(
-                    _("%(offer)s: only %(free)d left on the night of %(date)s.")
-                    % {"offer": title, "free": max(free, 0), "date": short_date(row.date)}
+                    ngettext(
+                        "%(offer)s: only %(count)d unit left on the night of %(date)s.",
+                        "%(offer)s: only %(count)d units left on the night of %(date)s.",
+                        free,
+                    )
+                    % values
                 )
             row.units_taken = row.units_taken + wanted
             changed.append(row)
@@ -151,10 +162,20 @@ def capacity_reserve(
                 raise BookingError(
                     _("%(offer)s: this time slot is no longer open.") % {"offer": title}
                 )
-            if wanted > slot.places - slot.places_taken:
+            free = slot.places - slot.places_taken
+            if wanted > free:
+                if free <= 0:
+                    raise BookingError(
+                        _("%(offer)s: this time slot is full; choose another one.")
+                        % {"offer": title}
+                    )
                 raise BookingError(
-                    _("%(offer)s: only %(free)d places left on this slot.")
-                    % {"offer": title, "free": max(slot.places - slot.places_taken, 0)}
+                    ngettext(
+                        "%(offer)s: only %(count)d place left on this slot.",
+                        "%(offer)s: only %(count)d places left on this slot.",
+                        free,
+                    )
+                    % {"offer": title, "count": free}
                 )
             slot.places_taken = slot.places_taken + wanted
         _between_read_and_write()
@@ -175,9 +196,16 @@ def capacity_reserve(
             wanted = claims.items[row.offer_id]
             free = stock.get(row.offer_id, 0) - row.taken
             if wanted > free:
+                title = titles.get(row.offer_id, "")
+                if free <= 0:
+                    raise BookingError(_("%(offer)s is out of stock.") % {"offer": title})
                 raise BookingError(
-                    _("%(offer)s: only %(free)d left in stock.")
-                    % {"offer": titles.get(row.offer_id, ""), "free": max(free, 0)}
+                    ngettext(
+                        "%(offer)s: only %(count)d left in stock.",
+                        "%(offer)s: only %(count)d left in stock.",
+                        free,
+                    )
+                    % {"offer": title, "count": free}
                 )
             row.taken = row.taken + wanted
         _between_read_and_write()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from wagtail.models import WorkflowState
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
+from commissions.forms import CommissionRuleForm
 from commissions.golive import RuleTieError
 from commissions.models import Beneficiary, CommissionRule, DistributionKey
 from commissions.rules_io import RulesImportError, rules_export, rules_import
@@ -411,3 +412,11 @@ def test_transparency_page_shows_what_the_ledger_credited(taxonomy, client):
     html = client.get("/transparence/").content.decode()
     assert "4,00\u00a0€" in html  # 800 cents commission, half to each beneficiary
     assert "8,00\u00a0€" in html  # total
+
+
+def test_the_rule_form_s_own_labels_start_with_a_capital():
+    fields = CommissionRuleForm.base_fields
+    assert (str(fields["kinds"].label), str(fields["communes"].label)) == (
+        "Types d'offre",
+        "Communes",
+    )

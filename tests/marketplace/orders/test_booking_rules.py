@@ -121,11 +121,51 @@ def test_unknown_or_unpublished_offer_is_a_404(signed_in, pitch):
     assert not CartLine.objects.exists()
 
 
-def test_a_full_offer_is_refused(signed_in, pitch):
+def test_a_full_offer_is_refused_saying_it_is_full_and_when_room_comes_back(signed_in, pitch):
     factories.take_nights(pitch, timezone.localdate() + dt.timedelta(days=10), 2, 3)
-    response = _add(signed_in, pitch, start=_day(10), end=_day(12))
-    assert "only 0 left" in _messages(response).lower()
+    response = _add(signed_in, pitch, start=_day(10), end=_day(13))
+    again = (timezone.localdate() + dt.timedelta(days=12)).strftime("%m/%d/%Y")
+    said = _messages(response)
+    assert "Full on the night of" in said and "only 0" not in said.lower()
+    assert f"room again from the night of {again}" in said
     assert not CartLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "free", "said"),
+    [
+        ("fr", 1, "Plus qu'une unité libre la nuit du"),
+        ("fr", 2, "Plus que 2 unités libres la nuit du"),
+        ("en", 1, "Only 1 unit left on the night of"),
+        ("en", 2, "Only 2 units left on the night of"),
+    ],
+)
+def test_what_is_left_is_said_in_plural_forms(client, visitor, pitch, language, free, said):
+    factories.take_nights(pitch, timezone.localdate() + dt.timedelta(days=10), 2, 3 - free)
+    client.force_login(visitor)
+    response = client.post(
+        _url("cart_add", pitch.pk, language=language),
+        {"start": _day(10), "end": _day(12), "units": "3"},
+        follow=True,
+    )
+    assert said in _messages(response)
+    assert "(s)" not in _messages(response)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("fr", "Il n'y a que 3 unités (emplacement)."), ("en", "There are only 3 units")],
+)
+def test_more_units_than_the_offer_has_is_said_in_plural_forms(
+    client, visitor, pitch, language, said
+):
+    client.force_login(visitor)
+    response = client.post(
+        _url("cart_add", pitch.pk, language=language),
+        {"start": _day(10), "end": _day(12), "units": "4"},
+        follow=True,
+    )
+    assert said in _messages(response)
 
 
 def test_someone_elses_cart_line_cannot_be_removed(client, signed_in, pitch, territory):
@@ -178,7 +218,7 @@ def test_a_line_that_no_longer_fits_holds_nothing(signed_in, pitch, camping, vis
     factories.take_nights(pitch, timezone.localdate() + dt.timedelta(days=11), 1, 2)
     with pytest.raises(BookingError) as error:
         checkout(cart=cart, user=visitor, checkout_key=cart.version, priced_lines=priced)
-    assert "only 1 left" in error.value.message
+    assert "only 1 unit left on the night of" in error.value.message
     assert not Order.objects.exists()
     assert not ProductStock.objects.filter(taken__gt=0).exists()
     first_night = timezone.localdate() + dt.timedelta(days=10)
@@ -233,3 +273,24 @@ def test_activity_places_and_product_stock_are_held(signed_in, camping):
     assert ProductStock.objects.get(offer=honey).taken == 3
     response = _add(signed_in, honey, quantity="1")
     assert "out of stock" in _messages(response).lower()
+
+
+@pytest.mark.parametrize(
+    ("taken", "said"),
+    [
+        (5, "Miel de châtaignier is out of stock."),
+        (4, "Miel de châtaignier: only 1 left in stock."),
+    ],
+)
+def test_goods_gone_since_the_cart_was_checked_are_said_so(
+    signed_in, camping, visitor, taken, said
+):
+    honey = factories.product(camping, stock=5)
+    _add(signed_in, honey, quantity="2")
+    cart = cart_for(request=type("R", (), {"user": visitor})(), site=honey.get_site())
+    priced = cart_lines_priced(cart=cart)
+    ProductStock.objects.update_or_create(offer_id=honey.pk, defaults={"taken": taken})
+    with pytest.raises(BookingError) as error:
+        checkout(cart=cart, user=visitor, checkout_key=cart.version, priced_lines=priced)
+    assert error.value.message == said
+    assert not Order.objects.exists()
