@@ -271,6 +271,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# WhiteNoise reads this directory when it starts (collectstatic fills it in production;
+# elsewhere the finders serve the files): it exists from the start, as var/ does, so
+# that development and tests do not warn "No directory at" on every request handler.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -202,3 +202,19 @@ def test_a_template_naming_a_missing_static_file_fails_the_check(tmp_path):
         "<script src=\"{% static 'vendor/leaflet/leaflet.min.js' %}\"></script>"
     )
     assert missing_static_names([tmp_path]) == [("page.html", "vendor/leaflet/leaflet.min.js")]
+
+
+def test_whitenoise_starts_without_warning_before_any_collectstatic():
+    """The static root exists from the settings on (collectstatic fills it in production),
+    so each request handler WhiteNoise wraps does not warn "No directory at" (make test
+    printed it for every test client)."""
+    import warnings
+
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    assert Path(settings.STATIC_ROOT).is_dir()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        WhiteNoiseMiddleware(lambda request: None)
+    assert not [w for w in caught if "No directory at" in str(w.message)]
