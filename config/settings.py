@@ -383,6 +383,14 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
+        # Configured here, huey's consumer adds no handler of its own (it printed each
+        # line twice), and its periodic tasks' "Executing…" lines stay out of the
+        # console unless HUEY_LOG_LEVEL=INFO.
+        "huey": {
+            "handlers": ["console"],
+            "level": env_str("HUEY_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
     },
 }
 
