@@ -28,7 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.ui.tables import Column, StatusTagColumn
+from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -59,7 +59,9 @@ from marketplace.orders.admin_base import (
     ScopedInspectView,
     ScopedMixin,
     StatusFilterSet,
+    booking_what,
     booking_when,
+    booking_when_short,
     date_range_filter,
     money,
 )
@@ -173,6 +175,12 @@ def _csv_text(value):
 
 class BookingIndexView(ScopedMixin, IndexView):
     cancel_url_name = None
+
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        # The reference (R-XXXXXXXX) on one line, never cut in three.
+        return super()._get_title_column(
+            field_name, column_class, classname="w-whitespace-nowrap", **kwargs
+        )
 
     def get_base_queryset(self):
         return self.scoped_bookings().select_related("order", "provider")
@@ -390,13 +398,20 @@ class BookingViewSet(ReadOnlyViewSet):
     history_view_class = BookingHistoryView
     filterset_class = BookingFilterSet
     search_fields = ["reference", "order__reference", "order__email", "offer_title"]
+    # Readable at 1,280 px (issue 14): the reference on one line, short dates, what was
+    # booked in one column; the price is in the booking's page and the export.
     list_display = [
         "reference",
         Column("offer_title", label=gettext_lazy("Offer"), sort_key="offer_title"),
         Column("provider", label=gettext_lazy("Provider"), accessor="provider.name"),
-        Column("dates", label=gettext_lazy("Dates"), accessor=booking_when, sort_key="start"),
-        Column("quantity", label=gettext_lazy("Quantity")),
-        Column("guests", label=gettext_lazy("Guests"), accessor="party"),
+        Column(
+            "dates",
+            label=gettext_lazy("Dates"),
+            accessor=booking_when_short,
+            sort_key="start",
+            classname="w-whitespace-nowrap",
+        ),
+        Column("booked", label=gettext_lazy("Booked"), accessor=booking_what),
         Column("email", label=gettext_lazy("Visitor"), accessor="order.email"),
         StatusTagColumn(
             "status",
@@ -406,9 +421,11 @@ class BookingViewSet(ReadOnlyViewSet):
             sort_key="status",
         ),
         MoneyColumn(
-            "subtotal", label=gettext_lazy("Price"), currency="order.currency", sort_key="subtotal"
+            "provider_net",
+            label=gettext_lazy("Provider net"),
+            currency="order.currency",
+            classname="w-whitespace-nowrap",
         ),
-        MoneyColumn("provider_net", label=gettext_lazy("Provider net"), currency="order.currency"),
     ]
     ordering = ["-created_at", "-pk"]
     list_per_page = 50

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
@@ -44,6 +44,29 @@ def booking_when(booking: Booking) -> str:
     if booking.start:
         return date_format(booking.start, "SHORT_DATE_FORMAT")
     return ""
+
+
+def booking_when_short(booking: Booking) -> str:
+    """:func:`booking_when` for a list: a stay as "28/10 → 30/10/2026" (the year once
+    when both dates share it), an activity as its day and time."""
+    if booking.kind == "stay" and booking.start and booking.end:
+        end = date_format(booking.end, "SHORT_DATE_FORMAT")
+        if booking.start.year == booking.end.year:
+            # The day and month alone, as the language writes them (a date format).
+            start = date_format(booking.start, pgettext("day and month of a date", "m/d"))
+        else:
+            start = date_format(booking.start, "SHORT_DATE_FORMAT")
+        return f"{start}\u00a0→ {end}"
+    return booking_when(booking)
+
+
+def booking_what(booking: Booking) -> str:
+    """What was booked, in a list: a stay's units and party ("1 × 2 adultes, 2 mineurs"),
+    an activity's persons, goods' quantity."""
+    if booking.kind == "stay":
+        party = booking.party
+        return f"{booking.quantity}\u00a0× {party}" if party else str(booking.quantity)
+    return str(booking.quantity)
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):

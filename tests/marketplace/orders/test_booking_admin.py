@@ -234,8 +234,22 @@ def test_member_lists_only_own_paid_bookings(client, world):
     assert "Miel" not in body
     assert "Ferme Bob" not in body
     assert "visiteur@example.org" in body
-    assert "40,00\u00a0€" in body  # the price
     assert "36,00\u00a0€" in body  # the provider's net: 40 € less 10 %
+
+
+def test_the_list_is_compact_enough_to_read_at_1280_px(client, world):
+    """One line for a reference, short dates, what was booked in one column, the net
+    (the price is on the booking's page and in the export)."""
+    client.force_login(world["alice"])
+    body = client.get(BOOKINGS).content.decode()
+    mine = world["mine"]
+    same_year = mine.start.year == mine.end.year
+    start = mine.start.strftime("%d/%m" if same_year else "%d/%m/%Y")
+    end = mine.end.strftime("%d/%m/%Y")
+    assert f"{start}\u00a0→ {end}" in body
+    assert f"{mine.quantity}\u00a0× " in body
+    assert body.count("w-whitespace-nowrap") >= 3  # reference, dates, net
+    assert "<th" in body and "Prix</" not in body and "Quantité</" not in body
 
 
 def test_bob_sees_his_and_not_alices(client, world):
