@@ -63,6 +63,7 @@ from marketplace.orders.admin_base import (
     booking_when,
     booking_when_short,
     date_range_filter,
+    email_wrappable,
     money,
 )
 from marketplace.orders.audit import PROVIDER, STAFF
@@ -412,7 +413,11 @@ class BookingViewSet(ReadOnlyViewSet):
             classname="w-whitespace-nowrap",
         ),
         Column("booked", label=gettext_lazy("Booked"), accessor=booking_what),
-        Column("email", label=gettext_lazy("Visitor"), accessor="order.email"),
+        Column(
+            "email",
+            label=gettext_lazy("Visitor"),
+            accessor=lambda booking: email_wrappable(booking.order.email),
+        ),
         StatusTagColumn(
             "status",
             label=gettext_lazy("Status"),

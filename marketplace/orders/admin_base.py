@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -58,6 +59,14 @@ def booking_when_short(booking: Booking) -> str:
             start = date_format(booking.start, "SHORT_DATE_FORMAT")
         return f"{start}\u00a0→ {end}"
     return booking_when(booking)
+
+
+def email_wrappable(address: str) -> str:
+    """An e-mail address that may break before its "@" in a narrow column (HTML)."""
+    local, at, domain = (address or "").partition("@")
+    if not at:
+        return address or ""
+    return format_html("{}<wbr>@{}", local, domain)
 
 
 def booking_what(booking: Booking) -> str:

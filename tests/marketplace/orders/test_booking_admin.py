@@ -249,6 +249,7 @@ def test_the_list_is_compact_enough_to_read_at_1280_px(client, world):
     assert f"{start}\u00a0→ {end}" in body
     assert f"{mine.quantity}\u00a0× " in body
     assert body.count("w-whitespace-nowrap") >= 3  # reference, dates, net
+    assert "visiteur<wbr>@example.org" in body  # an address may wrap before its "@"
     assert "<th" in body and "Prix</" not in body and "Quantité</" not in body
 
 
