@@ -290,3 +290,16 @@ def test_the_demo_links_follow_port_and_public_url_wins(tmp_path):
 def test_make_run_passes_its_port_to_the_settings():
     makefile = (BASE_DIR / "Makefile").read_text()
     assert re.search(r"^PORT \?= 8000\n(#.*\n)*export PORT$", makefile, re.M)
+
+
+# --- Stripe's return addresses, made outside a request ------------------------------------------
+
+
+def test_stripe_return_addresses_without_a_request_are_on_the_public_address(club, visitor):
+    from payments.stripe.checkout import _session_params
+
+    offer = activity_in(club, ahead=dt.timedelta(days=10), policy="flexible")
+    order = book(visitor, offer, slot=offer.slots.get().pk, persons=1, pay=False)
+    params = _session_params(order=order, request=None)
+    assert params["success_url"].startswith(f"{PUBLIC}/")
+    assert params["cancel_url"].startswith(f"{PUBLIC}/")
