@@ -26,7 +26,7 @@ from cms.services import FINANCE_GROUP
 from marketplace.models import ProviderStatus
 from marketplace.orders.transitions import booking_cancel, holds_expire, order_pay
 from marketplace.payouts.models import PayoutRun
-from marketplace.payouts.notify import payout_run_prepared_notify
+from marketplace.payouts.notify import payout_run_prepared_notify, statement_send
 from marketplace.payouts.services import bank_account_approve, bank_account_submit
 from marketplace.provider_notify import provider_application_notify, provider_decision_notify
 from marketplace.stay_tax import tax_missing_notify
@@ -34,6 +34,7 @@ from payments.stripe.notify import _finance_send
 from tests.booking_helpers import activity_in, book, shared_rules
 from tests.conftest import make_provider, make_user
 from tests.marketplace.payouts.conftest import IBAN_OLD, bank_world_replay
+from tests.marketplace.payouts.statement_world import money_replay
 from tests.payments.test_stripe_accounts import connect
 from tests.stripe_helpers import deliver
 
@@ -53,12 +54,13 @@ def links(message) -> list[str]:
     return [url for text in texts for url in URL.findall(text)]
 
 
-def assert_links_public(messages) -> None:
-    """Each message carries at least one link, and every link is on the public address."""
+def assert_links_public(messages, *, each_has_one: bool = True) -> None:
+    """Each message carries at least one link (unless told it has none), and every link
+    is on the public address."""
     assert messages
     for message in messages:
         found = links(message)
-        assert found, f"no link in {message.subject!r}"
+        assert found or not each_has_one, f"no link in {message.subject!r}"
         wrong = [url for url in found if url != PUBLIC and not url.startswith(PUBLIC + "/")]
         assert not wrong, f"{message.subject!r} links elsewhere: {wrong}"
 
@@ -224,6 +226,17 @@ def test_bank_details_decision_and_payout_run_mails(
     payout_run_prepared_notify(run.pk)
     assert {m.to[0] for m in mail.outbox} == {"finances@example.org", "finances2@example.org"}
     assert_links_public(mail.outbox)
+
+
+def test_statement_mail(territory, category, visitor):
+    """The statement e-mail carries no link today (its PDF is attached): any it gets must
+    be on the public address."""
+    money = money_replay(bank_world_replay(territory, category), visitor)
+    mail.outbox.clear()
+    assert statement_send(
+        site=money["site"], account=money["account"], since=money["since"], until=money["today"]
+    )
+    assert_links_public(mail.outbox, each_has_one=False)
 
 
 # --- Accounts (allauth) -------------------------------------------------------------------------
