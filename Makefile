@@ -9,6 +9,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The settings read it too: links in e-mails go to http://127.0.0.1:$(PORT) unless
+# PUBLIC_URL says otherwise (README, "Environment variables").
+export PORT
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
 PYTEST_WORKERS ?= auto

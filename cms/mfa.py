@@ -24,14 +24,21 @@ And:
   admin included); only the two-factor pages, reauthentication, logout and the language
   switch stay open.
 - :class:`MFAAdapter`: such a person cannot remove their last authenticator.
+
+:class:`AccountAdapter` is also where allauth's e-mails get their links on the public
+address (``settings.PUBLIC_URL``, :func:`marketplace.web.public_url`), like every other
+e-mail, instead of the host the request came by.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ResetPasswordKeyForm as BaseResetPasswordKeyForm
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.stages import LoginStage
+from allauth.core import context as allauth_context
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -45,6 +52,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
+from marketplace.web import public_url, site_for_request
 
 # The authenticators that are a second factor (recovery codes only back them up).
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
@@ -165,6 +173,21 @@ class AccountAdapter(DefaultAccountAdapter):
             if not ip:
                 raise PermissionDenied("Unable to determine client IP address") from None
             return ip
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's e-mail, its links (``activate_url``, ``password_reset_url``,
+        ``signup_url``: any ``*_url`` on this site) moved to the public address of the
+        request's territory."""
+        request = allauth_context.request
+        host = request.get_host() if request is not None else ""
+        site = site_for_request(request) if request is not None else None
+        for name, value in list(context.items()):
+            if name.endswith("_url") and isinstance(value, str):
+                parts = urlsplit(value)
+                if parts.scheme in {"http", "https"} and parts.netloc == host:
+                    path = parts.path + (f"?{parts.query}" if parts.query else "")
+                    context = {**context, name: public_url(path, site=site)}
+        super().send_mail(template_prefix, email, context)
 
     def send_password_reset_mail(self, user, email, context) -> None:
         """No reset link for a person who must have MFA and has none: they are told to

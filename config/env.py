@@ -67,3 +67,32 @@ def env_int(name: str, default: int = 0, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
     return number
+
+
+def public_url_parse(name: str, value: str, *, https: bool) -> str:
+    """``value``, the address people reach the site at, checked and without its trailing
+    slash: a scheme (``https`` when ``https`` is set) and a host, an optional port, no
+    path, query or fragment (links add their own path)."""
+    parsed = urlparse(value.strip())
+    schemes = {"https"} if https else {"http", "https"}
+    try:
+        parsed.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        parsed = parsed._replace(netloc="")
+    if (
+        parsed.scheme not in schemes
+        or not parsed.hostname
+        or parsed.path not in {"", "/"}
+        or parsed.params
+        or parsed.query
+        or parsed.fragment
+        or parsed.username
+        or parsed.password
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be the site's public address, such as "
+            f"{'https://comptoir.example.org' if https else 'http://127.0.0.1:8000'} "
+            f"(scheme {' or '.join(sorted(schemes))}, host, optional port, no path), "
+            f"not {value!r}"
+        )
+    return f"{parsed.scheme}://{parsed.netloc}"

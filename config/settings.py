@@ -1,8 +1,9 @@
 """Comptoir settings: one module, driven by environment variables.
 
 Defaults give a working demo on SQLite with no other service. ``DJANGO_ENV=production``
-turns on the production checks: the process refuses to start without ``SECRET_KEY``
-and ``ALLOWED_HOSTS``.
+turns on the production checks: the process refuses to start without its secrets and
+services (``SECRET_KEY``, ``ALLOWED_HOSTS``, ``REDIS_URL``, ``STRIPE_SECRET_KEY``) and
+its public address (``PUBLIC_URL``, in https: every link in the e-mails).
 """
 
 import re
@@ -13,7 +14,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import email_settings, env_bool, env_int, env_list, env_str
+from config.env import email_settings, env_bool, env_int, env_list, env_str, public_url_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("COMPTOIR_VAR_DIR", str(BASE_DIR / "var")))
@@ -37,6 +38,10 @@ if PRODUCTION:
         "STRIPE_SECRET_KEY": (
             "without it the dev payment gateway would take the orders, and it cannot "
             "take real payments"
+        ),
+        "PUBLIC_URL": (
+            "the address people reach the site at (https://...): every link in the "
+            "e-mails is built from it"
         ),
     }
     given = {"SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": ALLOWED_HOSTS}
@@ -301,7 +306,18 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 WAGTAIL_SITE_NAME = env_str("SITE_NAME", "Comptoir")
-WAGTAILADMIN_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")
+# The address people reach the site at: scheme, host and port, no path. Every absolute
+# link made outside a request (e-mails above all) is built from it by
+# marketplace.web.public_url, and Wagtail's own notifications through its admin base URL.
+# The Wagtail sites' host names and ports route requests; they are not this address (the
+# demo's site is "localhost", port 80, served on 127.0.0.1:$PORT). In development it is
+# what `make run` serves, http://127.0.0.1:$PORT; production requires it, in https.
+PUBLIC_URL = public_url_parse(
+    "PUBLIC_URL",
+    env_str("PUBLIC_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
+    https=PRODUCTION,
+)
+WAGTAILADMIN_BASE_URL = PUBLIC_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAIL_I18N_ENABLED = False

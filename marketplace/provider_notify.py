@@ -17,16 +17,13 @@ from django.utils import translation
 from huey.contrib.djhuey import db_task
 
 from marketplace.models import Provider, ProviderStatus
+from marketplace.web import public_url
 
 # Huey finds a queued task by "<module>.<function>". These tasks were declared in
 # marketplace/tasks.py before issue 12: they keep that name, so that messages already
 # queued at deploy time still find them. ``marketplace.tasks`` imports them, so the name
 # also works in Python.
 QUEUED_AS = {"__module__": "marketplace.tasks"}
-
-
-def _admin_url(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
 def provider_reviewers():
@@ -63,7 +60,7 @@ def provider_application_notify(provider_id: int) -> int:
     provider = Provider.objects.select_related("category", "site").filter(pk=provider_id).first()
     if provider is None or provider.status != ProviderStatus.APPLIED:
         return 0
-    review_url = _admin_url(reverse("providers:review", args=[provider.pk]))
+    review_url = public_url(reverse("providers:review", args=[provider.pk]))
     return _send(
         template="provider_applied",
         context={"provider": provider, "review_url": review_url},
@@ -85,6 +82,6 @@ def provider_decision_notify(provider_id: int) -> int:
         recipients.add(provider.applied_by.email)
     return _send(
         template=f"provider_{provider.status}",
-        context={"provider": provider, "admin_url": _admin_url(reverse("wagtailadmin_home"))},
+        context={"provider": provider, "admin_url": public_url(reverse("wagtailadmin_home"))},
         recipients=sorted(r for r in recipients if r),
     )

@@ -49,6 +49,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -65,6 +66,7 @@ from marketplace.tourist_tax.categories import (
 from marketplace.tourist_tax.engine import TaxInputError, TaxQuote, tourist_tax_compute
 from marketplace.tourist_tax.models import TouristTaxRate, TouristTaxSettings
 from marketplace.tourist_tax.selectors import RateMissing, TouristTaxError, quote_for, rate_for
+from marketplace.web import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -398,7 +400,7 @@ def tax_missing_notify(context: dict) -> int:
     recipients = tax_finance_recipients()
     if not recipients:
         return 0
-    context = {**context, "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"}
+    context = {**context, "admin_url": public_url(reverse("wagtailadmin_home"))}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("marketplace/emails/tourist_tax_missing_subject.txt", context)
         body = render_to_string("marketplace/emails/tourist_tax_missing.txt", context)

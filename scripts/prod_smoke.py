@@ -184,7 +184,7 @@ class Smoke:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{self.port}",
-            "BASE_URL": f"https://127.0.0.1:{self.port}",
+            "PUBLIC_URL": f"https://127.0.0.1:{self.port}",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "CACHE_PREFIX": "comptoir-smoke",

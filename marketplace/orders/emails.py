@@ -2,18 +2,19 @@
 
 Each booking comes with its frozen breakdown (:func:`marketplace.commission.booking_breakdown`:
 price lines, service fee, total, "of which X to <beneficiary>") and its cancellation
-policy in words. Links are absolute: ``base_url`` is the territory's own address (its
-Wagtail site's root URL); templates add the path with ``{% url %}``, which they render
-in the person's language (the tasks render inside ``translation.override``).
+policy in words. Links are absolute: ``base_url`` is the territory's public address
+(:func:`marketplace.web.public_url`, from ``settings.PUBLIC_URL``); templates add the
+path with ``{% url %}``, which they render in the person's language (the tasks render
+inside ``translation.override``).
 """
 
-from django.conf import settings
 from django.urls import reverse
 
 from commissions.selectors import beneficiary_names
 from marketplace.commission import booking_breakdown
 from marketplace.models import Booking, Order
 from marketplace.orders.policies import policy_for
+from marketplace.web import public_url
 
 
 def _names(site_id: int, bookings) -> dict[str, str]:
@@ -23,13 +24,12 @@ def _names(site_id: int, bookings) -> dict[str, str]:
 
 def site_base_url(order: Order) -> str:
     """The territory's address for links in e-mails (no trailing slash)."""
-    root_url = order.site.root_url if order.site_id else ""
-    return (root_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    return public_url("/", site=order.site if order.site_id else None).removesuffix("/")
 
 
 def admin_url() -> str:
     """The admin's home, where a provider sees its bookings."""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("wagtailadmin_home")
+    return public_url(reverse("wagtailadmin_home"))
 
 
 def booking_item(booking: Booking, *, names: dict[str, str]) -> dict:

@@ -40,6 +40,7 @@ from marketplace.payouts.statements import (
     statement_totals,
 )
 from marketplace.tourist_tax.models import TaxCollector
+from marketplace.web import public_url
 
 
 def _language(user) -> str:
@@ -64,10 +65,6 @@ def _mail(template: str, context: dict, *, address: str, language: str, attach=(
     for name, content, mimetype in attach:
         message.attach(name, content, mimetype)
     return message.send()
-
-
-def _admin_url(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
 def decision_recipients(bank_account, recipient) -> dict[str, str]:
@@ -112,7 +109,7 @@ def bank_account_decision_notify(bank_account_id: int) -> int:
             "bank_account": row,
             "recipient_name": recipient.name if recipient else row.account,
             "site_name": row.site.site_name,
-            "url": _admin_url(path),
+            "url": public_url(path),
         }
         sent += _mail(template, context, address=address, language=language)
     return sent
@@ -157,7 +154,7 @@ def payout_run_prepared_notify(run_id: int) -> int:
                 "total": money(sum(amounts), currency=run.currency),
                 "skipped": run.skips.count(),
                 "site_name": run.site.site_name,
-                "url": _admin_url(reverse("payout_runs:detail", args=[run.pk])),
+                "url": public_url(reverse("payout_runs:detail", args=[run.pk])),
             }
         sent += _mail(
             "payouts/emails/payout_run_prepared", context, address=address, language=language

@@ -30,6 +30,7 @@ from huey.contrib.djhuey import db_task
 
 from commissions.money import format_cents
 from marketplace.models import Provider
+from marketplace.web import public_url
 from payments.models import StripeEvent
 from payments.stripe.client import stripe_client, stripe_key
 from payments.stripe.notify import finance_notify
@@ -81,7 +82,7 @@ def provider_payout_status(provider: Provider) -> str:
 def _absolute(request, url: str) -> str:
     if request is not None:
         return request.build_absolute_uri(url)
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url
+    return public_url(url)
 
 
 def provider_account_create(*, provider: Provider) -> Provider:
@@ -235,7 +236,7 @@ def payout_failed(event: StripeEvent) -> None:
         "currency": str(payout.currency).upper(),
         "reason": reason,
         "failure_code": str(payout.failure_code or ""),
-        "page_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("payout_account:index"),
+        "page_url": public_url(reverse("payout_account:index")),
     }
     finance_notify(template="payout_failed", context=context)
     provider_pk = provider.pk

@@ -36,6 +36,7 @@ from marketplace.models import Order, OrderStatus, StripeFeeBearer, TerritorySet
 from marketplace.orders.accounting import confirmed_key, fee_recharge_key
 from marketplace.orders.audit import WEBHOOK
 from marketplace.orders.transitions import order_abandon, order_pay
+from marketplace.web import public_url
 from payments.models import StripePayment
 from payments.stripe.client import QUEUED_AS, stripe_client, stripe_key, stripe_metadata
 from payments.stripe.transfers import stripe_order_transfers
@@ -52,8 +53,12 @@ class StripeMismatch(Exception):
     """Stripe says something the ledger cannot take as it is (amount, currency, order)."""
 
 
-def _absolute(request, url: str) -> str:
-    return request.build_absolute_uri(url) if request is not None else url
+def _absolute(request, url: str, *, order: Order) -> str:
+    """``url`` where the visitor's browser reaches it: the request's own address, else
+    the territory's public address (never a relative URL, which Stripe refuses)."""
+    if request is not None:
+        return request.build_absolute_uri(url)
+    return public_url(url, site=order.site)
 
 
 def _line_items(*, bookings, currency: str, language: str) -> list[dict]:
@@ -104,8 +109,10 @@ def _session_params(*, order: Order, request) -> dict:
             "transfer_group": order.reference,
             "metadata": {"order_id": str(order.pk), "order_reference": order.reference},
         },
-        "success_url": _absolute(request, f"{order_url}?paiement=ok"),
-        "cancel_url": _absolute(request, reverse("stripe_cancel", args=[order.reference])),
+        "success_url": _absolute(request, f"{order_url}?paiement=ok", order=order),
+        "cancel_url": _absolute(
+            request, reverse("stripe_cancel", args=[order.reference]), order=order
+        ),
     }
 
 

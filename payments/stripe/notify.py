@@ -14,8 +14,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from huey.contrib.djhuey import db_task
+
+from marketplace.web import public_url
 
 
 def finance_recipients() -> list[str]:
@@ -37,7 +40,7 @@ def _finance_send(template: str, context: dict) -> int:
     recipients = finance_recipients()
     if not recipients:
         return 0
-    context = {**context, "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"}
+    context = {**context, "admin_url": public_url(reverse("wagtailadmin_home"))}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"payments/emails/{template}_subject.txt", context)
         body = render_to_string(f"payments/emails/{template}.txt", context)

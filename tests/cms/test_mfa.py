@@ -17,6 +17,7 @@ from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import override_settings
@@ -194,7 +195,8 @@ def test_a_login_by_code_is_refused_to_staff_who_must_have_mfa_and_have_none(cli
 
 
 def reset_link_of(message) -> str | None:
-    found = re.search(r"https?://testserver(/[^\s]*/password/reset/key/[^\s]+)", message.body)
+    public = re.escape(settings.PUBLIC_URL)
+    found = re.search(rf"{public}(/[^\s]*/password/reset/key/[^\s]+)", message.body)
     return found.group(1) if found else None
 
 
@@ -292,6 +294,7 @@ def test_the_requirement_is_on_by_default_in_production_only(tmp_path, env, expe
         # What production asks for besides (shared Redis, a real payment gateway).
         "REDIS_URL": "redis://127.0.0.1:6379/5",
         "STRIPE_SECRET_KEY": "sk_test_not_used",
+        "PUBLIC_URL": "https://comptoir.example.org",
     }
     code = "from django.conf import settings; print(settings.COMPTOIR_MFA_REQUIRED)"
     result = manage("shell", "-c", code, env={**production, **env}, tmp_path=tmp_path)

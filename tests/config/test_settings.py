@@ -43,6 +43,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_not_a_real_connect_secret",
         "ALLAUTH_TRUSTED_PROXY_COUNT": "1",
+        "PUBLIC_URL": "https://comptoir.example.org",
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value}
@@ -56,6 +57,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         (("SECRET_KEY",), "SECRET_KEY"),
         (("REDIS_URL",), "REDIS_URL"),
         (("STRIPE_SECRET_KEY",), "STRIPE_SECRET_KEY"),
+        (("PUBLIC_URL",), "PUBLIC_URL"),
         (
             ("SECRET_KEY", "REDIS_URL", "STRIPE_SECRET_KEY"),
             "SECRET_KEY, REDIS_URL, STRIPE_SECRET_KEY",
@@ -79,6 +81,17 @@ def test_production_says_why_redis_and_stripe_are_required(tmp_path):
     assert result.returncode != 0
     assert "shared between processes" in result.stderr
     assert "dev payment gateway" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "public_url",
+    ["http://comptoir.example.org", "https://comptoir.example.org/shop", "comptoir.example.org"],
+)
+def test_production_refuses_a_public_url_that_is_not_an_https_origin(tmp_path, public_url):
+    result = manage("check", env=production_env(PUBLIC_URL=public_url), tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "PUBLIC_URL must be the site's public address" in result.stderr
 
 
 def test_production_refuses_the_stripe_double(tmp_path):

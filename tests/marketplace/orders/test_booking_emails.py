@@ -5,6 +5,7 @@ import datetime as dt
 import html
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -52,7 +53,7 @@ def test_french_confirmation_and_the_providers_mail(
     provider_mail = by_recipient[("club@example.org",)]
 
     assert confirmation.subject == f"Votre réservation est confirmée (commande {order.reference})"
-    link = f"http://localhost/mes-reservations/{booking.reference}/"
+    link = f"{settings.PUBLIC_URL}/mes-reservations/{booking.reference}/"
     for body in (confirmation.body, html_of(confirmation)):
         assert f"dont {format_cents(280)} pour Fonds local" in body
         assert f"dont {format_cents(186)} pour Office de tourisme" in body
@@ -87,7 +88,7 @@ def test_english_order_gets_english_mails_and_the_provider_french_ones(
         assert "of which €2.80 to Fonds local" in body
         assert "of which €1.86 to Office de tourisme" in body
         assert "50 % refund until 7 days before the start" in body
-        assert f"http://localhost/en/mes-reservations/{booking.reference}/" in body
+        assert f"{settings.PUBLIC_URL}/en/mes-reservations/{booking.reference}/" in body
     assert '<html lang="en">' in html_of(confirmation)
     provider_mail = by_recipient[("club@example.org",)]
     assert provider_mail.subject.startswith("Nouvelle réservation pour Canoë Club")
