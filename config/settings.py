@@ -44,7 +44,12 @@ if PRODUCTION:
             "e-mails is built from it"
         ),
     }
-    given = {"SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": ALLOWED_HOSTS}
+    given = {
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": ALLOWED_HOSTS,
+        # BASE_URL, its name before, is still read: a deployment that set it keeps going.
+        "PUBLIC_URL": env_str("PUBLIC_URL") or env_str("BASE_URL"),
+    }
     missing = [name for name in required if not given.get(name, env_str(name))]
     if missing:
         raise ImproperlyConfigured(
@@ -314,7 +319,9 @@ WAGTAIL_SITE_NAME = env_str("SITE_NAME", "Comptoir")
 # what `make run` serves, http://127.0.0.1:$PORT; production requires it, in https.
 PUBLIC_URL = public_url_parse(
     "PUBLIC_URL",
-    env_str("PUBLIC_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
+    env_str("PUBLIC_URL")
+    or env_str("BASE_URL")  # its name before (Wagtail's admin base URL): still read
+    or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}",
     https=PRODUCTION,
 )
 WAGTAILADMIN_BASE_URL = PUBLIC_URL

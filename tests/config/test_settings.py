@@ -94,6 +94,20 @@ def test_production_refuses_a_public_url_that_is_not_an_https_origin(tmp_path, p
     assert "PUBLIC_URL must be the site's public address" in result.stderr
 
 
+def test_a_deployment_that_set_base_url_keeps_its_address(tmp_path):
+    """BASE_URL was the name before PUBLIC_URL: still read when PUBLIC_URL is not set."""
+    env = production_env(PUBLIC_URL="", BASE_URL="https://ancienne.example.org")
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.PUBLIC_URL)",
+        env=env,
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("https://ancienne.example.org")
+
+
 def test_production_refuses_the_stripe_double(tmp_path):
     env = production_env(STRIPE_API_BASE="http://127.0.0.1:12111")
 
