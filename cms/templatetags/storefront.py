@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 from wagtail.models import Page
 
-from cms.models import OfferIndexPage, ProviderIndexPage, TransparencyPage
+from cms.models import OfferIndexPage, ProviderIndexPage, StandardPage, TransparencyPage
 from marketplace.web import site_for_request
 
 register = template.Library()
@@ -33,7 +33,11 @@ def jsonld(data):
 
 @register.simple_tag(takes_context=True)
 def storefront_links(context) -> dict:
-    """URLs of the header's links, looked up once per request (one query)."""
+    """URLs of the header's and footer's links, looked up once per request (one query).
+
+    The footer lists the transparency page and the territory's standard pages under its
+    home (about, legal notice, personal data, accessibility, terms of sale...), in the
+    order editors gave them in the page tree."""
     request = context.get("request")
     if request is None:
         return {}
@@ -47,6 +51,7 @@ def storefront_links(context) -> dict:
         "transparency": "",
         "apply": "",
         "site_name": "Comptoir",
+        "footer_pages": [],
     }
     keys = {
         OfferIndexPage: "offers",
@@ -60,10 +65,14 @@ def storefront_links(context) -> dict:
         pages = (
             Page.objects.child_of(site.root_page)
             .live()
-            .type(*keys)
-            .only("pk", "url_path", "content_type_id")
+            .type(*keys, StandardPage)
+            .only("pk", "url_path", "content_type_id", "title", "path")
+            .order_by("path")
         )
         for page in pages:
+            if page.specific_class is StandardPage:
+                links["footer_pages"].append((page.title, page.get_url(request)))
+                continue
             key = keys.get(page.specific_class)
             if key and not links[key]:
                 links[key] = page.get_url(request)

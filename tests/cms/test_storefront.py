@@ -8,7 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from cms.models import HomePage, OfferIndexPage, ProviderIndexPage, StandardPage
+from cms.models import (
+    HomePage,
+    OfferIndexPage,
+    ProviderIndexPage,
+    StandardPage,
+    TransparencyPage,
+)
 from tests import factories
 from tests.snapshots import Replay
 
@@ -247,6 +253,26 @@ def test_standard_page_renders_blocks(client, territory):
     assert response.status_code == 200
     assert '<h2 class="block-heading">Éditeur</h2>' in html
     assert 'class="button" href="https://example.org/"' in html
+
+
+def test_the_footer_links_the_transparency_and_standard_pages_in_tree_order(client, territory):
+    """The legal notice, personal data, accessibility, about pages existed but nothing
+    linked to them (issue 14): the footer lists every live standard page under the home,
+    in the page tree's order, and the transparency page; a draft is not listed."""
+    home = HomePage.objects.get()
+    for title, slug in (
+        ("Mentions légales", "mentions-legales"),
+        ("Conditions générales de vente", "cgv"),
+    ):
+        home.add_child(instance=StandardPage(title=title, slug=slug)).save_revision().publish()
+    home.add_child(instance=StandardPage(title="Brouillon", slug="brouillon", live=False))
+    footer = client.get("/").content.decode().split('class="site-footer"', 1)[1]
+    assert '<a href="/mentions-legales/">Mentions légales</a>' in footer
+    assert '<a href="/cgv/">Conditions générales de vente</a>' in footer
+    assert footer.index("/mentions-legales/") < footer.index("/cgv/")
+    assert "Brouillon" not in footer
+    transparency = TransparencyPage.objects.live().get()  # the territory's setup makes it
+    assert f'href="{transparency.url}">Transparence</a>' in footer
 
 
 # --- query budgets ---------------------------------------------------------------------
