@@ -280,7 +280,9 @@ def _statement_url(account: str, *, site) -> str:
     return ""
 
 
-class BalancesMenuItem(MenuItem):
+class LedgerReaderMenuItem(MenuItem):
+    """A "Ledger" menu item shown to those who read the ledger (finance, superusers)."""
+
     def is_shown(self, request):
         return can_view_ledger(request.user)
 
@@ -289,7 +291,7 @@ class BalancesViewSet(ViewSet):
     name = "ledger_balances"
     icon = "table"
     menu_label = _("Balances")
-    menu_item_class = BalancesMenuItem
+    menu_item_class = LedgerReaderMenuItem
 
     def get_urlpatterns(self):
         return [path("", BalancesView.as_view(), name="index")]

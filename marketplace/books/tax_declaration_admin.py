@@ -22,13 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
 
-from marketplace.books.admin import PERIOD_VALIDATORS, LedgerReaderMixin, in_ledger_menu
-from marketplace.books.permissions import can_view_ledger
+from marketplace.books.admin import (
+    PERIOD_VALIDATORS,
+    LedgerReaderMenuItem,
+    LedgerReaderMixin,
+    in_ledger_menu,
+)
 from marketplace.books.tax_declaration import (
     CSV_COLUMNS,
     PERIOD_HELP,
@@ -242,16 +245,11 @@ def _currency(site) -> str:
     return TerritorySettings.for_site(site).currency if site is not None else "EUR"
 
 
-class DeclarationMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_view_ledger(request.user)
-
-
 class TaxDeclarationViewSet(ViewSet):
     name = URL_NAMESPACE
     icon = "doc-full"
     menu_label = gettext_lazy("Tourist tax declarations")
-    menu_item_class = DeclarationMenuItem
+    menu_item_class = LedgerReaderMenuItem
 
     def get_urlpatterns(self):
         return [

@@ -16,12 +16,15 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from marketplace.books.admin import LedgerReaderMixin, StatementPeriodForm, in_ledger_menu
-from marketplace.books.permissions import can_view_ledger
+from marketplace.books.admin import (
+    LedgerReaderMenuItem,
+    LedgerReaderMixin,
+    StatementPeriodForm,
+    in_ledger_menu,
+)
 from marketplace.payouts.recipients import KIND_LABELS, site_recipients
 from marketplace.payouts.statement_pages import (
     CSV,
@@ -102,16 +105,11 @@ class RecipientStatementView(LedgerReaderMixin, WagtailAdminTemplateMixin, Templ
         return context
 
 
-class StatementsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_view_ledger(request.user)
-
-
 class StatementsViewSet(ViewSet):
     name = "statements"
     icon = "table"
     menu_label = _("Statements")
-    menu_item_class = StatementsMenuItem
+    menu_item_class = LedgerReaderMenuItem
 
     def get_urlpatterns(self):
         return [
