@@ -240,6 +240,11 @@ def test_a_classified_campsite_quotes_charges_and_posts_the_tax(
     client.force_login(world["member"])
     detail = text(client.get(url("bookings:inspect", booking.pk)))
     assert 'data-cents="366"' in detail and "Taxe de séjour" in detail
+    # Counts read as words, with the language's plural forms.
+    assert "2 personnes taxées, 1 exonérée, 3 nuits." in detail
+    solo = book(make_user("solo@example.org"), pitch, **stay(start=30, nights=1))
+    solo_detail = text(client.get(url("bookings:inspect", solo.bookings.get().pk)))
+    assert "1 personne taxée, 0 exonérée, 1 nuit." in solo_detail
 
 
 def test_the_cart_shows_the_tax_and_stripe_charges_it_on_its_own_line(client, world):
