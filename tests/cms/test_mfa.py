@@ -141,7 +141,7 @@ def test_with_an_authenticator_the_password_is_not_enough(client, visitor):
     assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
     assert signed_in(client) is None
     page = client.get(response.url)
-    assert page.status_code == 200 and 'class="page-account"' in page.content.decode()
+    assert page.status_code == 200 and 'class="page-account' in page.content.decode()
 
     wrong = f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}"
     assert client.post(reverse("mfa_authenticate"), {"code": wrong}).status_code == 200
