@@ -112,6 +112,8 @@
     });
     if (window.L.markerClusterGroup) {
       var group = window.L.markerClusterGroup({
+        // Half the default radius: a territory's first view shows its villages apart.
+        maxClusterRadius: 40,
         showCoverageOnHover: false,
         iconCreateFunction: clusterIcon(element.getAttribute("data-cluster-label") || "{count}")
       });
