@@ -69,6 +69,7 @@ def offer_markers(request, offers) -> list[dict]:
             title=offer.title,
             url=offer.get_url(request),
             text=offer.provider.name if offer.provider_id else "",
+            commune=offer.commune,
         )
         if point:
             markers.append(point)
@@ -88,6 +89,7 @@ def provider_markers(request, points: list[dict]) -> list[dict]:
                 title=point["name"],
                 url=url_from_path(request, point["page__url_path"]),
                 text=category,
+                commune=point["commune"],
             )
         )
     return markers

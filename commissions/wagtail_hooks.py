@@ -41,6 +41,7 @@ from commissions.views import (
     KeyCopyView,
     KeyCreateView,
     KeyEditView,
+    ReviewerRevisionsCompareView,
     RuleCopyView,
     RuleCreateView,
     RuleEditView,
@@ -80,6 +81,7 @@ class GovernedViewSet(SnippetViewSet):
     index_view_class = GovernedIndexView
     delete_view_class = GovernedDeleteView
     workflow_action_view_class = GovernedWorkflowActionView
+    revisions_compare_view_class = ReviewerRevisionsCompareView
 
 
 class BeneficiaryViewSet(GovernedViewSet):

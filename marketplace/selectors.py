@@ -396,8 +396,8 @@ def providers_for_site(*, site) -> QuerySet[Provider]:
 def provider_map_points(*, site) -> list[dict]:
     """Approved providers with coordinates, as plain values for a map (one query).
 
-    Each has ``name``, ``latitude``, ``longitude``, ``category_name``,
-    ``category_name_en`` and ``url_path`` (the page's Wagtail path).
+    Each has ``name``, ``commune``, ``latitude``, ``longitude``, ``category__name``,
+    ``category__name_en`` and ``page__url_path`` (the page's Wagtail path).
     """
     return list(
         providers_for_site(site=site)
@@ -406,6 +406,7 @@ def provider_map_points(*, site) -> list[dict]:
         .values(
             "pk",
             "name",
+            "commune",
             "latitude",
             "longitude",
             "category__name",

@@ -52,7 +52,10 @@ def map_config(request, markers: list[dict]) -> dict:
     }
 
 
-def marker(*, latitude, longitude, title: str, url: str = "", text: str = "") -> dict | None:
+def marker(
+    *, latitude, longitude, title: str, url: str = "", text: str = "", commune: str = ""
+) -> dict | None:
+    """A map marker; the map's list equivalent shows its title (linked), text and commune."""
     if latitude is None or longitude is None:
         return None
     return {
@@ -61,6 +64,7 @@ def marker(*, latitude, longitude, title: str, url: str = "", text: str = "") ->
         "title": title,
         "url": url,
         "text": text,
+        "commune": commune,
     }
 
 

@@ -1,10 +1,11 @@
 #!/bin/sh
-# Copy Leaflet from node_modules (installed by `npm ci` from package-lock.json) into
-# static/vendor/leaflet/, where Django serves it. The copied files are committed, so a
+# Copy Leaflet and its marker-clustering plug-in (leaflet.markercluster) from node_modules
+# (installed by `npm ci` from package-lock.json) into static/vendor/leaflet/ and
+# static/vendor/leaflet.markercluster/, where Django serves them. The copied files are committed, so a
 # normal install needs neither Node nor the network; run this only to change versions.
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules/leaflet/dist ]; then
+if [ ! -d node_modules/leaflet/dist ] || [ ! -d node_modules/leaflet.markercluster/dist ]; then
     npm ci --no-audit --no-fund
 fi
 dest=static/vendor/leaflet
@@ -20,3 +21,17 @@ cp node_modules/leaflet/LICENSE "$dest/LICENSE"
 version=$(node -p "require('./node_modules/leaflet/package.json').version" 2>/dev/null || echo unknown)
 echo "$version" > "$dest/VERSION"
 echo "Leaflet $version copied to $dest"
+
+# The clustering plug-in: its minified script (same sourceMappingURL comment, same reason)
+# and its two stylesheets (layout and the default cluster icons).
+dest=static/vendor/leaflet.markercluster
+rm -rf "$dest"
+mkdir -p "$dest"
+sed '/^\/\/# sourceMappingURL=/d' node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+    > "$dest/leaflet.markercluster.js"
+cp node_modules/leaflet.markercluster/dist/MarkerCluster.css "$dest/"
+cp node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css "$dest/"
+cp node_modules/leaflet.markercluster/MIT-LICENCE.txt "$dest/LICENSE"
+version=$(node -p "require('./node_modules/leaflet.markercluster/package.json').version" 2>/dev/null || echo unknown)
+echo "$version" > "$dest/VERSION"
+echo "leaflet.markercluster $version copied to $dest"

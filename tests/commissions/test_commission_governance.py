@@ -6,6 +6,7 @@ text under review, and approval publishes exactly the submitted revision.
 """
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -166,6 +167,22 @@ def test_approval_publishes_the_submitted_revision_not_a_later_one(rules, client
     assert rule.live_revision_id == task_state.revision_id
     spec = next(s for s in live_rule_specs(site_id=rules.pk) if s.key == "base")
     assert spec.provider_side.rate == Decimal("9.00")
+
+
+def test_the_council_reads_the_changes_it_is_asked_to_approve(rules, client, finance, council):
+    """The dashboard's review panel offers the council "Compare with live version" and
+    "Compare with previous version": both open (the council reads, it never edits)."""
+    rule = CommissionRule.objects.get(key="base")
+    client.force_login(finance)
+    submit(client, "commissionrule", rule, provider_rate="9.00")
+    client.force_login(council)
+    dashboard = client.get("/admin/").content.decode()
+    compare_links = set(re.findall(r'href="([^"]*/revisions/compare/[^"]*)"', dashboard))
+    assert len(compare_links) == 2
+    for link in compare_links:
+        response = client.get(html.unescape(link))
+        assert response.status_code == 200, (link, response.get("Location"))
+        assert "9.00" in response.content.decode()
 
 
 # --- 2. No one approves their own submission; every step is recorded ---------------
