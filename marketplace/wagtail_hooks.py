@@ -6,6 +6,8 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from marketplace.dashboard import ProviderDashboardPanel
+from marketplace.members import member_provider_ids
 from marketplace.models import Booking, Order, Provider
 from marketplace.orders.admin import BookingPermissionPolicy, BookingViewSet
 from marketplace.orders.admin_orders import OrderPermissionPolicy, OrderViewSet
@@ -34,6 +36,14 @@ def register_order_log_actions(actions):
     """The transitions of orders and bookings, in their admin history and the site's."""
     for action, (label, message) in ACTIONS.items():
         actions.register_action(action, label, message)
+
+
+@hooks.register("construct_homepage_panels")
+def provider_dashboard_panel(request, panels):
+    # A provider's members only: territory staff have their own panels (applications,
+    # tax rates, live rules) and the lists of the whole territory.
+    if member_provider_ids(user=request.user):
+        panels.append(ProviderDashboardPanel(request.user))
 
 
 @hooks.register("construct_homepage_panels")
