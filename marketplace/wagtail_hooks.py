@@ -65,12 +65,15 @@ def page_submission_message(request, page):
     """After "submit", say whether the page is live or waits for the territory's editors.
 
     Wagtail always announces a submission "for moderation", even when the offer workflow's
-    task passes on its own and the page is already published (see OfferPublicationTask).
+    task passes on its own and the page is already published, or scheduled for its go-live
+    date (see OfferPublicationTask).
     """
     if request.method != "POST" or not request.POST.get("action-submit"):
         return None
     from django.contrib.messages import constants
     from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.formats import date_format
     from django.utils.translation import gettext as _
     from wagtail.admin import messages
     from wagtail.models import Page
@@ -84,6 +87,31 @@ def page_submission_message(request, page):
         ) % {"title": title}
     elif fresh.live and fresh.live_revision_id == fresh.latest_revision_id:
         text = _("The page “%(title)s” is published: visitors see it now.") % {"title": title}
+    elif (scheduled := fresh.scheduled_revision) is not None:
+        # The workflow passed and published the revision for its go-live date: nobody
+        # moderates it, and visitors see it from then on.
+        when = {
+            "title": title,
+            "date": date_format(
+                timezone.localtime(scheduled.approved_go_live_at), "DATETIME_FORMAT"
+            ),
+        }
+        if fresh.live:
+            text = (
+                _(
+                    "The changes to the page “%(title)s” will be published on %(date)s; until "
+                    "then, visitors see the page as it is."
+                )
+                % when
+            )
+        else:
+            text = (
+                _(
+                    "The page “%(title)s” will be published on %(date)s: visitors will see it "
+                    "from then on."
+                )
+                % when
+            )
     else:
         return None
     # Replace the message Wagtail queued during this request ("submitted for moderation").
