@@ -194,7 +194,8 @@ def _offers(ids: list[int]) -> list[OfferPage]:
 
 def provider_dashboard(*, user, today: dt.date | None = None) -> Dashboard | None:
     """What ``user``'s providers have today, wait on, are owed and should look at; None
-    when ``user`` is a member of no provider. A fixed number of queries (about fifteen)."""
+    when ``user`` is a member of no provider. A fixed number of queries: twelve, the
+    membership's included, for providers of one territory."""
     ids = member_provider_ids(user=user)
     if not ids:
         return None
