@@ -8,6 +8,7 @@ when there are none.
 """
 
 import datetime as dt
+import html
 
 import pytest
 from django.contrib.messages import constants
@@ -212,3 +213,22 @@ def test_a_free_booking_cancelled_is_not_called_already_cancelled(client, bookin
             }[language],
         )
     ]
+
+
+def test_a_free_bookings_cancel_page_promises_no_refund(client, bookings, language):
+    client.force_login(bookings["alice"])
+    def page(booking):
+        url = reverse("bookings:cancel", args=[booking.pk])
+        return html.unescape(client.get(url).content.decode())
+
+    free, paid = page(bookings["free"]), page(bookings["paid"])
+    nothing = {
+        "fr": "Rien n'a été payé pour cette réservation : il n'y a rien à rembourser.",
+        "en": "Nothing was paid for this booking: there is nothing to refund.",
+    }[language]
+    refund_button = {
+        "fr": "Annuler la réservation et rembourser le visiteur",
+        "en": "Cancel the booking and refund the visitor",
+    }[language]
+    assert nothing in free and refund_button not in free
+    assert nothing not in paid and refund_button in paid
