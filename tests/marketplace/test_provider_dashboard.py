@@ -129,6 +129,8 @@ def test_the_dashboard_shows_one_providers_data_to_its_members_only(client, worl
     assert world["farm_arrival"].reference in page
     for name in ("arrival", "departure", "canoe_today"):
         assert world[name].reference not in page
+    # The farm waits on nothing: the panel says what it looked at.
+    assert "Aucune réservation, offre ou coordonnée bancaire n'attend votre action." in page
 
 
 def test_finance_staff_get_no_provider_dashboard(client, world):
