@@ -217,6 +217,7 @@ def test_a_free_booking_cancelled_is_not_called_already_cancelled(client, bookin
 
 def test_a_free_bookings_cancel_page_promises_no_refund(client, bookings, language):
     client.force_login(bookings["alice"])
+
     def page(booking):
         url = reverse("bookings:cancel", args=[booking.pk])
         return html.unescape(client.get(url).content.decode())
