@@ -6,6 +6,8 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from marketplace.dashboard import ProviderDashboardPanel
+from marketplace.members import member_provider_ids
 from marketplace.models import Booking, Order, Provider
 from marketplace.orders.admin import BookingPermissionPolicy, BookingViewSet
 from marketplace.orders.admin_orders import OrderPermissionPolicy, OrderViewSet
@@ -37,6 +39,14 @@ def register_order_log_actions(actions):
 
 
 @hooks.register("construct_homepage_panels")
+def provider_dashboard_panel(request, panels):
+    # A provider's members only: territory staff have their own panels (applications,
+    # tax rates, live rules) and the lists of the whole territory.
+    if member_provider_ids(user=request.user):
+        panels.append(ProviderDashboardPanel(request.user))
+
+
+@hooks.register("construct_homepage_panels")
 def pending_applications_panel(request, panels):
     if request.user.has_perm("marketplace.change_provider"):
         panels.append(PendingApplicationsPanel())
@@ -55,12 +65,15 @@ def page_submission_message(request, page):
     """After "submit", say whether the page is live or waits for the territory's editors.
 
     Wagtail always announces a submission "for moderation", even when the offer workflow's
-    task passes on its own and the page is already published (see OfferPublicationTask).
+    task passes on its own and the page is already published, or scheduled for its go-live
+    date (see OfferPublicationTask).
     """
     if request.method != "POST" or not request.POST.get("action-submit"):
         return None
     from django.contrib.messages import constants
     from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.formats import date_format
     from django.utils.translation import gettext as _
     from wagtail.admin import messages
     from wagtail.models import Page
@@ -74,6 +87,31 @@ def page_submission_message(request, page):
         ) % {"title": title}
     elif fresh.live and fresh.live_revision_id == fresh.latest_revision_id:
         text = _("The page “%(title)s” is published: visitors see it now.") % {"title": title}
+    elif (scheduled := fresh.scheduled_revision) is not None:
+        # The workflow passed and published the revision for its go-live date: nobody
+        # moderates it, and visitors see it from then on.
+        when = {
+            "title": title,
+            "date": date_format(
+                timezone.localtime(scheduled.approved_go_live_at), "DATETIME_FORMAT"
+            ),
+        }
+        if fresh.live:
+            text = (
+                _(
+                    "The changes to the page “%(title)s” will be published on %(date)s; until "
+                    "then, visitors see the page as it is."
+                )
+                % when
+            )
+        else:
+            text = (
+                _(
+                    "The page “%(title)s” will be published on %(date)s: visitors will see it "
+                    "from then on."
+                )
+                % when
+            )
     else:
         return None
     # Replace the message Wagtail queued during this request ("submitted for moderation").

@@ -362,6 +362,7 @@ class BookingCancelView(
         if not form.is_valid():
             messages.error(request, _("The booking was not cancelled."))
             return self.render_to_response(self.get_context_data(form=form))
+        now = timezone.now()
         try:
             refund = booking_cancel(
                 booking_id=booking.pk,
@@ -369,21 +370,37 @@ class BookingCancelView(
                 reason=form.cleaned_data["reason"],
                 by=request.user,
                 actor=STAFF if is_territory_staff(request.user) else PROVIDER,
+                now=now,
             )
         except BookingError as error:  # a lock that timed out too: BusyError
             messages.error(request, error.message)
             return redirect(inspect_url)
-        if refund is None:
-            messages.warning(request, _("This booking was already cancelled."))
-        else:
+        if refund is not None:
+            # The payment provider is asked for the refund; the money reaches the visitor
+            # in a few days (a refused refund goes to finance's "Failed refunds").
             messages.success(
                 request,
-                _("Booking %(reference)s is cancelled; %(amount)s are refunded to the visitor.")
+                _(
+                    "Booking %(reference)s is cancelled; %(amount)s will be refunded to the "
+                    "visitor's means of payment."
+                )
                 % {
                     "reference": booking.reference,
                     "amount": money(refund.amount, booking.order.currency),
                 },
             )
+        elif Booking.objects.filter(pk=booking.pk, cancelled_at=now).exists():
+            # Cancelled now, with nothing to give back: nothing was paid for it.
+            messages.success(
+                request,
+                _(
+                    "Booking %(reference)s is cancelled. Nothing was paid for it: there is "
+                    "nothing to refund."
+                )
+                % {"reference": booking.reference},
+            )
+        else:
+            messages.warning(request, _("This booking was already cancelled."))
         return redirect(inspect_url)
 
 

@@ -431,13 +431,18 @@ class ProviderBankDetailsView(_TitledPageMixin, WagtailAdminTemplateMixin, FormV
             form, site=self.provider.site, account=self.account, by=self.request.user
         ):
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _(
+        if approved_bank_account(self.provider.site, self.account) is not None:
+            text = _(
                 "Your new bank details are submitted. The territory's finance team checks "
                 "them; until then, transfers go to the details in force."
-            ),
-        )
+            )
+        else:
+            # No details in force: nothing can be paid by transfer until these are approved.
+            text = _(
+                "Your bank details are submitted. The territory's finance team checks them; "
+                "no transfer can be made to you before they are approved."
+            )
+        messages.success(self.request, text)
         return redirect("bank_details:provider", self.provider.pk)
 
 
