@@ -131,6 +131,14 @@ def my_booking_cancel_view(request, reference: str):
                         )
                         % {"amount": _amount(refund.amount, booking)},
                     )
+                elif not booking.visitor_total:
+                    messages.success(
+                        request,
+                        _(
+                            "Your booking is cancelled. Nothing was paid for it: there is "
+                            "nothing to refund."
+                        ),
+                    )
                 else:
                     messages.success(
                         request,

@@ -233,3 +233,47 @@ def test_a_free_bookings_cancel_page_promises_no_refund(client, bookings, langua
     }[language]
     assert nothing in free and refund_button not in free
     assert nothing not in paid and refund_button in paid
+
+
+def test_a_free_bookings_cancellation_tells_the_visitor_nothing_was_paid(
+    client, bookings, language, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The visitor's e-mail does not invoke a policy that refused a refund: nothing was
+    paid. Nor does the message a visitor gets when cancelling a free booking themselves."""
+    from marketplace.models import Booking
+
+    nothing = {
+        "fr": "Rien n'a été payé pour cette réservation : il n'y a rien à rembourser.",
+        "en": "Nothing was paid for this booking: there is nothing to refund.",
+    }[language]
+    free = bookings["free"]
+    free.order.language = language
+    free.order.save(update_fields=["language"])
+    client.force_login(bookings["alice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel(client, free)
+    [mail] = [m for m in mailoutbox if m.to == [free.order.email]]
+    [(body_html, _type)] = mail.alternatives
+    for body in (mail.body, html.unescape(body_html)):
+        assert nothing in body and "no refund" not in body and "aucun remboursement" not in body
+
+    # The visitor cancels another free booking from their account.
+    from tests.marketplace.orders.test_booking_admin import book
+
+    gift = Booking.objects.get(pk=free.pk).offer.specific
+    visitor = free.order.user
+    other = book(user=visitor, lines=[(gift, {"quantity": "1"})]).bookings.get()
+    client.force_login(visitor)
+    with translation.override(language):
+        url = reverse("my_booking_cancel", args=[other.reference])
+    response = client.post(url, {"reason": ""}, follow=True)
+    other.refresh_from_db()
+    assert other.is_cancelled
+    said = [str(m) for m in response.context["messages"]]
+    assert said[-1:] == [
+        {
+            "fr": "Votre réservation est annulée. Rien n'a été payé pour elle : il n'y a "
+            "rien à rembourser.",
+            "en": "Your booking is cancelled. Nothing was paid for it: there is nothing to refund.",
+        }[language]
+    ]
