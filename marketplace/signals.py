@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from wagtail.signals import page_published
 
+from marketplace.localisation import source_language
 from marketplace.models import ActivityOfferPage, OfferPage, Provider
 from marketplace.orders.cart import cart_adopt
 from marketplace.services import SLOT_HORIZON_DAYS, activity_slots_generate
@@ -21,7 +22,11 @@ def provider_saved(sender, instance: Provider, **kwargs):
 
 @receiver(page_published, sender=ActivityOfferPage)
 def activity_published(sender, instance: ActivityOfferPage, **kwargs):
-    """A published activity has dated slots for the coming days, from its weekly pattern."""
+    """A published activity has dated slots for the coming days, from its weekly pattern.
+
+    Not its translations: slots, like all of an offer's capacity, are the source's."""
+    if instance.locale.language_code != source_language():
+        return
     activity_slots_generate(offer=instance, start=timezone.localdate(), days=SLOT_HORIZON_DAYS)
 
 
