@@ -237,7 +237,8 @@ def page_translation_publish(*, page: Page, language: str, texts: dict[str, str]
     """Translate ``page`` into ``language`` through wagtail-localize and publish it.
 
     ``texts`` gives the translation of the page's fields by their path (``title``,
-    ``summary``...); fields left out keep the source's text. The translation is what an
+    ``summary``...; a rich text's first paragraph), or of a French string itself (a
+    block's text); what is left out keeps the source's text. The translation is what an
     editor would make in wagtail-localize's editor: a translation record, its strings,
     then publication (after the transaction commits). Returns the translated page.
     """
@@ -248,16 +249,19 @@ def page_translation_publish(*, page: Page, language: str, texts: dict[str, str]
     TranslationCreator(user, [locale]).create_translations(page)
     translation = Translation.objects.get(source=source, target_locale=locale)
     done = set()
-    for segment in StringSegment.objects.filter(source=source).select_related("context"):
+    segments = StringSegment.objects.filter(source=source).select_related("context", "string")
+    for segment in segments:
         path = segment.context.path
-        if path in texts and path not in done:
+        text = texts.get(path) if path not in done else None
+        text = text or texts.get(segment.string.data)
+        if text:
             done.add(path)
             StringTranslation.objects.update_or_create(
                 translation_of_id=segment.string_id,
                 locale=locale,
                 context_id=segment.context_id,
                 defaults={
-                    "data": texts[path],
+                    "data": text,
                     "translation_type": StringTranslation.TRANSLATION_TYPE_MANUAL,
                     "last_translated_by": user,
                 },

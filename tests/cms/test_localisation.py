@@ -264,3 +264,17 @@ def test_english_listing_query_budget_is_constant(client, translated, django_ass
         with django_assert_num_queries(small[url]):
             assert client.get(url).status_code == 200
     assert client.get("/en/offres/").context["result_count"] == 213
+
+
+def test_links_of_english_pages_stay_in_english(client, translated):
+    """Header, footer, the provider's link and blocks' page links: the English URLs, for
+    translated and untranslated pages alike."""
+    for url in ("/en/", "/en/offres/", english(translated["product"])):
+        html = client.get(url).content.decode()
+        # The language switcher links the French pages, rightly.
+        html = re.sub(r'<nav class="language-switcher".*?</nav>', "", html, flags=re.S)
+        for french_link in ('href="/"', 'href="/offres/"', 'href="/prestataires/'):
+            assert french_link not in html, (url, french_link)
+        assert 'href="/en/offres/"' in html
+    html = client.get(english(translated["product"])).content.decode()
+    assert f'href="{english(translated["campsite"].page)}"' in html
