@@ -30,6 +30,17 @@ def activity_published(sender, instance: ActivityOfferPage, **kwargs):
     activity_slots_generate(offer=instance, start=timezone.localdate(), days=SLOT_HORIZON_DAYS)
 
 
+@receiver(page_published)
+def offer_translation_published(sender, instance, **kwargs):
+    """A published translation's words find its source offer in the listing's search."""
+    if not isinstance(instance, OfferPage) or instance.is_source_locale():
+        return
+    source = instance.localisation_source()
+    if source is not None:
+        source.refresh_denormalised()
+        OfferPage.objects.filter(pk=source.pk).update(search_text=source.search_text)
+
+
 @receiver(user_logged_in)
 def cart_follows_login(sender, request, user, **kwargs):
     """The cart filled before logging in becomes (or joins) the person's own cart."""

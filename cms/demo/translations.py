@@ -70,7 +70,13 @@ OFFERS = {
 
 
 def _translated(page: Page) -> bool:
-    return page.get_translations().filter(locale__language_code=LANGUAGE, live=True).exists()
+    """Whether the page has its English translation (published when the seed commits);
+    an alias made for a translated child page is not one."""
+    return (
+        page.get_translations()
+        .filter(locale__language_code=LANGUAGE, alias_of__isnull=True)
+        .exists()
+    )
 
 
 def translations_ensure(*, home: HomePage, admin, report) -> None:

@@ -183,10 +183,24 @@ class OfferPage(LocalisedPage, Page):
             " ".join(
                 filter(
                     None,
-                    [self.title, self.summary, provider.name if provider else "", self.commune],
+                    [self.title, self.summary, provider.name if provider else "", self.commune]
+                    + self.translated_words(),
                 )
             )
         )
+
+    def translated_words(self) -> list[str]:
+        """The titles and summaries of this source offer's live translations: the listing
+        searches source offers only, in any language they are written in."""
+        if not self.pk or not self.is_source_locale():
+            return []
+        rows = (
+            OfferPage.objects.live()
+            .filter(translation_key=self.translation_key)
+            .exclude(pk=self.pk)
+            .values_list("title", "summary")
+        )
+        return [text for row in rows for text in row]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -142,6 +142,9 @@ def test_english_listing_reads_offers_and_lists_each_offer_once(client, translat
     assert {row["title"] for row in api["results"]} >= {"Chalet des Érables"}
     found = client.get("/en/offres/?q=chalet").content.decode()
     assert _titles(found) == ["Maple chalet"]
+    # English words find the offer too, once, in either language.
+    assert _titles(client.get("/en/offres/?q=maple").content.decode()) == ["Maple chalet"]
+    assert _titles(client.get("/offres/?q=maple").content.decode()) == ["Chalet des Érables"]
 
 
 def test_english_home_and_provider_page_show_english_text(client, translated):
