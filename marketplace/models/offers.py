@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -230,6 +231,9 @@ class OfferPage(LocalisedPage, Page):
         # A translation is shown as its source with the translated text: prices,
         # availability and the cart's form are the source offer's.
         page = self.localised_display()
+        if not page.live or not page.is_source_locale():
+            # A translation whose source was unpublished or deleted sells nothing.
+            raise Http404
         context.update(page=page, self=page)
         context.update(self.storefront_context(request=request, page=page))
         return context

@@ -281,3 +281,13 @@ def test_links_of_english_pages_stay_in_english(client, translated):
         assert 'href="/en/offres/"' in html
     html = client.get(english(translated["product"])).content.decode()
     assert f'href="{english(translated["campsite"].page)}"' in html
+
+
+def test_a_translation_whose_source_is_unpublished_is_not_served(client, translated):
+    stay = StayOfferPage.objects.get(pk=translated["stay"].pk)
+    url = english(stay)
+    assert client.get(url).status_code == 200
+    stay.unpublish()
+    assert StayOfferPage.objects.get(pk=translated["stay_en"].pk).live  # still published
+    assert client.get(url).status_code == 404
+    assert "Maple chalet" not in client.get("/en/offres/").content.decode()
