@@ -5,15 +5,19 @@ answers ``{"count", "next", "previous", "results"}``; ``/api/providers/`` lists 
 approved providers. Unknown or malformed parameters give HTTP 400 with
 ``{"errors": {field: [messages]}}``; nothing here raises a 500 on bad input. Unknown
 parameters are ignored (partners add cache-busters and tracking parameters).
+``lang=en`` gives the offers' English text where they are translated (French otherwise);
+the ids are always the French source offers', the ones a booking names.
 
 Amounts are integer cents: an offer's ``price_from`` is its lowest price, and
 ``price_from_all_in`` that price with the service fee (``visitor_fee_from``) the live
 commission rules add to it, what a visitor would pay.
 """
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -102,11 +106,34 @@ def _json(payload: dict) -> JsonResponse:
     return response
 
 
+def _language(request) -> str:
+    """The content language asked for with ``lang`` (French, the source, otherwise)."""
+    asked = request.GET.get("lang", "")
+    return asked if asked in dict(settings.WAGTAIL_CONTENT_LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def _cache_key(request, site, name: str) -> str:
     # Links are absolute: the host is part of the answer.
     if not cache_seconds():
         return ""
     return results_cache_key(request=request, site=site, name=f"{name}:{request.get_host()}")
+
+
+def _offer_json(request, offer) -> dict:
+    return {
+        "id": offer.pk,
+        "title": offer.title,
+        "url": request.build_absolute_uri(offer.get_url(request)),
+        "kind": offer.kind,
+        "category": _category(offer.listing_category),
+        "provider": {"id": offer.provider_id, "name": offer.provider.name},
+        "commune": offer.commune,
+        "coordinates": _coordinates(offer.latitude, offer.longitude),
+        "price_from": offer.price_from,
+        "price_from_all_in": offer.price_from_all_in,
+        "visitor_fee_from": offer.visitor_fee_from,
+        "summary": offer.summary,
+    }
 
 
 @require_GET
@@ -123,26 +150,13 @@ def offers_api(request):
     errors.update(page_errors)
     if errors:
         return _error(errors)
-    offers = offers_all_in_prices(
-        offers=offers_load(ids=list(page.object_list), with_images=False), site_id=site.pk
-    )
-    results = [
-        {
-            "id": offer.pk,
-            "title": offer.title,
-            "url": request.build_absolute_uri(offer.get_url(request)),
-            "kind": offer.kind,
-            "category": _category(offer.listing_category),
-            "provider": {"id": offer.provider_id, "name": offer.provider.name},
-            "commune": offer.commune,
-            "coordinates": _coordinates(offer.latitude, offer.longitude),
-            "price_from": offer.price_from,
-            "price_from_all_in": offer.price_from_all_in,
-            "visitor_fee_from": offer.visitor_fee_from,
-            "summary": offer.summary,
-        }
-        for offer in offers
-    ]
+    # Text and links in the language asked for (``lang``) where the offer is translated;
+    # ids, prices and everything else are the source offer's whatever the language.
+    with translation.override(_language(request)):
+        offers = offers_all_in_prices(
+            offers=offers_load(ids=list(page.object_list), with_images=False), site_id=site.pk
+        )
+        results = [_offer_json(request, offer) for offer in offers]
     payload = _payload(request, page, results)
     if key:
         cache.set(key, payload, cache_seconds())

@@ -7,6 +7,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail_localize.fields import BaseTranslatableField, SynchronizedField
 
 from cms.blocks import EditorialStreamBlock
 from cms.views import (
@@ -18,11 +19,18 @@ from cms.views import (
 from commissions.transparency import transparency_data
 from marketplace.admin_forms import CollectionScopedPageForm
 from marketplace.books.flows import transparency_flows
+from marketplace.localisation import LocalisedPage
 from marketplace.models import TerritorySettings
 
+# A page has the same path in every language (the language switcher swaps the prefix).
+SYNCHRONISED_SLUG = SynchronizedField("slug", overridable=False)
 
-class SeoMixin(models.Model):
-    """Pages carry a proper title and meta description (Wagtail's promote tab)."""
+
+class SeoMixin(LocalisedPage, models.Model):
+    """Pages carry a proper title and meta description (Wagtail's promote tab), and may
+    be translated (``marketplace.localisation``)."""
+
+    override_translatable_fields = [SYNCHRONISED_SLUG]
 
     class Meta:
         abstract = True
@@ -108,11 +116,15 @@ class ProviderPage(SeoMixin, Page):
     Created by the approval service; the provider's members edit it and its subtree.
     """
 
+    # Only the source page (French) names its provider: ``provider.page`` is that one.
+    # Its translations and aliases have none (``save``) and show the source's.
     provider = models.OneToOneField(
         "marketplace.Provider",
         verbose_name=_("provider"),
         on_delete=models.PROTECT,
         related_name="page",
+        null=True,
+        blank=True,
     )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     body = StreamField(EditorialStreamBlock(), verbose_name=_("presentation"), blank=True)
@@ -149,9 +161,23 @@ class ProviderPage(SeoMixin, Page):
         FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("tagline")]
+    override_translatable_fields = [
+        SYNCHRONISED_SLUG,
+        # Neither translated nor copied: a translation names no provider.
+        BaseTranslatableField("provider"),
+        SynchronizedField("public_email", overridable=False),
+        SynchronizedField("logo", overridable=False),
+    ]
 
     class Meta:
         verbose_name = _("provider page")
+
+    def save(self, *args, **kwargs):
+        # Wagtail copies every field into a translation or an alias (and again on each
+        # publication of the source): only the source keeps the provider.
+        if self.provider_id and (self.alias_of_id or not self.is_source_locale()):
+            self.provider = None
+        return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -4,7 +4,17 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils.text import slugify
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+)
+from wagtail.signals import copy_for_translation_done
+from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
+from wagtail_localize.operations import TranslationCreator
 
 from cms.models import (
     HomePage,
@@ -126,6 +136,10 @@ def groups_setup(*, home: Page) -> None:
     editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     editors.permissions.add(
         access_admin,
+        # Submit pages and offers for translation (wagtail-localize).
+        *Permission.objects.filter(
+            content_type__app_label="wagtail_localize", codename="submit_translation"
+        ),
         *Permission.objects.filter(
             content_type__app_label="marketplace",
             codename__in=[
@@ -204,3 +218,53 @@ def provider_page_ensure(sender, *, provider: Provider, by=None, **kwargs) -> Pr
             ),
         )
     return page
+
+
+@receiver(copy_for_translation_done)
+def home_translation_permissions(sender, *, source_obj, target_obj, **kwargs) -> None:
+    """The groups that edit a territory's home edit its translations' trees too (the
+    home of each language is a page of its own, beside the source one)."""
+    if not isinstance(source_obj, HomePage):
+        return
+    for permission in GroupPagePermission.objects.filter(page=source_obj):
+        GroupPagePermission.objects.get_or_create(
+            group_id=permission.group_id, page=target_obj, permission_id=permission.permission_id
+        )
+
+
+@transaction.atomic
+def page_translation_publish(*, page: Page, language: str, texts: dict[str, str], user=None):
+    """Translate ``page`` into ``language`` through wagtail-localize and publish it.
+
+    ``texts`` gives the translation of the page's fields by their path (``title``,
+    ``summary``...; a rich text's first paragraph), or of a French string itself (a
+    block's text); what is left out keeps the source's text. The translation is what an
+    editor would make in wagtail-localize's editor: a translation record, its strings,
+    then publication (after the transaction commits). Returns the translated page.
+    """
+    page = page.specific
+    locale = Locale.objects.get(language_code=language)
+    # The source's text as it is now (a page translated before may have changed).
+    source, _created = TranslationSource.update_or_create_from_instance(page)
+    TranslationCreator(user, [locale]).create_translations(page)
+    translation = Translation.objects.get(source=source, target_locale=locale)
+    done = set()
+    segments = StringSegment.objects.filter(source=source).select_related("context", "string")
+    for segment in segments:
+        path = segment.context.path
+        text = texts.get(path) if path not in done else None
+        text = text or texts.get(segment.string.data)
+        if text:
+            done.add(path)
+            StringTranslation.objects.update_or_create(
+                translation_of_id=segment.string_id,
+                locale=locale,
+                context_id=segment.context_id,
+                defaults={
+                    "data": text,
+                    "translation_type": StringTranslation.TRANSLATION_TYPE_MANUAL,
+                    "last_translated_by": user,
+                },
+            )
+    translation.save_target(user=user, publish=True)
+    return page.get_translation(locale)

@@ -26,6 +26,7 @@ from marketplace.selectors import (
     featured_offers,
     offer_results_page,
     offers_for_listing,
+    offers_localise,
     provider_map_points,
     provider_offers,
     providers_for_site,
@@ -277,11 +278,15 @@ def provider_index_context(*, request, page):
 
 
 def provider_page_context(*, request, page):
-    provider = page.provider
+    # A translation of the page names no provider: its source does, and holds the offers.
+    source = page if page.provider_id else page.localisation_source()
+    provider = source.provider
     results = results_paginate(
-        queryset=provider_offers(provider_page=page), page=request.GET.get("page")
+        queryset=provider_offers(provider_page=source), page=request.GET.get("page")
     )
-    offers = offers_all_in_prices(offers=results.page.object_list, site_id=provider.site_id)
+    offers = offers_all_in_prices(
+        offers=offers_localise(list(results.page.object_list)), site_id=provider.site_id
+    )
     currency = territory_settings(request).currency
     url = request.build_absolute_uri(page.get_url(request))
     image_url = ""

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "marketplace.payouts",
     "commissions",
     "payments",
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -327,7 +329,14 @@ PUBLIC_URL = public_url_parse(
 WAGTAILADMIN_BASE_URL = PUBLIC_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
-WAGTAIL_I18N_ENABLED = False
+# Pages and offers may be translated (wagtail-localize): French is the source and the
+# fallback, English a translation an editor submits and publishes. Commerce stays on the
+# French page of an offer (marketplace.localisation).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# A page submitted for translation starts as a draft: visitors keep the French page until
+# the translator publishes the translation.
+WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_WORKFLOW_ENABLED = True
 # A workflow's approval publishes even when the submitter (a provider member) may not.

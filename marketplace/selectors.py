@@ -16,6 +16,11 @@ from wagtail.images import get_image_model
 
 from marketplace.commission import PREFETCHED_LABELS
 from marketplace.filters import OfferFilterSet
+from marketplace.localisation import (
+    active_content_language,
+    display_with_translation,
+    source_language,
+)
 from marketplace.models import (
     ActivitySlot,
     Label,
@@ -42,12 +47,47 @@ LOGO_RENDITION = "max-320x320"
 
 
 def offers_live(*, site) -> QuerySet[OfferPage]:
-    """Offers a visitor may see on this site: live, public, of an approved provider."""
+    """Offers a visitor may see on this site: live, public, of an approved provider.
+
+    Source offers only (``marketplace.localisation``): each offer once whatever the
+    language, the one that is booked; :func:`offers_localise` gives it its translation's
+    text.
+    """
     return (
         OfferPage.objects.live()
         .public()
-        .filter(provider__site=site, provider__status=ProviderStatus.APPROVED)
+        .filter(
+            provider__site=site,
+            provider__status=ProviderStatus.APPROVED,
+            locale__language_code=source_language(),
+        )
     )
+
+
+# What a card, a marker or the API shows of an offer's translation.
+CARD_TEXT_FIELDS = ("title", "summary", "seo_title", "search_description")
+
+
+def offers_localise(offers: list[OfferPage]) -> list[OfferPage]:
+    """The source offers given, showing the text of their live translation in the active
+    language where there is one; one query, none in the source language."""
+    language = active_content_language()
+    if not offers or language == source_language():
+        return offers
+    translations = {
+        row.translation_key: row
+        for row in OfferPage.objects.live()
+        .filter(
+            translation_key__in={offer.translation_key for offer in offers},
+            locale__language_code=language,
+        )
+        .only("translation_key", *CARD_TEXT_FIELDS)
+    }
+    for offer in offers:
+        translation_page = translations.get(offer.translation_key)
+        if translation_page is not None:
+            display_with_translation(offer, translation_page, CARD_TEXT_FIELDS)
+    return offers
 
 
 def offers_with_scope(queryset: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
@@ -140,7 +180,7 @@ def offers_load(*, ids: list[int], with_images: bool = True) -> list[OfferPage]:
     queryset = OfferPage.objects.filter(pk__in=ids)
     queryset = offers_with_cards(queryset) if with_images else offers_with_scope(queryset)
     by_pk = {offer.pk: offer for offer in queryset}
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+    return offers_localise([by_pk[pk] for pk in ids if pk in by_pk])
 
 
 @dataclass
@@ -424,7 +464,12 @@ def providers_with_logos(queryset: QuerySet[Provider]) -> QuerySet[Provider]:
 
 
 def provider_offers(*, provider_page) -> QuerySet[OfferPage]:
-    """The live offers under a provider's page, ready for cards."""
+    """The live offers under a provider's (source) page, ready for cards; give the page
+    shown to :func:`offers_localise` for their translated text."""
     return offers_with_cards(
-        OfferPage.objects.live().public().child_of(provider_page).order_by("title", "pk")
+        OfferPage.objects.live()
+        .public()
+        .child_of(provider_page)
+        .filter(locale__language_code=source_language())
+        .order_by("title", "pk")
     )

@@ -28,6 +28,7 @@ from wagtail.models import (
 )
 
 from marketplace import provider_notify
+from marketplace.localisation import source_language
 from marketplace.models import (
     ActivityOfferPage,
     ActivitySlot,
@@ -351,7 +352,11 @@ def activity_slots_extend_all(*, today: dt.date | None = None) -> int:
     """Extend every live activity's slots to ``SLOT_HORIZON_DAYS`` ahead (the daily task)."""
     today = today or timezone.localdate()
     created = 0
-    offers = ActivityOfferPage.objects.live().prefetch_related("weekly_slots")
+    offers = (
+        ActivityOfferPage.objects.live()
+        .filter(locale__language_code=source_language())
+        .prefetch_related("weekly_slots")
+    )
     for offer in offers.iterator(chunk_size=200):
         created += activity_slots_generate(offer=offer, start=today, days=SLOT_HORIZON_DAYS)
     return created

@@ -56,6 +56,7 @@ from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
 from commissions.money import round_half_up
+from marketplace.localisation import source_language
 from marketplace.models import StayOfferPage
 from marketplace.tourist_tax.categories import (
     CODES,
@@ -319,6 +320,7 @@ def stays_not_bookable(*, on_date: dt.date | None = None) -> list:
     on_date = on_date or timezone.localdate()
     stays = (
         StayOfferPage.objects.live()
+        .filter(locale__language_code=source_language())
         .filter(Q(host_is_professional=False) | Q(tax_collection_mandate=True))
         .select_related("provider")
         .order_by("provider__commune", "title")

@@ -81,7 +81,8 @@ def offer_page_context(*, request, page) -> dict:
     """Context of an offer page (``page`` is the specific stay, activity or product)."""
     territory = territory_settings(request)
     provider = page.provider
-    provider_page = page.get_parent()
+    # Its own class (no query): its URL follows the visitor's language, a Page's would not.
+    provider_page = page.get_parent().specific_deferred
     provider_url = provider_page.get_url(request) if provider_page else ""
     # The cover is shown first; the gallery may repeat it.
     gallery = [item for item in offer_gallery(offer=page) if item.image_id != page.cover_image_id]

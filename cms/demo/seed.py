@@ -39,6 +39,7 @@ from cms.demo.territory import (
     SITE_NAME,
 )
 from cms.demo.tourist_tax import rates_csv as tourist_tax_csv
+from cms.demo.translations import translations_ensure
 from cms.models import FeaturedOffer, HomePage, OfferIndexPage, ProviderPage, StandardPage
 from cms.services import COUNCIL_GROUP, EDITORS_GROUP, FINANCE_GROUP, territory_setup
 from commissions.models import CommissionRule
@@ -579,4 +580,5 @@ def _demo_build(*, today: dt.date, past_orders: int) -> SeedReport:
     past_orders_ensure(site=site, users=users, today=today, count=past_orders, report=report)
     home_ensure(home=home, featured=featured, admin=users["admin"], report=report)
     standard_pages_ensure(home=home, admin=users["admin"], report=report)
+    translations_ensure(home=home, admin=users["admin"], report=report)
     return report

@@ -61,13 +61,18 @@ def storefront_links(context) -> dict:
     site = site_for_request(request)
     if site is not None:
         links["site_name"] = site.site_name or "Comptoir"
-        links["home"] = site.root_page.get_url(request) or "/"
+        # The site's root in the visitor's language (the home of that language, or the
+        # source home under its prefix: marketplace.localisation).
+        links["home"] = reverse("wagtail_serve", args=("",))
         pages = (
             Page.objects.child_of(site.root_page)
             .live()
             .type(*keys, StandardPage)
             .only("pk", "url_path", "content_type_id", "title", "path")
             .order_by("path")
+            # Instances of their own class without another query: their URLs follow the
+            # visitor's language (marketplace.localisation), a plain Page's would not.
+            .specific(defer=True)
         )
         for page in pages:
             if page.specific_class is StandardPage:

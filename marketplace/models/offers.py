@@ -15,15 +15,18 @@ from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 from commissions.fields import CentsField
 from marketplace.admin_forms import CollectionScopedPageForm
+from marketplace.localisation import PAGE_TEXT_FIELDS, LocalisedPage
 from marketplace.models.providers import Provider
 from marketplace.models.territory import CancellationPolicy
 from marketplace.tourist_tax.categories import TaxCategory
@@ -44,8 +47,18 @@ def normalise_text(value: str) -> str:
     return " ".join(anyascii(value or "").lower().split())
 
 
-class OfferPage(Page):
-    """What every offer has; not creatable itself (pick a kind)."""
+def synchronised(*names: str) -> list[SynchronizedField]:
+    """Fields a translation copies from its source and cannot override (wagtail-localize):
+    what commerce reads must not differ between languages."""
+    return [SynchronizedField(name, overridable=False) for name in names]
+
+
+class OfferPage(LocalisedPage, Page):
+    """What every offer has; not creatable itself (pick a kind).
+
+    A translation (``marketplace.localisation``) lends its text to the source offer, the
+    only one commerce knows; everything else is copied from the source and locked.
+    """
 
     kind = models.CharField(
         _("kind"), max_length=10, choices=OfferKind.choices, editable=False, db_index=True
@@ -112,6 +125,16 @@ class OfferPage(Page):
         index.FilterField("kind"),
     ]
 
+    localised_text_fields = PAGE_TEXT_FIELDS + ("summary", "description")
+    override_translatable_fields = synchronised(
+        "slug",
+        "cover_image",
+        "gallery_images",
+        "category",
+        "cancellation_policy",
+        "instant_booking",
+    )
+
     common_panels = [
         FieldPanel("title"),
         FieldPanel("summary"),
@@ -161,10 +184,24 @@ class OfferPage(Page):
             " ".join(
                 filter(
                     None,
-                    [self.title, self.summary, provider.name if provider else "", self.commune],
+                    [self.title, self.summary, provider.name if provider else "", self.commune]
+                    + self.translated_words(),
                 )
             )
         )
+
+    def translated_words(self) -> list[str]:
+        """The titles and summaries of this source offer's live translations: the listing
+        searches source offers only, in any language they are written in."""
+        if not self.pk or not self.is_source_locale():
+            return []
+        rows = (
+            OfferPage.objects.live()
+            .filter(translation_key=self.translation_key)
+            .exclude(pk=self.pk)
+            .values_list("title", "summary")
+        )
+        return [text for row in rows for text in row]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,7 +228,14 @@ class OfferPage(Page):
                 "runs in MarketplaceConfig.ready."
             )
         context = super().get_context(request, *args, **kwargs)
-        context.update(self.storefront_context(request=request, page=self))
+        # A translation is shown as its source with the translated text: prices,
+        # availability and the cart's form are the source offer's.
+        page = self.localised_display()
+        if not page.live or not page.is_source_locale():
+            # A translation whose source was unpublished or deleted sells nothing.
+            raise Http404
+        context.update(page=page, self=page)
+        context.update(self.storefront_context(request=request, page=page))
         return context
 
     @property
@@ -277,6 +321,19 @@ class StayOfferPage(OfferPage):
 
     default_kind = OfferKind.STAY
     template = "marketplace/offer_page.html"
+    localised_text_fields = OfferPage.localised_text_fields + ("unit_name",)
+    override_translatable_fields = OfferPage.override_translatable_fields + synchronised(
+        "units",
+        "guests_per_unit",
+        "min_nights",
+        "price_per_night",
+        "tax_category",
+        "registration_number",
+        "host_is_professional",
+        "tax_collection_mandate",
+        "seasonal_prices",
+        "closures",
+    )
 
     content_panels = OfferPage.common_panels + [
         MultiFieldPanel(
@@ -403,6 +460,10 @@ class ActivityOfferPage(OfferPage):
 
     default_kind = OfferKind.ACTIVITY
     template = "marketplace/offer_page.html"
+    localised_text_fields = OfferPage.localised_text_fields + ("meeting_point",)
+    override_translatable_fields = OfferPage.override_translatable_fields + synchronised(
+        "price_per_person", "duration_minutes", "places_per_slot", "weekly_slots"
+    )
 
     content_panels = OfferPage.common_panels + [
         MultiFieldPanel(
@@ -511,6 +572,10 @@ class ProductOfferPage(OfferPage):
 
     default_kind = OfferKind.PRODUCT
     template = "marketplace/offer_page.html"
+    localised_text_fields = OfferPage.localised_text_fields + ("unit_label", "pickup_instructions")
+    override_translatable_fields = OfferPage.override_translatable_fields + synchronised(
+        "price_per_item", "stock"
+    )
 
     content_panels = OfferPage.common_panels + [
         MultiFieldPanel(

@@ -26,6 +26,7 @@ from marketplace.commission import (
     offer_commission_quote,
     service_date,
 )
+from marketplace.localisation import source_language
 from marketplace.models import Cart, CartLine, OfferKind, OfferPage, TerritorySettings
 from marketplace.orders.errors import BookingError
 from marketplace.pricing import PriceQuote
@@ -117,6 +118,10 @@ def cart_line_add(*, cart: Cart, offer: OfferPage, params: dict) -> CartLine:
     """Check the visitor's choice on ``offer`` and put it in the cart."""
     offer = offer.specific
     if not offer.live or offer.provider is None or offer.provider.site_id != cart.site_id:
+        raise BookingError(_("This offer cannot be booked."))
+    if offer.locale.language_code != source_language():
+        # A translation only lends its text: capacity, prices and bookings are the
+        # source offer's (marketplace.localisation).
         raise BookingError(_("This offer cannot be booked."))
     limit = max_lines(cart.site)
     if cart.lines.count() >= limit:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from commissions.selectors import beneficiary_names
+from marketplace.localisation import source_language
 from marketplace.models import OfferPage, Order
 from marketplace.orders.access import email_verified
 from marketplace.orders.cart import (
@@ -74,7 +75,12 @@ def cart_view(request):
 @require_POST
 def cart_add_view(request, offer_id: int):
     site = site_for_request(request)
-    offer = OfferPage.objects.live().filter(pk=offer_id).select_related("provider").first()
+    offer = (
+        OfferPage.objects.live()
+        .filter(pk=offer_id, locale__language_code=source_language())
+        .select_related("provider")
+        .first()
+    )
     if offer is None or offer.provider is None or offer.provider.site_id != site.pk:
         raise Http404(_("This offer does not exist."))
     cart = cart_for(request=request, site=site, create=True)

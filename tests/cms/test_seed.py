@@ -166,8 +166,12 @@ def test_demo_meets_the_issue(seeded):
         assert offer.cover_image.width == 1200
         assert offer.live_revision_id is not None
 
-    pitches = StayOfferPage.objects.get(slug="emplacement-tente-caravane")
-    mobile_homes = StayOfferPage.objects.get(slug="mobil-home-6-personnes")
+    pitches = StayOfferPage.objects.get(
+        locale__language_code="fr", slug="emplacement-tente-caravane"
+    )
+    mobile_homes = StayOfferPage.objects.get(
+        locale__language_code="fr", slug="mobil-home-6-personnes"
+    )
     assert (pitches.units, mobile_homes.units) == (40, 6)
     assert pitches.get_parent().specific.provider == mobile_homes.provider
     for stay in (pitches, mobile_homes):
@@ -185,7 +189,7 @@ def test_demo_meets_the_issue(seeded):
     site_settings = TerritorySettings.objects.get()
     assert site_settings.require_offer_approval
 
-    home = HomePage.objects.get()
+    home = HomePage.objects.get(locale__language_code="fr")  # the demo translates it
     assert home.intro and home.featured_offers.count() >= 4 and len(home.body) >= 3
     assert set(StandardPage.objects.live().values_list("slug", flat=True)) >= {
         "mentions-legales",
@@ -362,11 +366,11 @@ def test_demo_stays_compute_a_tourist_tax(seeded):
     from marketplace.tourist_tax.selectors import quote_for
 
     site = Site.objects.get(is_default_site=True)
-    pitch = StayOfferPage.objects.get(slug="emplacement-tente-caravane")
-    gite = StayOfferPage.objects.get(slug="gite-8-personnes")
+    pitch = StayOfferPage.objects.get(locale__language_code="fr", slug="emplacement-tente-caravane")
+    gite = StayOfferPage.objects.get(locale__language_code="fr", slug="gite-8-personnes")
     assert (pitch.tax_category, pitch.host_is_professional) == ("camping_3_5", True)
     assert pitch.tax_collection_mandate and pitch.tax_collected_by_platform
-    room = StayOfferPage.objects.get(slug="chambre-tilleul")
+    room = StayOfferPage.objects.get(locale__language_code="fr", slug="chambre-tilleul")
     assert not room.tax_collected_by_platform  # a professional who collects it on site
     assert (gite.tax_category, gite.host_is_professional) == ("4_stars", False)
     assert not StayOfferPage.objects.filter(tax_category="").exists()
@@ -485,7 +489,7 @@ def test_a_demo_seeded_before_the_tourist_tax_gets_it_on_the_next_run(seeded):
     published revision (what the editor shows next)."""
     from marketplace.models import StayOfferPage
 
-    pitch = StayOfferPage.objects.get(slug="emplacement-tente-caravane")
+    pitch = StayOfferPage.objects.get(locale__language_code="fr", slug="emplacement-tente-caravane")
     StayOfferPage.objects.filter(pk=pitch.pk).update(
         tax_category="", tax_collection_mandate=False, host_is_professional=False
     )
