@@ -96,8 +96,7 @@
     if (skip) {
       skip.hidden = false;
     }
-    var map = window.L.map(element, { scrollWheelZoom: false, maxZoom: 19 })
-      .setView(data.center, data.zoom);
+    var map = window.L.map(element, { scrollWheelZoom: false, maxZoom: 19 });
     window.L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
     var points = [];
     var markers = [];
@@ -110,6 +109,13 @@
       );
       points.push(point);
     });
+    // The first view is set before any marker is added, at once: clusters drawn for an
+    // earlier view would be redrawn by a zoom still running when a visitor opens one.
+    if (points.length > 1) {
+      map.fitBounds(points, { padding: [24, 24], maxZoom: 14 });
+    } else {
+      map.setView(points[0], 13);
+    }
     if (window.L.markerClusterGroup) {
       var group = window.L.markerClusterGroup({
         // Half the default radius: a territory's first view shows its villages apart.
@@ -123,11 +129,6 @@
       markers.forEach(function (marker) {
         marker.addTo(map);
       });
-    }
-    if (points.length > 1) {
-      map.fitBounds(points, { padding: [24, 24], maxZoom: 14 });
-    } else {
-      map.setView(points[0], 13);
     }
   }
 

@@ -6,6 +6,7 @@ error and no Content-Security-Policy violation on the way."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_csp import tile_server, violations, watched  # noqa: F401 (fixture)
 
@@ -56,16 +57,16 @@ def console_errors(page) -> list[str]:
     return errors
 
 
-def popup_links_of_every_pin(page) -> set[str]:
-    """Open the single cluster (all places on one spot), then each pin's popup in turn."""
+def popup_links_of_every_pin(page, count: int) -> set[str]:
+    """Open the single cluster (all ``count`` places on one spot), then each pin's popup
+    in turn."""
     page.locator(".leaflet-tile-loaded").first.wait_for()
     cluster = page.locator(".marker-cluster")
     cluster.first.wait_for()
     assert cluster.count() == 1
     cluster.click()
     pins = page.locator("img.leaflet-marker-icon")
-    pins.first.wait_for()
-    page.wait_for_timeout(600)  # the spider's legs unfold
+    unfolded(page, pins, count)
     links = set()
     for index in range(pins.count()):
         pins.nth(index).click()
@@ -75,6 +76,13 @@ def popup_links_of_every_pin(page) -> set[str]:
         page.locator(".leaflet-popup-close-button").click()
         popup.wait_for(state="detached")
     return links
+
+
+def unfolded(page, pins, count: int) -> None:
+    """Wait for the spider's legs to unfold: ``count`` pins, and no animation running
+    (a loaded machine zooms, then spreads, slowly: never a fixed delay)."""
+    expect(pins).to_have_count(count, timeout=15_000)
+    expect(page.locator(".leaflet-cluster-anim")).to_have_count(0, timeout=15_000)
 
 
 def list_equivalent(page, map_id: str) -> dict[str, str]:
@@ -93,7 +101,7 @@ def test_every_place_on_one_spot_is_reachable(page, crowded, url, map_id, kind):
     page.goto(url)
     expected = crowded[kind]
 
-    assert popup_links_of_every_pin(page) == set(expected)
+    assert popup_links_of_every_pin(page, len(expected)) == set(expected)
 
     # The list equivalent: every place, linked, with its commune.
     places = list_equivalent(page, map_id)
@@ -128,14 +136,14 @@ def test_the_keyboard_skips_the_map_to_its_list(page, crowded):
 
 def test_a_cluster_opens_with_the_keyboard(page, crowded):
     page.goto("/offres/")
+    page.locator(".leaflet-tile-loaded").first.wait_for()
     cluster = page.locator(".marker-cluster")
     cluster.first.wait_for()
     assert cluster.get_attribute("aria-label") == "6 lieux à cet endroit : les afficher"
     cluster.focus()
     page.keyboard.press("Enter")
     pins = page.locator("img.leaflet-marker-icon")
-    pins.first.wait_for()
-    assert pins.count() == 6
+    unfolded(page, pins, 6)
     pins.first.focus()
     page.keyboard.press("Enter")
     assert page.locator(".leaflet-popup-content a").get_attribute("href") in crowded["offers"]
