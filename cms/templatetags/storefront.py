@@ -68,10 +68,11 @@ def storefront_links(context) -> dict:
             Page.objects.child_of(site.root_page)
             .live()
             .type(*keys, StandardPage)
-            .only("pk", "url_path", "content_type_id", "title", "path")
             .order_by("path")
             # Instances of their own class without another query: their URLs follow the
-            # visitor's language (marketplace.localisation), a plain Page's would not.
+            # visitor's language (marketplace.localisation), a plain Page's would not. All
+            # of Page's own fields are loaded: a URL reads the locale, depth and
+            # translation key, each of which would cost a query per page if deferred.
             .specific(defer=True)
         )
         for page in pages:

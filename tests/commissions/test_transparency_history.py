@@ -199,7 +199,9 @@ def test_history_queries_do_not_grow_with_the_entries(
     assert many_entries == few_entries + 5
     assert many == few
     client.logout()
-    with django_assert_max_num_queries(40):
+    # 40, and 3 since pages are translatable: Wagtail finds the active locale and the
+    # site's home in that language before routing.
+    with django_assert_max_num_queries(43):
         assert client.get(PAGE).status_code == 200
 
 
