@@ -60,6 +60,9 @@ USER_RELATIONS: dict[str, str] = {
     "wagtailcore.APIToken.user": RECORDS,
     "wagtailimages.Image.uploaded_by_user": RECORDS,
     "wagtaildocs.Document.uploaded_by_user": RECORDS,
+    # Who last edited a translation's string (wagtail-localize; the link is cleared).
+    "wagtail_localize.StringTranslation.last_translated_by": RECORDS,
+    "wagtail_localize.SegmentOverride.last_translated_by": RECORDS,
     "wagtailadmin.EditingSession.user": RECORDS,
     "wagtailadmin.FormState.user": RECORDS,
 }
