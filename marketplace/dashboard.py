@@ -40,6 +40,7 @@ from marketplace.models import (
     StayNight,
     TerritorySettings,
 )
+from marketplace.orders.admin_base import booking_what
 from marketplace.payouts.models import BankAccount
 from marketplace.payouts.payable import Payable, payable_balances
 
@@ -309,9 +310,6 @@ class ProviderDashboardPanel(Component):
         self.user = user
 
     def get_context_data(self, parent_context=None):
-        # The admin's views of a booking, imported here: the selector above stays a read.
-        from marketplace.orders.admin_base import booking_what
-
         context = super().get_context_data(parent_context)
         board = provider_dashboard(user=self.user)
         if board is not None:

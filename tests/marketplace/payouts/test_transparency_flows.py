@@ -126,12 +126,12 @@ def test_the_page_shows_them_in_french_and_english(world, client):
     html = client.get(URL, {"year": "2025"}).content.decode()
     assert "Crédité et versé en 2025" in html
     assert 'data-account="beneficiary:fonds"' in html and f'data-account="{TAX}"' in html
-    assert '<td data-cents="500" data-flow="credited">5,00\u00a0€</td>' in html
-    assert '<td data-cents="320" data-flow="paid_out">3,20\u00a0€</td>' in html
+    assert '<td class="num" data-cents="500" data-flow="credited">5,00\u00a0€</td>' in html
+    assert '<td class="num" data-cents="320" data-flow="paid_out">3,20\u00a0€</td>' in html
     assert '<option value="2024">' in html and "T3" in html and "Année 2025" in html
     english = client.get("/en" + URL, {"year": "2025"}).content.decode()
     assert "Credited and paid out in 2025" in english and "Q3" in english
-    assert '<td data-cents="140" data-flow="credited">€1.40</td>' in english
+    assert '<td class="num" data-cents="140" data-flow="credited">€1.40</td>' in english
     # No year, or nonsense: the current year.
     assert (
         f"Crédité et versé en {timezone.localdate().year}"
