@@ -243,6 +243,8 @@ for _rate in filter(None, (part.strip() for part in CHECKOUT_RATE_LIMITS.split("
             f"CHECKOUT_RATE_LIMITS: {_rate!r} is not a rate such as 5/5m/user or 30/10m/ip."
         )
 ACCOUNT_RATE_LIMITS["checkout"] = CHECKOUT_RATE_LIMITS
+# Messages sent through the contact page, per client address (cms/contact.py).
+ACCOUNT_RATE_LIMITS["contact"] = "5/10m/ip,20/d/ip"
 # No self-service password reset for who must have MFA and has none (cms/mfa.py).
 ACCOUNT_FORMS = {"reset_password_from_key": "cms.mfa.ResetPasswordKeyForm"}
 # A reset never signs in (allauth's default, relied on by cms/mfa.py).
