@@ -231,7 +231,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
+# allauth's e-mails are signed with the territory's name, subject included, and people
+# are named by their address, never by the username allauth makes up (cms/account_mail.py).
+ACCOUNT_USER_DISPLAY = "cms.account_mail.user_display"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_ADAPTER = "cms.mfa.AccountAdapter"
 # Checkouts per account and per client address, in allauth's rate format
