@@ -13,6 +13,10 @@ they never chose. Here:
 - :func:`account_mail_subject`: the subject followed by the territory's name.
 - :func:`user_display` (``ACCOUNT_USER_DISPLAY``): a person is shown by their e-mail
   address, never by their username.
+- :func:`username_for`: the username allauth gives a new account is its e-mail address
+  (when it fits and is free), and follows it when the primary address changes
+  (:func:`username_follows_address`): where Wagtail's admin shows a username (its menu,
+  locks, revisions), people see the address they chose.
 
 The e-mails are rendered in the language of the request that sends them: the language
 the person reads the site in.
@@ -20,6 +24,9 @@ the person reads the site in.
 
 from __future__ import annotations
 
+from allauth.account.signals import email_changed
+from django.contrib.auth import get_user_model
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.models import Site
@@ -31,6 +38,29 @@ from marketplace.web import public_url
 def user_display(user) -> str:
     """How allauth names a person on its pages and in its messages: their address."""
     return getattr(user, "email", "") or _("your account")
+
+
+def username_for(email: str, *, user=None) -> str:
+    """``email`` as a username, or "" when it is too long or another account has it."""
+    email = (email or "").strip().lower()
+    User = get_user_model()
+    if not email or len(email) > User._meta.get_field(User.USERNAME_FIELD).max_length:
+        return ""
+    taken = User.objects.filter(**{f"{User.USERNAME_FIELD}__iexact": email})
+    if user is not None and user.pk:
+        taken = taken.exclude(pk=user.pk)
+    return "" if taken.exists() else email
+
+
+@receiver(email_changed)
+def username_follows_address(sender, user, from_email_address, to_email_address, **kwargs):
+    """An account named after its address is renamed when its primary address changes."""
+    old = from_email_address.email.lower() if from_email_address else ""
+    if old and user.get_username().lower() == old:
+        new = username_for(to_email_address.email, user=user)
+        if new:
+            setattr(user, user.USERNAME_FIELD, new)
+            user.save(update_fields=[user.USERNAME_FIELD])
 
 
 def territory_name(site: Site | None) -> str:

@@ -53,7 +53,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from cms.account_mail import account_mail_context, account_mail_subject
+from cms.account_mail import account_mail_context, account_mail_subject, username_for
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from marketplace.web import public_url, site_for_request
 
@@ -164,6 +164,15 @@ class AccountAdapter(DefaultAccountAdapter):
         stage = f"{RequiredMFALoginStage.__module__}.{RequiredMFALoginStage.__name__}"
         at = stages.index("allauth.account.stages.LoginByCodeStage") + 1
         return [*stages[:at], stage, *stages[at:]]
+
+    def populate_username(self, request, user) -> None:
+        """A new account's username is its e-mail address (shown where Wagtail's admin
+        shows a username), else one allauth makes up; people never type it."""
+        username = username_for(user.email)
+        if username:
+            setattr(user, user.USERNAME_FIELD, username)
+        else:
+            super().populate_username(request, user)
 
     def get_client_ip(self, request) -> str:
         """allauth's client address (``X-Forwarded-For``, ``ALLAUTH_TRUSTED_PROXY_COUNT``

@@ -157,7 +157,7 @@ def accounts_ensure(report: SeedReport) -> dict:
     for key, email, password, role in ACCOUNTS:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            user = User(username=email.split("@")[0], email=email)
+            user = User(username=email, email=email)  # as allauth names accounts here
             user.is_superuser = user.is_staff = key == "admin"
             user.set_password(password)
             user.save()

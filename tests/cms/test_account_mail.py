@@ -52,12 +52,12 @@ def user(email: str, **extra):
     return person
 
 
-def signed_in_client(email: str, language: str) -> Client:
+def signed_in_client(email: str, language: str, password: str = PASSWORD) -> Client:
     """Signed in through allauth's form (recently: sensitive pages ask for no password)."""
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     with translation.override(language):
         login = reverse("account_login")
-    response = client.post(login, {"login": email, "password": PASSWORD})
+    response = client.post(login, {"login": email, "password": password})
     assert response.status_code == 302, response
     return client
 
@@ -337,3 +337,32 @@ def test_allauth_names_people_by_their_address_on_its_pages(client, territory):
     page = response.content.decode()
     assert "visible@example.org" in page
     assert USERNAME not in page
+
+
+def test_a_new_account_is_named_after_its_address_and_follows_it(territory, client):
+    """Where Wagtail's admin shows a username (its menu, locks, revisions), it shows the
+    address the person chose, not one allauth made up; it follows the primary address."""
+    from django.contrib.auth import get_user_model
+
+    client.post(
+        reverse("account_signup"),
+        {"email": "Nouvelle@Example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    person = get_user_model().objects.get(email__iexact="nouvelle@example.org")
+    assert person.username == "nouvelle@example.org"
+    EmailAddress.objects.filter(user=person).update(verified=True)
+    EmailAddress.objects.create(user=person, email="autre@example.org", verified=True)
+    signed_in = signed_in_client("nouvelle@example.org", "fr", password=NEW_PASSWORD)
+    signed_in.post(reverse("account_email"), {"action_primary": "", "email": "autre@example.org"})
+    person.refresh_from_db()
+    assert person.username == "autre@example.org"
+
+    taken = user("pris@example.org")
+    taken.username = "deja@example.org"
+    taken.save()
+    client.post(
+        reverse("account_signup"),
+        {"email": "deja@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    other = get_user_model().objects.get(email="deja@example.org")
+    assert other.username and other.username != "deja@example.org"
