@@ -7,4 +7,5 @@ class CmsConfig(AppConfig):
     verbose_name = _("Storefront")
 
     def ready(self):
-        from cms import cache, checks, services  # noqa: F401  (signal receivers, checks)
+        # Signal receivers and checks.
+        from cms import account_mail, cache, checks, services  # noqa: F401

@@ -27,7 +27,8 @@ And:
 
 :class:`AccountAdapter` is also where allauth's e-mails get their links on the public
 address (``settings.PUBLIC_URL``, :func:`marketplace.web.public_url`), like every other
-e-mail, instead of the host the request came by.
+e-mail, instead of the host the request came by, and the territory's name and links
+(:mod:`cms.account_mail`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from wagtail.models import Site
 
+from cms.account_mail import account_mail_context, account_mail_subject, username_for
 from cms.services import COUNCIL_GROUP, FINANCE_GROUP
 from marketplace.web import public_url, site_for_request
 
@@ -162,6 +165,15 @@ class AccountAdapter(DefaultAccountAdapter):
         at = stages.index("allauth.account.stages.LoginByCodeStage") + 1
         return [*stages[:at], stage, *stages[at:]]
 
+    def populate_username(self, request, user) -> None:
+        """A new account's username is its e-mail address (shown where Wagtail's admin
+        shows a username), else one allauth makes up; people never type it."""
+        username = username_for(user.email)
+        if username:
+            setattr(user, user.USERNAME_FIELD, username)
+        else:
+            super().populate_username(request, user)
+
     def get_client_ip(self, request) -> str:
         """allauth's client address (``X-Forwarded-For``, ``ALLAUTH_TRUSTED_PROXY_COUNT``
         entries from the right), or the connection's when the header has fewer entries
@@ -177,17 +189,38 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's e-mail, its links (``activate_url``, ``password_reset_url``,
         ``signup_url``: any ``*_url`` on this site) moved to the public address of the
-        request's territory."""
+        request's territory, signed with the territory's name (``territory_name``,
+        ``home_url``, :func:`cms.account_mail.account_mail_context`)."""
         request = allauth_context.request
         host = request.get_host() if request is not None else ""
-        site = site_for_request(request) if request is not None else None
+        site = self._site()
+        context = {
+            **account_mail_context(site),
+            "subject_template": f"{template_prefix}_subject.txt",  # the HTML's heading
+            **context,
+        }
         for name, value in list(context.items()):
             if name.endswith("_url") and isinstance(value, str):
                 parts = urlsplit(value)
                 if parts.scheme in {"http", "https"} and parts.netloc == host:
                     path = parts.path + (f"?{parts.query}" if parts.query else "")
                     context = {**context, name: public_url(path, site=site)}
-        super().send_mail(template_prefix, email, context)
+        # allauth's own send_mail adds ``current_site``, the request's host (and fails
+        # without a request): the templates here sign with the territory instead.
+        self.render_mail(
+            template_prefix, email, {"request": request, "email": email, **context}
+        ).send()
+
+    def format_email_subject(self, subject: str) -> str:
+        """The subject, then the territory's name (not allauth's "[host]" prefix)."""
+        return account_mail_subject(subject, self._site())
+
+    @staticmethod
+    def _site():
+        request = allauth_context.request
+        if request is not None:
+            return site_for_request(request)
+        return Site.objects.filter(is_default_site=True).first()
 
     def send_password_reset_mail(self, user, email, context) -> None:
         """No reset link for a person who must have MFA and has none: they are told to

@@ -1,15 +1,30 @@
 """Storefront pages. They render; selectors and services of the other apps do the work."""
 
+from allauth.core import ratelimit
+from django.conf import settings
 from django.db import models
+from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
-from wagtail.fields import StreamField
+from wagtail.admin.mail import send_mail
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
+from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
+from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail_localize.fields import BaseTranslatableField, SynchronizedField
 
 from cms.blocks import EditorialStreamBlock
+from cms.contact import HONEYPOT, ContactFormBuilder
 from cms.views import (
     home_context,
     offer_index_context,
@@ -224,3 +239,86 @@ class TransparencyPage(SeoMixin, Page):
         year = int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None
         context.update(transparency_flows(site=site, year=year))
         return context
+
+
+class ContactFormField(AbstractFormField):
+    """A field of the contact form, as the territory built it in the CMS."""
+
+    page = ParentalKey("ContactPage", on_delete=models.CASCADE, related_name="form_fields")
+
+
+class ContactPage(SeoMixin, AbstractEmailForm):
+    """The territory's contact form (Wagtail's form builder): each message is stored
+    (Forms, in the admin) and e-mailed to the addresses the territory gives. Robots are
+    kept out by a honeypot and a rate limit (:mod:`cms.contact`)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    thank_you_text = RichTextField(
+        _("thank-you text"), blank=True, help_text=_("Shown once a message is sent.")
+    )
+
+    form_builder = ContactFormBuilder
+    max_count_per_parent = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    content_panels = AbstractEmailForm.content_panels + [
+        FormSubmissionsPanel(),
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("Form fields")),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
+                FieldPanel("subject"),
+            ],
+            heading=_("E-mail to the territory"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("contact page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["honeypot"] = HONEYPOT
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        """Wagtail's form page, with the honeypot (a robot gets the thank-you page,
+        nothing is kept) and the rate limit (a form error, nothing is kept)."""
+        if request.method != "POST":
+            return super().serve(request, *args, **kwargs)
+        form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
+        status = 200
+        if form.is_valid():
+            if form.is_spam:
+                return self.render_landing_page(request, None, *args, **kwargs)
+            if ratelimit.consume(request, action="contact"):
+                submission = self.process_form_submission(form)
+                return self.render_landing_page(request, submission, *args, **kwargs)
+            form.add_error(
+                None,
+                gettext("Too many messages in a short time: wait a few minutes, then try again."),
+            )
+            status = 429
+        context = self.get_context(request)
+        context["form"] = form
+        return TemplateResponse(request, self.get_template(request), context, status=status)
+
+    def send_mail(self, form):
+        """The message to the territory, its replies going to the sender's address."""
+        reply_to = [
+            form.cleaned_data[field.clean_name]
+            for field in self.get_form_fields()
+            if field.field_type == "email" and form.cleaned_data.get(field.clean_name)
+        ]
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = self.subject or gettext("Message from the contact page")
+            body = self.render_email(form)
+        send_mail(
+            subject,
+            body,
+            [address.strip() for address in self.to_address.split(",")],
+            self.from_address or settings.DEFAULT_FROM_EMAIL,
+            reply_to=reply_to[:1] or None,
+        )

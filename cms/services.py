@@ -17,6 +17,8 @@ from wagtail_localize.models import StringSegment, StringTranslation, Translatio
 from wagtail_localize.operations import TranslationCreator
 
 from cms.models import (
+    ContactFormField,
+    ContactPage,
     HomePage,
     OfferIndexPage,
     ProviderIndexPage,
@@ -97,6 +99,7 @@ def territory_setup(
             )
         )
 
+    contact_page_ensure(home=home)
     groups_setup(home=home)
     offer_workflow_ensure(page=provider_index, approvers=Group.objects.get(name=EDITORS_GROUP))
     finance = Group.objects.get(name=FINANCE_GROUP)
@@ -109,6 +112,51 @@ def territory_setup(
         provider_permissions_ensure(provider=provider)
         provider_collection_private(provider=provider)
     return site
+
+
+# The contact form a territory starts with (label, type, required, help text); it edits
+# them in the CMS. French, the territory's first language.
+CONTACT_FIELDS = [
+    ("Nom", "singleline", True, ""),
+    ("Adresse e-mail", "email", True, "Nous vous répondons à cette adresse."),
+    ("Objet", "singleline", True, ""),
+    ("Message", "multiline", True, ""),
+]
+
+
+def contact_page_ensure(*, home: HomePage, to_address: str = "") -> ContactPage:
+    """The territory's contact page under ``home``, with a name, e-mail, subject and
+    message form, created once (editors change it in the CMS afterwards). Messages are
+    stored, and e-mailed to ``to_address`` when the page has no recipient yet."""
+    page = ContactPage.objects.child_of(home).first()
+    if page is None:
+        page = ContactPage(
+            title="Contact",
+            slug="contact",
+            intro=(
+                "<p>Une question sur une réservation, un prestataire ou le fonctionnement "
+                "du site ? Écrivez-nous : nous vous répondons par e-mail.</p>"
+            ),
+            thank_you_text=(
+                "<p>Merci, votre message a bien été envoyé. Nous vous répondons par "
+                "e-mail dans les meilleurs délais.</p>"
+            ),
+            subject="Message envoyé depuis la page de contact",
+            to_address=to_address,
+            search_description="Écrire au territoire : une question, une remarque.",
+        )
+        page.form_fields = [
+            ContactFormField(
+                sort_order=order, label=label, field_type=kind, required=required, help_text=help
+            )
+            for order, (label, kind, required, help) in enumerate(CONTACT_FIELDS)
+        ]
+        home.add_child(instance=page)
+    elif to_address and not page.to_address and not page.has_unpublished_changes:
+        page = page.get_latest_revision_as_object()
+        page.to_address = to_address
+        page.save_revision(clean=False).publish()
+    return page
 
 
 # Territory staff read every order and booking of their territory (see

@@ -233,7 +233,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
+# allauth's e-mails are signed with the territory's name, subject included, and people
+# are named by their address, never by the username allauth makes up (cms/account_mail.py).
+ACCOUNT_USER_DISPLAY = "cms.account_mail.user_display"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_ADAPTER = "cms.mfa.AccountAdapter"
 # Checkouts per account and per client address, in allauth's rate format
@@ -245,6 +247,8 @@ for _rate in filter(None, (part.strip() for part in CHECKOUT_RATE_LIMITS.split("
             f"CHECKOUT_RATE_LIMITS: {_rate!r} is not a rate such as 5/5m/user or 30/10m/ip."
         )
 ACCOUNT_RATE_LIMITS["checkout"] = CHECKOUT_RATE_LIMITS
+# Messages sent through the contact page, per client address (cms/contact.py).
+ACCOUNT_RATE_LIMITS["contact"] = "5/10m/ip,20/d/ip"
 # No self-service password reset for who must have MFA and has none (cms/mfa.py).
 ACCOUNT_FORMS = {"reset_password_from_key": "cms.mfa.ResetPasswordKeyForm"}
 # A reset never signs in (allauth's default, relied on by cms/mfa.py).
@@ -309,7 +313,6 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = env_int("WAGTAILDOCS_MAX_UPLOAD_SIZE", 10 * 1024 *
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
-FORMS_URLFIELD_ASSUME_HTTPS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 WAGTAIL_SITE_NAME = env_str("SITE_NAME", "Comptoir")

@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -214,6 +215,13 @@ class ProviderViewSet(ModelViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(review_url_name=self.get_url_name("review"), **kwargs)
+
+    def formfield_for_dbfield(self, db_field, **kwargs):
+        # A website typed without its scheme is taken as https (Django 6's default,
+        # said here rather than by the transitional FORMS_URLFIELD_ASSUME_HTTPS setting).
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, **kwargs)
 
     def get_edit_view_kwargs(self, **kwargs):
         return super().get_edit_view_kwargs(review_url_name=self.get_url_name("review"), **kwargs)

@@ -13,7 +13,7 @@ def english_locale_add(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cms", "0005_providerpage_public_email"),
+        ("cms", "0006_contactpage"),
         ("wagtailcore", "0098_apitoken"),
     ]
 

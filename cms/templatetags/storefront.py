@@ -14,7 +14,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 from wagtail.models import Page
 
-from cms.models import OfferIndexPage, ProviderIndexPage, StandardPage, TransparencyPage
+from cms.models import (
+    ContactPage,
+    OfferIndexPage,
+    ProviderIndexPage,
+    StandardPage,
+    TransparencyPage,
+)
 from marketplace.web import site_for_request
 
 register = template.Library()
@@ -35,9 +41,10 @@ def jsonld(data):
 def storefront_links(context) -> dict:
     """URLs of the header's and footer's links, looked up once per request (one query).
 
-    The footer lists the transparency page and the territory's standard pages under its
-    home (about, legal notice, personal data, accessibility, terms of sale...), in the
-    order editors gave them in the page tree."""
+    The footer lists the transparency page and the territory's standard pages and
+    contact page under its home (about, legal notice, personal data, accessibility,
+    terms of sale, contact...), in the order editors gave them in the page tree. The
+    contact page is also ``contact``, for the pages that say "contact us"."""
     request = context.get("request")
     if request is None:
         return {}
@@ -50,6 +57,7 @@ def storefront_links(context) -> dict:
         "providers": "",
         "transparency": "",
         "apply": "",
+        "contact": "",
         "site_name": "Comptoir",
         "footer_pages": [],
     }
@@ -67,7 +75,7 @@ def storefront_links(context) -> dict:
         pages = (
             Page.objects.child_of(site.root_page)
             .live()
-            .type(*keys, StandardPage)
+            .type(*keys, StandardPage, ContactPage)
             .order_by("path")
             # Instances of their own class without another query: their URLs follow the
             # visitor's language (marketplace.localisation), a plain Page's would not. All
@@ -76,8 +84,10 @@ def storefront_links(context) -> dict:
             .specific(defer=True)
         )
         for page in pages:
-            if page.specific_class is StandardPage:
+            if page.specific_class in (StandardPage, ContactPage):
                 links["footer_pages"].append((page.title, page.get_url(request)))
+                if page.specific_class is ContactPage and not links["contact"]:
+                    links["contact"] = page.get_url(request)
                 continue
             key = keys.get(page.specific_class)
             if key and not links[key]:

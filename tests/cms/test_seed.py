@@ -633,3 +633,49 @@ def test_the_demo_offers_mfa_without_forcing_it(seeded, client):
         assert client.get("/admin/").status_code == 200, email
         assert client.get(reverse("mfa_index")).status_code == 200, email
         client.post(reverse("account_logout"))
+
+
+@pytest.mark.django_db
+def test_the_demo_footer_links_its_terms_of_sale_and_contact_page(seeded, client):
+    """Issue 14: a real "Conditions générales de vente" page (intermediary, prices and
+    tourist tax, Stripe, cancellation, the withdrawal exception, mediation, data, law) and
+    a contact form that reaches the territory, both in the footer, the contact last."""
+    import html
+
+    from django.core import mail
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from cms.models import ContactPage
+    from marketplace.models import TerritorySettings
+
+    footer = client.get("/").content.decode().split('class="site-footer"', 1)[1]
+    assert '<a href="/cgv/">Conditions générales de vente</a>' in footer
+    assert '<a href="/contact/">Contact</a></li>\n        </ul>' in footer
+    cgv = client.get("/cgv/").content.decode()
+    for words in (
+        "intermédiaire",
+        "taxe de séjour",
+        "Stripe",
+        "politique d'annulation",
+        "L221-28 12°",
+        "médiateur de la consommation",
+        "Données personnelles",
+        "droit français",
+    ):
+        assert words in html.unescape(cgv), words
+
+    contact = ContactPage.objects.live().get()
+    assert contact.to_address == TerritorySettings.objects.get().contact_email
+    mail.outbox.clear()
+    response = client.post(
+        "/contact/",
+        {
+            "nom": "Jeanne",
+            "adresse_e_mail": "jeanne@example.org",
+            "objet": "Question",
+            "message": "Bonjour !",
+        },
+    )
+    assert response.status_code == 200
+    assert FormSubmission.objects.filter(page=contact).count() == 1
+    assert [m.to for m in mail.outbox] == [["contact@val-arviere.localhost"]]

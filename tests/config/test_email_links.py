@@ -265,6 +265,21 @@ def test_allauth_mails_link_to_the_public_address_not_the_requests_host(territor
     assert_links_public(mail.outbox)
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_allauth_mail_links_to_the_public_address(territory, language):
+    """Each account e-mail (confirmations, password, addresses, login code, two-factor
+    notifications...), sent by allauth's own flows (tests/cms/test_account_mail.py):
+    its links, and its signature's link to the home page, on the public address."""
+    from tests.cms.test_account_mail import EVERY_MAIL, account_mails
+
+    mails = account_mails(language, tag=f"links-{language}")
+    assert set(mails) == EVERY_MAIL
+    assert_links_public(list(mails.values()))
+    home = f"{PUBLIC}/" if language == "fr" else f"{PUBLIC}/en/"
+    for name, message in mails.items():
+        assert home in links(message), name
+
+
 # --- The setting itself -------------------------------------------------------------------------
 
 

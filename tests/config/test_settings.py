@@ -245,3 +245,68 @@ def test_whitenoise_starts_without_warning_before_any_collectstatic():
         warnings.simplefilter("always")
         WhiteNoiseMiddleware(lambda request: None)
     assert not [w for w in caught if "No directory at" in str(w.message)]
+
+
+def test_settings_and_admin_forms_load_without_a_deprecation_warning(tmp_path):
+    """No transitional setting (FORMS_URLFIELD_ASSUME_HTTPS warned at every start of
+    Django 5.x and goes away in 6.0), and the admin's forms, built with the URLs, say
+    their URL fields' scheme: Django starts clean with deprecations as errors."""
+    code = (
+        "import django; django.setup(); "
+        "from django.urls import get_resolver; get_resolver().url_patterns"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+        cwd=BASE_DIR,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": str(BASE_DIR),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "COMPTOIR_VAR_DIR": str(tmp_path / "var"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_url_field_of_ours_assumes_https_by_itself():
+    """Without the transitional setting, each form's URL field says its scheme: a web
+    address typed without one is taken as https, and Django does not warn (it would
+    with a field that says none)."""
+    import warnings
+
+    from django.apps import apps
+    from django.db import models
+    from wagtail.admin.forms.models import WagtailAdminModelForm
+    from wagtail.contrib.forms.forms import FormBuilder
+
+    from marketplace.forms import ProviderApplicationForm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        fields = [ProviderApplicationForm().fields["website"]]
+        for model in apps.get_models():
+            names = [
+                f.name
+                for f in model._meta.get_fields()
+                if isinstance(f, models.URLField) and f.editable
+            ]
+            if names:
+                form = type(
+                    "Form",
+                    (WagtailAdminModelForm,),
+                    {
+                        "Meta": type(
+                            "Meta",
+                            (WagtailAdminModelForm.Meta,),
+                            {"model": model, "fields": names},
+                        )
+                    },
+                )
+                fields += [form().fields[name] for name in names]
+        builder = FormBuilder([])
+        fields.append(builder.create_url_field(None, {}))
+    assert len(fields) > 3
+    assert {field.assume_scheme for field in fields} == {"https"}
