@@ -79,7 +79,8 @@ def account_mail_context(site: Site | None) -> dict:
     contact = ContactPage.objects.live().child_of(root).first() if root is not None else None
     return {
         "territory_name": territory_name(site),
-        "home_url": page_url(root) or public_url("/", site=site),
+        # The home in the active language (/en/ in English), as the storefront links it.
+        "home_url": public_url(reverse("wagtail_serve", args=("",)), site=site),
         "reset_url": public_url(reverse("account_reset_password"), site=site),
         "contact_url": page_url(contact),
     }
