@@ -17,10 +17,12 @@ switcher relies on.
 """
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
 # The text of a page every page type translates; each type adds its own.
@@ -38,6 +40,51 @@ def active_content_language() -> str:
         return get_supported_content_language_variant(translation.get_language())
     except LookupError:
         return source_language()
+
+
+def content_language(language: str | None = None) -> str:
+    """``language`` (the active one when not given) as a content language, the source
+    one when it is none (an order's ``language``, an e-mail's)."""
+    if not language:
+        return active_content_language()
+    try:
+        return get_supported_content_language_variant(language)
+    except LookupError:
+        return source_language()
+
+
+def live_translations(model, source_ids, *, language: str, fields=("title",)) -> dict:
+    """The live translations in ``language`` of the source pages with these ids, by
+    source id, with their ``fields`` loaded: one query, none in the source language.
+
+    Every list that shows translated text (the listing's cards, the cart, bookings, the
+    footer) reads its translations here, in one query whatever its length.
+    """
+    source_ids = {pk for pk in source_ids if pk}
+    if not source_ids or language == source_language():
+        return {}
+    sources = Page.objects.filter(
+        translation_key=OuterRef("translation_key"), locale__language_code=source_language()
+    )
+    rows = (
+        model.objects.live()
+        .filter(
+            locale__language_code=language,
+            translation_key__in=Page.objects.filter(pk__in=source_ids).values("translation_key"),
+        )
+        .annotate(source_id=Subquery(sources.values("pk")[:1]))
+        .only("translation_key", *fields)
+    )
+    return {row.source_id: row for row in rows}
+
+
+def shown_language(page) -> str:
+    """The language of the text ``page`` shows: the active one when a translation lends
+    it its text (only a translation in the active language does:
+    :func:`display_with_translation`), else the page's own."""
+    if getattr(page, "translation_page", None) is not None:
+        return active_content_language()
+    return page.locale.language_code
 
 
 def display_with_translation(source, translation_page, fields) -> object:

@@ -17,8 +17,9 @@ from wagtail.images import get_image_model
 from marketplace.commission import PREFETCHED_LABELS
 from marketplace.filters import OfferFilterSet
 from marketplace.localisation import (
-    active_content_language,
+    content_language,
     display_with_translation,
+    live_translations,
     source_language,
 )
 from marketplace.models import (
@@ -66,28 +67,45 @@ def offers_live(*, site) -> QuerySet[OfferPage]:
 
 # What a card, a marker or the API shows of an offer's translation.
 CARD_TEXT_FIELDS = ("title", "summary", "seo_title", "search_description")
+# Loaded with any offer's translation: ``OfferPage.__init__`` reads its kind (a deferred
+# field would cost a query per translation).
+OFFER_LOADED_FIELDS = ("kind",)
 
 
-def offers_localise(offers: list[OfferPage]) -> list[OfferPage]:
-    """The source offers given, showing the text of their live translation in the active
-    language where there is one; one query, none in the source language."""
-    language = active_content_language()
-    if not offers or language == source_language():
-        return offers
-    translations = {
-        row.translation_key: row
-        for row in OfferPage.objects.live()
-        .filter(
-            translation_key__in={offer.translation_key for offer in offers},
-            locale__language_code=language,
-        )
-        .only("translation_key", *CARD_TEXT_FIELDS)
-    }
+def offers_localise(offers: list[OfferPage], *, language: str | None = None) -> list[OfferPage]:
+    """The source offers given, showing the text of their live translation in
+    ``language`` (the active one by default) where there is one; one query, none in the
+    source language."""
+    translations = live_translations(
+        OfferPage,
+        [offer.pk for offer in offers],
+        language=content_language(language),
+        fields=OFFER_LOADED_FIELDS + CARD_TEXT_FIELDS,
+    )
     for offer in offers:
-        translation_page = translations.get(offer.translation_key)
+        translation_page = translations.get(offer.pk)
         if translation_page is not None:
             display_with_translation(offer, translation_page, CARD_TEXT_FIELDS)
     return offers
+
+
+def bookings_localise(bookings, *, language: str | None = None) -> list:
+    """The bookings given, each with its offer's title in ``language`` (the active one by
+    default) when the offer has a live translation there: ``Booking.title_shown``. The
+    title recorded when booking (``offer_title``) stays as it was. One query, none in
+    the source language."""
+    bookings = list(bookings)
+    translations = live_translations(
+        OfferPage,
+        [booking.offer_id for booking in bookings],
+        language=content_language(language),
+        fields=(*OFFER_LOADED_FIELDS, "title"),
+    )
+    for booking in bookings:
+        translation_page = translations.get(booking.offer_id)
+        if translation_page is not None:
+            booking.offer_title_translated = translation_page.title
+    return bookings
 
 
 def offers_with_scope(queryset: QuerySet[OfferPage]) -> QuerySet[OfferPage]:

@@ -345,6 +345,13 @@ class Booking(models.Model):
         return f"{self.reference} · {self.offer_title}"
 
     @property
+    def title_shown(self) -> str:
+        """The offer's title as the visitor reads it: its translation's in their language
+        when :func:`marketplace.selectors.bookings_localise` found one, else the title
+        recorded when booking (kept for the records, the admin, the provider)."""
+        return getattr(self, "offer_title_translated", "") or self.offer_title
+
+    @property
     def visitor_total(self) -> int:
         return self.subtotal + self.visitor_fee + self.tax
 

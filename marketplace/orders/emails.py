@@ -14,6 +14,7 @@ from commissions.selectors import beneficiary_names
 from marketplace.commission import booking_breakdown
 from marketplace.models import Booking, Order
 from marketplace.orders.policies import policy_for
+from marketplace.selectors import bookings_localise
 from marketplace.web import public_url
 
 
@@ -41,7 +42,11 @@ def booking_item(booking: Booking, *, names: dict[str, str]) -> dict:
 
 
 def order_email_context(order: Order) -> dict:
-    bookings = list(order.bookings.select_related("provider").order_by("pk"))
+    # Titles in the order's language for the visitor (``title_shown``); the providers'
+    # e-mails, in French, keep the recorded ``offer_title``.
+    bookings = bookings_localise(
+        order.bookings.select_related("provider").order_by("pk"), language=order.language
+    )
     names = _names(order.site_id, bookings)
     items = [booking_item(booking, names=names) for booking in bookings]
     groups: dict[int, dict] = {}
@@ -66,6 +71,7 @@ def order_email_context(order: Order) -> dict:
 
 def booking_email_context(booking: Booking) -> dict:
     order = booking.order
+    bookings_localise([booking], language=order.language)
     refunds = list(booking.refunds.all())
     refund = refunds[-1] if refunds else None
     names = _names(order.site_id, [booking])

@@ -31,6 +31,7 @@ from marketplace.orders.cart import (
 )
 from marketplace.orders.payment import configured_provider_name, provider_for
 from marketplace.orders.transitions import BookingError, checkout
+from marketplace.selectors import bookings_localise, offers_localise
 from marketplace.web import site_for_request
 
 
@@ -47,6 +48,9 @@ def cart_groups(priced) -> list[dict]:
 def cart_context(*, request, site) -> dict:
     cart = cart_for(request=request, site=site)
     priced = cart_lines_priced(cart=cart)
+    # The offers' titles in the visitor's language (display only: checkout reads the
+    # lines again, from the source offers).
+    offers_localise([item.line.offer for item in priced])
     ok = [item for item in priced if item.ok]
     return {
         "cart": cart,
@@ -92,6 +96,7 @@ def cart_add_view(request, offer_id: int):
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             return redirect(back)
         return redirect(offer.get_url(request) or "cart")
+    offers_localise([offer])  # the message names it in the visitor's language
     messages.success(request, _("Added to your cart: %(offer)s.") % {"offer": offer.title})
     return redirect("cart")
 
@@ -149,7 +154,7 @@ def order_view(request, reference: str):
     order = get_object_or_404(
         Order.objects.select_related("site"), reference=reference, user=request.user
     )
-    bookings = list(order.bookings.select_related("provider").order_by("pk"))
+    bookings = bookings_localise(order.bookings.select_related("provider").order_by("pk"))
     keys = {key for booking in bookings for key in booking.allocations}
     pay_url = ""
     if order.is_payable():

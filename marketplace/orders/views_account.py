@@ -40,6 +40,7 @@ from marketplace.orders.accounting import refund_preview
 from marketplace.orders.forms import AccountDeleteForm, BookingCancelForm
 from marketplace.orders.policies import policy_for
 from marketplace.orders.transitions import BookingError, booking_cancel
+from marketplace.selectors import bookings_localise
 
 
 def _private(response):
@@ -48,7 +49,10 @@ def _private(response):
 
 
 def _own_booking(request, reference: str) -> Booking:
-    return get_object_or_404(bookings_of(user=request.user), reference=reference)
+    """The signed-in person's booking, its offer's title in their language."""
+    booking = get_object_or_404(bookings_of(user=request.user), reference=reference)
+    bookings_localise([booking])
+    return booking
 
 
 def _amount(cents: int, booking: Booking) -> str:
@@ -61,6 +65,7 @@ def my_bookings_view(request):
     """Upcoming, past and cancelled bookings; the unpaid ones in a short note."""
     now = timezone.now()
     sections = bookings_sections(user=request.user, now=now)
+    bookings_localise(sections.upcoming + sections.past + sections.cancelled + sections.unpaid)
     awaiting = {
         booking.order.reference: booking.order
         for booking in sections.unpaid

@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Locale, Page
@@ -16,13 +18,20 @@ from cms.models import HomePage, OfferIndexPage, ProviderPage
 from cms.services import EDITORS_GROUP, page_translation_publish
 from marketplace.models import (
     ActivitySlot,
+    Booking,
     CartLine,
     OfferPage,
+    Order,
+    OrderStatus,
     StayOfferPage,
 )
 from marketplace.orders.cart import cart_line_add
 from marketplace.orders.errors import BookingError
+from marketplace.orders.notify import order_late_refunded_notify
+from marketplace.orders.transitions import booking_cancel
+from marketplace.selectors import bookings_localise
 from tests import factories
+from tests.booking_helpers import book
 from tests.cms.test_storefront import catalogue  # noqa: F401 (fixture)
 from tests.conftest import make_user
 
@@ -242,9 +251,6 @@ def test_editor_translates_an_offer_with_wagtail_localize(
 
 
 def _count_queries(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -291,3 +297,98 @@ def test_a_translation_whose_source_is_unpublished_is_not_served(client, transla
     assert StayOfferPage.objects.get(pk=translated["stay_en"].pk).live  # still published
     assert client.get(url).status_code == 404
     assert "Maple chalet" not in client.get("/en/offres/").content.decode()
+
+
+def test_the_visitor_reads_the_translated_title_in_cart_orders_bookings_and_emails(
+    client, translated, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Commerce stays on the French offer and the booking records its French title, but
+    an English visitor reads the translation's title wherever the offer is named to them."""
+
+    stay = translated["stay"]
+    traveller = make_user("traveller@example.org")
+    start = timezone.localdate() + dt.timedelta(days=20)
+    params = {"start": start, "end": start + dt.timedelta(days=2), "units": 1, "adults": 2}
+    with django_capture_on_commit_callbacks(execute=True):
+        order = book(traveller, stay, language="en", **params)
+    booking = order.bookings.get()
+    assert booking.offer_title == "Chalet des Érables"  # the record keeps the French
+    by_recipient = {tuple(m.to): m for m in mailoutbox}
+    confirmation = by_recipient[(traveller.email,)]
+    assert "Maple chalet" in confirmation.body and "Chalet des Érables" not in confirmation.body
+    assert "Maple chalet" in confirmation.alternatives[0][0]
+    provider_mails = [m for m in mailoutbox if m.to != [traveller.email]]
+    assert provider_mails and all("Chalet des Érables" in m.body for m in provider_mails)
+
+    client.force_login(traveller)
+    with translation.override("en"):
+        urls = [
+            reverse("order_detail", args=[order.reference]),
+            reverse("my_bookings"),
+            reverse("my_booking", args=[booking.reference]),
+            reverse("my_booking_cancel", args=[booking.reference]),
+        ]
+    for url in urls:
+        assert url.startswith("/en/")
+        html = client.get(url).content.decode()
+        assert "Maple chalet" in html and "Chalet des Érables" not in html, url
+        french_html = client.get(url.removeprefix("/en")).content.decode()
+        assert "Chalet des Érables" in french_html and "Maple chalet" not in french_html, url
+
+    # The cart, and the message that says what was added.
+    with translation.override("en"):
+        add_url, cart_url = reverse("cart_add", args=[stay.pk]), reverse("cart")
+    later = start + dt.timedelta(days=10)
+    response = client.post(
+        add_url,
+        {"start": later, "end": later + dt.timedelta(days=1), "units": 1, "adults": 1},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == cart_url
+    assert "Added to your cart: Maple chalet." in html
+    assert '<h3 id="line-' in html and "Chalet des Érables" not in html
+    assert "Chalet des Érables" in client.get(cart_url.removeprefix("/en")).content.decode()
+
+    # Cancelled, then (another order) refunded after a late payment: in English too.
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking_id=booking.pk, by_provider=True, reason="Storm")
+    cancelled = next(m for m in mailoutbox if m.to == [traveller.email])
+    assert cancelled.subject.startswith("Booking cancelled: Maple chalet")
+    assert "Maple chalet" in cancelled.body and "Chalet des Érables" not in cancelled.body
+    provider_mail = next(m for m in mailoutbox if m.to != [traveller.email])
+    assert "Chalet des Érables" in provider_mail.subject
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.REFUNDED)
+    mailoutbox.clear()
+    assert order_late_refunded_notify.call_local(order.pk) == 1
+    [refunded] = mailoutbox
+    assert "Maple chalet" in refunded.body and "Chalet des Érables" not in refunded.body
+    assert Booking.objects.get(pk=booking.pk).offer_title == "Chalet des Érables"
+
+
+def test_bookings_read_their_translations_in_one_query(client, translated):
+    """My bookings with one booking or many: one query more in English, whatever their number."""
+
+    traveller = make_user("traveller@example.org")
+    start = timezone.localdate() + dt.timedelta(days=20)
+    for days in range(3):
+        day = start + dt.timedelta(days=3 * days)
+        book(
+            traveller,
+            translated["stay"],
+            language="en",
+            start=day,
+            end=day + dt.timedelta(days=1),
+            units=1,
+            adults=1,
+        )
+    bookings = list(Booking.objects.all())
+    with translation.override("en"):
+        with CaptureQueriesContext(connection) as captured:
+            bookings_localise(bookings)
+    assert len(captured.captured_queries) == 1
+    assert {b.title_shown for b in bookings} == {"Maple chalet"}
+    with CaptureQueriesContext(connection) as captured:
+        bookings_localise(bookings, language="fr")
+    assert not captured.captured_queries
