@@ -21,6 +21,7 @@ from cms.models import (
     StandardPage,
     TransparencyPage,
 )
+from marketplace.localisation import active_content_language, live_translations, source_language
 from marketplace.web import site_for_request
 
 register = template.Library()
@@ -59,7 +60,7 @@ def storefront_links(context) -> dict:
         "apply": "",
         "contact": "",
         "site_name": "Comptoir",
-        "footer_pages": [],
+        "footer_pages": [],  # (title, URL, the title's language when not the page's)
     }
     keys = {
         OfferIndexPage: "offers",
@@ -83,15 +84,28 @@ def storefront_links(context) -> dict:
             # translation key, each of which would cost a query per page if deferred.
             .specific(defer=True)
         )
+        standard = []
         for page in pages:
             if page.specific_class in (StandardPage, ContactPage):
-                links["footer_pages"].append((page.title, page.get_url(request)))
+                standard.append(page)
                 if page.specific_class is ContactPage and not links["contact"]:
                     links["contact"] = page.get_url(request)
                 continue
             key = keys.get(page.specific_class)
             if key and not links[key]:
                 links[key] = page.get_url(request)
+        # Their titles in the visitor's language where translated (one query more,
+        # none in French), else the French one marked as French for screen readers;
+        # the URL stays the source's, which the language prefix serves.
+        language = active_content_language()
+        translations = live_translations(Page, [page.pk for page in standard], language=language)
+        fallback = "" if language == source_language() else source_language()
+        for page in standard:
+            url = page.get_url(request)
+            if page.pk in translations:
+                links["footer_pages"].append((translations[page.pk].title, url, ""))
+            else:
+                links["footer_pages"].append((page.title, url, fallback))
     try:
         links["apply"] = reverse("provider_apply")
     except NoReverseMatch:

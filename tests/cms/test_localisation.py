@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from wagtail.models import Locale, Page
 from wagtail_localize.models import StringSegment, Translation
 
-from cms.models import HomePage, OfferIndexPage, ProviderPage
+from cms.models import HomePage, OfferIndexPage, ProviderPage, StandardPage
 from cms.services import EDITORS_GROUP, page_translation_publish
 from marketplace.models import (
     ActivitySlot,
@@ -392,3 +392,25 @@ def test_bookings_read_their_translations_in_one_query(client, translated):
     with CaptureQueriesContext(connection) as captured:
         bookings_localise(bookings, language="fr")
     assert not captured.captured_queries
+
+
+def test_footer_names_standard_pages_in_english_when_translated(
+    client, translated, django_capture_on_commit_callbacks
+):
+    home = HomePage.objects.get(locale__language_code="fr")
+    legal = home.add_child(instance=StandardPage(title="Mentions légales", slug="mentions-legales"))
+    legal.save_revision().publish()
+    home.add_child(instance=StandardPage(title="Accessibilité", slug="accessibilite"))
+    StandardPage.objects.get(slug="accessibilite").save_revision().publish()
+    translate(legal, {"title": "Legal notice"}, django_capture_on_commit_callbacks)
+
+    def footer(url):
+        return client.get(url).content.decode().split('class="site-footer"', 1)[1]
+
+    english_footer = footer("/en/")
+    assert '<a href="/en/mentions-legales/">Legal notice</a>' in english_footer
+    # Untranslated: its French title, marked as French for screen readers.
+    assert '<a href="/en/accessibilite/" lang="fr">Accessibilité</a>' in english_footer
+    french_footer = footer("/")
+    assert '<a href="/mentions-legales/">Mentions légales</a>' in french_footer
+    assert '<a href="/accessibilite/">Accessibilité</a>' in french_footer
