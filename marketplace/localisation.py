@@ -69,6 +69,8 @@ def live_translations(model, source_ids, *, language: str, fields=("title",)) ->
     rows = (
         model.objects.live()
         .filter(
+            # Not the copies (aliases) of untranslated parents, which hold the source's text.
+            alias_of__isnull=True,
             locale__language_code=language,
             translation_key__in=Page.objects.filter(pk__in=source_ids).values("translation_key"),
         )
@@ -81,10 +83,14 @@ def live_translations(model, source_ids, *, language: str, fields=("title",)) ->
 def shown_language(page) -> str:
     """The language of the text ``page`` shows: the active one when a translation lends
     it its text (only a translation in the active language does:
-    :func:`display_with_translation`), else the page's own."""
+    :func:`display_with_translation`), else the page's own (``text_language`` when its
+    reader already knows it, saving the locale's query), or its original's for an alias."""
     if getattr(page, "translation_page", None) is not None:
         return active_content_language()
-    return page.locale.language_code
+    if getattr(page, "alias_of_id", None):
+        # A copy wagtail-localize makes of an untranslated parent: the source's text.
+        return shown_language(page.alias_of)
+    return getattr(page, "text_language", "") or page.locale.language_code
 
 
 def display_with_translation(source, translation_page, fields) -> object:

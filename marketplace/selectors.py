@@ -86,6 +86,9 @@ def offers_localise(offers: list[OfferPage], *, language: str | None = None) -> 
         translation_page = translations.get(offer.pk)
         if translation_page is not None:
             display_with_translation(offer, translation_page, CARD_TEXT_FIELDS)
+        else:
+            # Source offers: their own text is in the source language (for ``lang``).
+            offer.text_language = source_language()
     return offers
 
 

@@ -21,7 +21,12 @@ from cms.models import (
     StandardPage,
     TransparencyPage,
 )
-from marketplace.localisation import active_content_language, live_translations, source_language
+from marketplace.localisation import (
+    active_content_language,
+    live_translations,
+    shown_language,
+    source_language,
+)
 from marketplace.web import site_for_request
 
 register = template.Library()
@@ -112,6 +117,18 @@ def storefront_links(context) -> dict:
         links["apply"] = ""
     request._storefront_links = links
     return links
+
+
+@register.simple_tag
+def fallback_lang(page) -> str:
+    """`` lang="fr"`` for the element holding ``page``'s text when that text is in another
+    language than the page read, French shown under /en/ for want of a translation, so
+    that screen readers pronounce it as French (WCAG 3.1.2); else nothing."""
+    language = active_content_language()
+    if language == source_language():
+        return ""  # translations are served under their own language's prefix only
+    shown = shown_language(page)
+    return "" if shown == language else format_html(' lang="{}"', shown)
 
 
 @register.simple_tag(takes_context=True)

@@ -77,7 +77,7 @@ def translated(catalogue, django_capture_on_commit_callbacks):  # noqa: F811
 
 
 def _titles(html: str) -> list[str]:
-    return re.findall(r'class="card__title"><a href="[^"]*">([^<]*)</a>', html)
+    return re.findall(r'class="card__title"(?: lang="fr")?><a href="[^"]*">([^<]*)</a>', html)
 
 
 def test_english_locale_exists_beside_the_french_default(db):
@@ -118,7 +118,7 @@ def test_untranslated_offer_falls_back_to_french_under_en(client, translated):
     response = client.get(english(product))
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<html lang="en">' in html and "<h1>Confiture de myrtilles</h1>" in html
+    assert '<html lang="en">' in html and '<h1 lang="fr">Confiture de myrtilles</h1>' in html
     assert "Add to cart" in html or "Calculate the price" in html  # English interface
     # The activity's provider has no translation at all: its pages fall back too.
     activity = translated["activity"]
@@ -403,6 +403,12 @@ def test_footer_names_standard_pages_in_english_when_translated(
     home.add_child(instance=StandardPage(title="Accessibilité", slug="accessibilite"))
     StandardPage.objects.get(slug="accessibilite").save_revision().publish()
     translate(legal, {"title": "Legal notice"}, django_capture_on_commit_callbacks)
+    # A translated child makes an English copy (alias) of its untranslated parent.
+    access = StandardPage.objects.get(slug="accessibilite")
+    child = access.add_child(instance=StandardPage(title="Audit", slug="audit"))
+    child.save_revision().publish()
+    translate(child, {"title": "Audit report"}, django_capture_on_commit_callbacks)
+    assert StandardPage.objects.get(slug="accessibilite", locale__language_code="en").alias_of_id
 
     def footer(url):
         return client.get(url).content.decode().split('class="site-footer"', 1)[1]
@@ -414,3 +420,31 @@ def test_footer_names_standard_pages_in_english_when_translated(
     french_footer = footer("/")
     assert '<a href="/mentions-legales/">Mentions légales</a>' in french_footer
     assert '<a href="/accessibilite/">Accessibilité</a>' in french_footer
+
+
+def test_french_shown_on_english_pages_is_marked_french(client, translated):
+    """An untranslated offer or page under /en/: the elements holding its French text
+    say so (``lang="fr"``, WCAG 3.1.2), for screen readers; translated text and French
+    pages carry no ``lang`` of their own."""
+    product, stay = translated["product"], translated["stay"]
+    html = client.get(english(product)).content.decode()
+    assert '<h1 lang="fr">Confiture de myrtilles</h1>' in html
+    assert re.search(r'<p class="lead" lang="fr">', html)
+    html = client.get(english(stay)).content.decode()
+    # The language switcher names French in French, rightly.
+    html = re.sub(r'<nav class="language-switcher".*?</nav>', "", html, flags=re.S)
+    assert "<h1>Maple chalet</h1>" in html and 'lang="fr"' not in html
+    html = client.get(french(product)).content.decode()
+    assert "<h1>Confiture de myrtilles</h1>" in html
+    # Cards: the French ones only.
+    html = client.get("/en/offres/").content.decode()
+    assert re.search(r'class="card__title" lang="fr"><a href="[^"]*">Confiture de myrtilles<', html)
+    assert re.search(r'class="card__title"><a href="[^"]*">Maple chalet<', html)
+    assert '<p class="card__summary">A quiet chalet</p>' in html
+    assert 'class="card__title" lang=' not in client.get("/offres/").content.decode()
+    # A page: the provider index is not translated, the catalogue is.
+    html = client.get("/en/offres/").content.decode()
+    assert "<h1>Offers</h1>" in html
+    providers = Page.objects.get(locale__language_code="fr", depth=3, slug="prestataires")
+    html = client.get(english(providers)).content.decode()
+    assert re.search(r"<h1 lang=\"fr\">[^<]+</h1>", html)
