@@ -81,16 +81,18 @@ def live_translations(model, source_ids, *, language: str, fields=("title",)) ->
 
 
 def shown_language(page) -> str:
-    """The language of the text ``page`` shows: the active one when a translation lends
-    it its text (only a translation in the active language does:
-    :func:`display_with_translation`), else the page's own (``text_language`` when its
-    reader already knows it, saving the locale's query), or its original's for an alias."""
+    """The language of the text ``page`` shows: ``text_language`` when its reader knows it
+    (a card's offer, a booking: no query), the active one when a translation lends it
+    its text (only a translation in the active language does:
+    :func:`display_with_translation`), its original's for an alias, else its own."""
+    if getattr(page, "text_language", ""):
+        return page.text_language
     if getattr(page, "translation_page", None) is not None:
         return active_content_language()
     if getattr(page, "alias_of_id", None):
         # A copy wagtail-localize makes of an untranslated parent: the source's text.
         return shown_language(page.alias_of)
-    return getattr(page, "text_language", "") or page.locale.language_code
+    return page.locale.language_code
 
 
 def display_with_translation(source, translation_page, fields) -> object:

@@ -98,16 +98,21 @@ def bookings_localise(bookings, *, language: str | None = None) -> list:
     title recorded when booking (``offer_title``) stays as it was. One query, none in
     the source language."""
     bookings = list(bookings)
+    language = content_language(language)
     translations = live_translations(
         OfferPage,
         [booking.offer_id for booking in bookings],
-        language=content_language(language),
+        language=language,
         fields=(*OFFER_LOADED_FIELDS, "title"),
     )
     for booking in bookings:
         translation_page = translations.get(booking.offer_id)
         if translation_page is not None:
             booking.offer_title_translated = translation_page.title
+            booking.text_language = language
+        elif language != source_language():
+            # The title recorded, the French offer's (for ``lang``).
+            booking.text_language = source_language()
     return bookings
 
 

@@ -448,3 +448,26 @@ def test_french_shown_on_english_pages_is_marked_french(client, translated):
     providers = Page.objects.get(locale__language_code="fr", depth=3, slug="prestataires")
     html = client.get(english(providers)).content.decode()
     assert re.search(r"<h1 lang=\"fr\">[^<]+</h1>", html)
+
+
+def test_an_untranslated_offers_title_is_marked_french_in_cart_and_bookings(client, translated):
+    product = translated["product"]
+    traveller = make_user("traveller@example.org")
+    order = book(traveller, product, language="en")
+    booking = order.bookings.get()
+    client.force_login(traveller)
+    with translation.override("en"):
+        order_url = reverse("order_detail", args=[order.reference])
+        booking_url = reverse("my_booking", args=[booking.reference])
+        bookings_url, cart_url = reverse("my_bookings"), reverse("cart")
+    html = client.get(booking_url).content.decode()
+    assert '<h1 id="booking-title" lang="fr">Confiture de myrtilles</h1>' in html
+    html = client.get(order_url).content.decode()
+    assert f'<h3 id="booking-{booking.pk}-title" lang="fr">Confiture de myrtilles</h3>' in html
+    html = client.get(bookings_url).content.decode()
+    assert f'{booking.reference}/" lang="fr">Confiture de myrtilles</a>' in html
+    html = client.get(booking_url.removeprefix("/en")).content.decode()
+    assert '<h1 id="booking-title">Confiture de myrtilles</h1>' in html
+    client.post(reverse("cart_add", args=[product.pk]), {"quantity": "1"})
+    html = client.get(cart_url).content.decode()
+    assert re.search(r'<h3 id="line-\d+" lang="fr">Confiture de myrtilles</h3>', html)
