@@ -92,6 +92,15 @@ def _pk_column(model) -> str:
     return model._meta.pk.column
 
 
+def _largest_key(model) -> str:
+    """The key column for MAX: PostgreSQL has no MAX of a UUID (wagtail-localize's
+    translatable objects are keyed by one), so those compare as text."""
+    column = _q(_pk_column(model))
+    if model._meta.pk.get_internal_type() == "UUIDField":
+        return f"CAST({column} AS TEXT)"
+    return column
+
+
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -135,7 +144,7 @@ def _fingerprint(cursor, tables: dict[str, Any]) -> dict[str, tuple]:
     parts = [
         # As text: keys are integers in most tables, strings in some (Stripe's event ids),
         # and PostgreSQL's UNION wants one type per column.
-        f"SELECT '{table}', COUNT(*), CAST(MAX({_q(_pk_column(model))}) AS TEXT) FROM {_q(table)}"
+        f"SELECT '{table}', COUNT(*), CAST(MAX({_largest_key(model)}) AS TEXT) FROM {_q(table)}"
         for table, model in tables.items()
     ]
     cursor.execute(" UNION ALL ".join(parts))
