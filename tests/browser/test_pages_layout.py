@@ -214,6 +214,28 @@ def test_tables_read_as_tables(page, territory, name, signed_in, width):
     assert page.evaluate(TABLES_READ_AS_TABLES) == []
 
 
+def test_my_bookings_stack_as_cards_on_a_phone(page, territory):
+    """At 360 px each booking reads whole, without scrolling the table sideways: its
+    cells stack under the booking's title, each named by its column's heading."""
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page)
+    page.goto(territory["my-bookings"])
+    table = page.locator("main table.bookings-table").first
+    scroller = table.locator("xpath=..")
+    assert scroller.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1"), "it scrolls"
+    row = table.locator("tbody tr").first
+    status = row.locator("td[data-label='Statut']")
+    assert status.is_visible()
+    box = status.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360
+    label = status.evaluate("(el) => getComputedStyle(el, '::before').content")
+    assert label == '"Statut"'
+    # On a desktop it stays a table with its headings.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert table.locator("thead").is_visible()
+    assert status.evaluate("(el) => getComputedStyle(el, '::before').content") in ("none", "normal")
+
+
 def test_the_stay_booking_form_is_one_tap_away_on_a_phone(page, territory):
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(territory["stay"])
