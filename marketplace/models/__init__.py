@@ -24,9 +24,19 @@ from marketplace.models.orders import (
     ProductStock,
     Refund,
 )
-from marketplace.models.providers import Provider, ProviderMembership, ProviderStatus
+from marketplace.models.providers import (
+    LegalForm,
+    Provider,
+    ProviderMembership,
+    ProviderStatus,
+)
 from marketplace.models.taxonomy import Label, ProviderCategory
-from marketplace.models.territory import CancellationPolicy, StripeFeeBearer, TerritorySettings
+from marketplace.models.territory import (
+    CancellationPolicy,
+    InvoicePeriod,
+    StripeFeeBearer,
+    TerritorySettings,
+)
 from marketplace.models.workflow import OfferPublicationTask
 
 __all__ = [
@@ -43,6 +53,7 @@ __all__ = [
     "ActivityOfferPage",
     "ActivitySlot",
     "CancellationPolicy",
+    "InvoicePeriod",
     "StripeFeeBearer",
     "Closure",
     "Label",
@@ -54,6 +65,7 @@ __all__ = [
     "Provider",
     "ProviderCategory",
     "ProviderMembership",
+    "LegalForm",
     "ProviderStatus",
     "SeasonalPrice",
     "StayNight",

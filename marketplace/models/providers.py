@@ -40,6 +40,11 @@ class ProviderStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class LegalForm(models.TextChoices):
+    ENTITY = "entity", _("A company, association or public body")
+    INDIVIDUAL = "individual", _("An individual")
+
+
 class ProviderQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=ProviderStatus.APPROVED)
@@ -87,6 +92,28 @@ class Provider(index.Indexed, models.Model):
     )
     siret = models.CharField(_("SIRET"), max_length=14, validators=[validate_siret])
     is_professional = models.BooleanField(_("professional"), default=True)
+    # What invoices and the DAC7 report need to name the seller (see marketplace/invoices
+    # and marketplace/books/dac7.py). Blank until the provider completes it.
+    legal_form = models.CharField(
+        _("legal form"), max_length=12, choices=LegalForm.choices, default=LegalForm.ENTITY
+    )
+    first_names = models.CharField(_("first names (individual)"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name (individual)"), max_length=150, blank=True)
+    birth_date = models.DateField(_("date of birth (individual)"), null=True, blank=True)
+    birth_place = models.CharField(_("place of birth (individual)"), max_length=150, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
+    tax_identifier = models.CharField(
+        _("tax identification number"),
+        max_length=40,
+        blank=True,
+        help_text=_("The SIREN for a business, the numéro fiscal for an individual."),
+    )
+    tax_country = models.CharField(
+        _("country issuing the tax number"),
+        max_length=2,
+        default="FR",
+        help_text=_("ISO 3166 code, e.g. FR."),
+    )
     classification = models.PositiveSmallIntegerField(
         _("classification (stars)"),
         null=True,

@@ -12,6 +12,11 @@ class StripeFeeBearer(models.TextChoices):
     COMMISSION = "commission", _("Deducted from the commission")
 
 
+class InvoicePeriod(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
 class CancellationPolicy(models.TextChoices):
     FLEXIBLE = "flexible", _("Flexible")
     MODERATE = "moderate", _("Moderate")
@@ -27,6 +32,58 @@ class TerritorySettings(BaseSiteSetting):
     vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
     travel_operator_number = models.CharField(
         _("travel operator registration number"), max_length=40, blank=True
+    )
+    # The operator's identity as its invoices and the tax office's files print it.
+    operator_siret = models.CharField(_("operator's SIRET"), max_length=14, blank=True)
+    operator_address = models.CharField(_("operator's address"), max_length=255, blank=True)
+    operator_postcode = models.CharField(_("operator's postcode"), max_length=10, blank=True)
+    operator_city = models.CharField(_("operator's city"), max_length=100, blank=True)
+    operator_country = models.CharField(
+        _("operator's country"), max_length=2, default="FR", help_text=_("ISO 3166 code, e.g. FR.")
+    )
+    subject_to_vat = models.BooleanField(
+        _("the operator charges VAT on its commission"),
+        default=True,
+        help_text=_(
+            "Off for an operator not subject to VAT: its invoices then carry the exemption "
+            "mention instead of VAT."
+        ),
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate on the commission (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    vat_exemption_mention = models.CharField(
+        _("VAT exemption mention"),
+        max_length=200,
+        default="TVA non applicable, art. 293 B du CGI",
+        help_text=_("Printed on invoices when the operator does not charge VAT."),
+    )
+    invoice_period = models.CharField(
+        _("invoicing period"),
+        max_length=10,
+        choices=InvoicePeriod.choices,
+        default=InvoicePeriod.MONTHLY,
+        help_text=_("Each provider gets one commission invoice per period."),
+    )
+    invoice_payment_terms = models.TextField(
+        _("payment terms printed on invoices"),
+        blank=True,
+        help_text=_(
+            "Left empty, invoices say the commission was withheld from the sums collected."
+        ),
+    )
+    fec_accounts = models.JSONField(
+        _("chart of accounts for the FEC export"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Overrides of the default mapping from ledger accounts to the plan comptable "
+            'général (see the README, "FEC export").'
+        ),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
@@ -151,6 +208,11 @@ class TerritorySettings(BaseSiteSetting):
         MultiFieldPanel(
             [
                 FieldPanel("operator_legal_name"),
+                FieldPanel("operator_siret"),
+                FieldPanel("operator_address"),
+                FieldPanel("operator_postcode"),
+                FieldPanel("operator_city"),
+                FieldPanel("operator_country"),
                 FieldPanel("vat_number"),
                 FieldPanel("travel_operator_number"),
                 FieldPanel("contact_email"),
@@ -179,6 +241,17 @@ class TerritorySettings(BaseSiteSetting):
                 FieldPanel("hold_cooldown_minutes"),
             ],
             heading=_("Limits on holding"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("subject_to_vat"),
+                FieldPanel("vat_rate"),
+                FieldPanel("vat_exemption_mention"),
+                FieldPanel("invoice_period"),
+                FieldPanel("invoice_payment_terms"),
+                FieldPanel("fec_accounts"),
+            ],
+            heading=_("Invoices and books"),
         ),
         MultiFieldPanel(
             [FieldPanel("transparency_show_names")],
