@@ -161,7 +161,14 @@ def invoices_issue(
     movements = [
         m for m in commission_movements(site=site, start=start, end=end) if m.provider_part
     ]
-    billed = _billed([m.transaction_id for m in movements])
+    # What earlier runs billed of the period, read by instant (no list of ids to pass).
+    billed = set(
+        InvoiceLine.objects.filter(
+            ledger_transaction__site=site,
+            ledger_transaction__occurred_at__gte=start,
+            ledger_transaction__occurred_at__lt=end,
+        ).values_list("ledger_transaction_id", flat=True)
+    )
     per_provider: dict[int, list[CommissionMovement]] = defaultdict(list)
     for movement in movements:
         if movement.transaction_id not in billed:
