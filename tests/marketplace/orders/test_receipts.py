@@ -339,3 +339,29 @@ def test_a_late_refunded_order_has_no_receipt(client, territory, operator):
     order.save()
     client.force_login(visitor)
     assert client.get(reverse("order_receipt", args=[order.reference])).status_code == 404
+
+
+def test_a_free_order_has_a_receipt_of_nothing(client, territory, operator):
+    """A 0 € booking moves no money (nothing in the ledger): its receipt says 0 €."""
+    shared_rules(territory)
+    provider = factories.provider(territory, name="Office de la Vallée")
+    offer = activity_in(provider, ahead=10 * DAY, policy="flexible", price=0, title="Visite")
+    visitor = make_user("curieuse@example.org")
+    order = book(visitor, offer)
+    assert order.status == OrderStatus.PAID and order.total == 0
+    receipt = order_receipt(order)
+    assert receipt.total == 0 == ledger_visitor_debit(order)
+    client.force_login(visitor)
+    response = client.get(reverse("order_receipt", args=[order.reference]))
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert cents(soup.select_one(".receipt__summary tfoot").get_text()) == 0
+
+
+def test_the_receipt_page_reads_a_fixed_number_of_queries(
+    client, order, django_assert_max_num_queries
+):
+    client.force_login(order.user)
+    url = reverse("order_receipt", args=[order.reference])
+    client.get(url)  # caches warmed (site, settings)
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
