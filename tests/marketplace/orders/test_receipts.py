@@ -365,3 +365,40 @@ def test_the_receipt_page_reads_a_fixed_number_of_queries(
     client.get(url)  # caches warmed (site, settings)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_a_late_cancelled_stay_gets_its_tax_back_only(client, order):
+    """Cancelled the day before under a strict policy: no price or fee back, the tax is."""
+    stay = order.bookings.get(kind="stay")
+    stay.cancellation_policy = "strict"
+    stay.save(update_fields=["cancellation_policy"])
+    refund = booking_cancel(
+        booking_id=stay.pk,
+        by_provider=False,
+        by=order.user,
+        notify=False,
+        now=stay.starts_at - DAY,
+    )
+    assert refund is not None and refund.amount == stay.tax
+    receipt = order_refund_receipt(order, refund_id=refund.pk)
+    assert (receipt.refunded.price, receipt.refunded.service_fee) == (0, 0)
+    assert receipt.refunded.tax == stay.tax == receipt.refunded.total
+    assert receipt.kept.total == stay.subtotal + stay.visitor_fee and receipt.percent == 0
+    client.force_login(order.user)
+    text = text_of(client.get(reverse("refund_receipt", args=[order.reference, refund.pk])))
+    assert "ne doit pas de taxe de séjour" in text
+    booking_page = client.get(reverse("my_booking", args=[stay.reference]))
+    assert reverse("refund_receipt", args=[order.reference, refund.pk]).encode() in (
+        booking_page.content
+    )
+
+
+def test_a_provider_cancellation_refunds_everything(client, order):
+    activity = order.bookings.get(kind="activity")
+    refund = booking_cancel(booking_id=activity.pk, by_provider=True, notify=False)
+    receipt = order_refund_receipt(order, refund_id=refund.pk)
+    assert receipt.refunded == receipt.paid and receipt.kept.total == 0
+    assert receipt.refunded.total == refund.amount == activity.visitor_total
+    client.force_login(order.user)
+    text = text_of(client.get(reverse("refund_receipt", args=[order.reference, refund.pk])))
+    assert "Le prestataire a annulé" in text
