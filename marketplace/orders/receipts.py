@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -61,7 +62,7 @@ class Operator:
     vat_number: str = ""
     travel_operator_number: str = ""
     subject_to_vat: bool = False
-    vat_rate: object = None  # Decimal, percent
+    vat_rate: Decimal | None = None  # percent
     vat_exemption_mention: str = ""
 
     @classmethod

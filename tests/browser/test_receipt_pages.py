@@ -122,6 +122,10 @@ def test_the_receipts_fit_a_phone_and_are_accessible(page, paid):
     page.wait_for_url(re.compile(rf"/commandes/{order.reference}/recu/$"))
     assert "Total payé" in page.locator("main").inner_text()
     look(page, "receipt-fr", found)
+    if SHOTS:  # printed from the page: the receipt alone
+        page.emulate_media(media="print")
+        page.screenshot(path=str(Path(SHOTS) / "receipt-fr-print.png"), full_page=True)
+        page.emulate_media(media="screen")
     page.goto(f"/commandes/{order.reference}/remboursements/{refund.pk}/recu/")
     assert "Pourquoi ce montant" in page.locator("main").inner_text()
     look(page, "refund-receipt-fr", found)
