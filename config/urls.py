@@ -11,6 +11,7 @@ from cms import api as cms_api
 from config.benchmark import floor_view, write_floor_view
 from marketplace import views as marketplace_views
 from marketplace.orders import admin as order_admin
+from marketplace.orders import receipt_views
 from marketplace.orders import views as order_views
 from marketplace.orders import views_account as account_views
 from payments.providers import dev as dev_payment
@@ -79,6 +80,22 @@ urlpatterns += i18n_patterns(
     path("panier/retirer/<id:line_id>/", order_views.cart_remove_view, name="cart_remove"),
     path("panier/commander/", order_views.checkout_view, name="checkout"),
     path("commandes/<str:reference>/", order_views.order_view, name="order_detail"),
+    path("commandes/<str:reference>/recu/", receipt_views.order_receipt_view, name="order_receipt"),
+    path(
+        "commandes/<str:reference>/recu.pdf",
+        receipt_views.order_receipt_pdf_view,
+        name="order_receipt_pdf",
+    ),
+    path(
+        "commandes/<str:reference>/remboursements/<id:refund_id>/recu/",
+        receipt_views.refund_receipt_view,
+        name="refund_receipt",
+    ),
+    path(
+        "commandes/<str:reference>/remboursements/<id:refund_id>/recu.pdf",
+        receipt_views.refund_receipt_pdf_view,
+        name="refund_receipt_pdf",
+    ),
     path(
         "paiement/test/<str:reference>/",
         dev_payment.dev_pay_view,

@@ -30,6 +30,7 @@ from marketplace.orders.cart import (
     cart_lines_priced,
 )
 from marketplace.orders.payment import configured_provider_name, provider_for
+from marketplace.orders.receipts import order_refunds
 from marketplace.orders.transitions import BookingError, checkout
 from marketplace.selectors import bookings_localise, offers_localise
 from marketplace.web import site_for_request
@@ -169,6 +170,7 @@ def order_view(request, reference: str):
             # Back from Stripe's payment page: the webhook may not have arrived yet.
             "payment_processing": request.GET.get("paiement") == "ok" and order.status == "pending",
             "beneficiary_names": beneficiary_names(site_id=order.site_id, keys=keys),
+            "refunds_with_receipt": order_refunds(order),
         },
     )
     add_never_cache_headers(response)
