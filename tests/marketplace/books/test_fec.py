@@ -20,6 +20,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from hypothesis import given
+from hypothesis import strategies as st
 from wagtail.models import Site
 
 from marketplace.books.chart import Chart, ChartError, chart_overrides_parse
@@ -500,3 +502,25 @@ def test_the_settings_form_refuses_a_malformed_mapping(territory):
     data["fec_accounts"] = '{"provider": {"num": "401", "lib": "Fournisseurs"}}'
     form = form_class(data, instance=instance, for_user=admin)
     assert form.is_valid(), form.errors
+
+
+def test_the_export_reads_the_year_in_a_constant_number_of_queries(
+    money, django_assert_max_num_queries
+):
+    site, year = money["site"], money["year"]
+    TerritorySettings.for_site(site)  # as a request would have it already
+    # Settings, transactions, their entries, providers, beneficiaries, collectors.
+    with django_assert_max_num_queries(6):
+        entries = fec_entries(site=site, year=year)
+    assert len(entries) > 8
+
+
+@given(
+    amount=st.integers(min_value=-(10**12), max_value=10**12).filter(bool),
+    rate=st.decimals(min_value=0, max_value=100, places=2),
+)
+def test_vat_is_never_more_than_the_amount_and_keeps_its_sign(amount, rate):
+    vat = vat_part(amount, rate)
+    assert abs(vat) <= abs(amount)
+    assert vat == 0 or (vat > 0) == (amount > 0)
+    assert vat_part(-amount, rate) == -vat
