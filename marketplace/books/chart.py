@@ -45,7 +45,7 @@ DEFAULT_CHART: dict[str, PcgAccount] = {
     "platform:bank": PcgAccount("512", "Banque"),
     "platform:psp_fees": PcgAccount("627", "Services bancaires et assimilés"),
     "platform:operator": PcgAccount("706", "Prestations de services (commissions)"),
-    "platform:netting": PcgAccount("471", "Compte d'attente (compensations)"),
+    "platform:netting": PcgAccount("4711", "Compte d'attente (compensations)"),
     "platform:disputes": PcgAccount("416", "Clients litigieux (contestations de paiement)"),
     "platform": PcgAccount("471", "Compte d'attente"),
     # Sums collected on behalf of others (the operator is an intermediary, not a buyer
@@ -128,6 +128,21 @@ def chart_overrides_parse(overrides) -> dict[str, PcgAccount]:
             )
             continue
         parsed[key] = PcgAccount(num, lib.strip() if lib else _default_for(key).lib)
+    if errors:
+        raise ChartError(errors)
+    # One number, one label: a file naming an account two ways fails the administration's
+    # checks (and confuses whoever imports it).
+    chart = Chart(parsed)
+    used = [chart.account(key) for key in {*DEFAULT_CHART, *parsed} - {VAT_KEY}]
+    labels: dict[str, set[str]] = {}
+    for account in [*used, chart.vat, FALLBACK]:
+        labels.setdefault(account.num, set()).add(account.lib)
+    for num, libs in sorted(labels.items()):
+        if len(libs) > 1:
+            errors.append(
+                _("%(num)s is named in two ways (%(libs)s): give it one label")
+                % {"num": num, "libs": " / ".join(sorted(libs))}
+            )
     if errors:
         raise ChartError(errors)
     return parsed

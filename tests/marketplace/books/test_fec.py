@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from wagtail.models import Site
 
-from marketplace.books.chart import Chart, ChartError, chart_overrides_parse
+from marketplace.books.chart import DEFAULT_CHART, Chart, ChartError, chart_overrides_parse
 from marketplace.books.fec import (
     ENCODING,
     FEC_COLUMNS,
@@ -290,10 +290,20 @@ def test_the_default_chart_and_a_territory_s_overrides(money):
     assert not {"4671", "4471", "706"} & {row[4] for row in rows[1:]}
 
 
+def test_the_default_chart_names_each_number_once():
+    labels = defaultdict(set)
+    for account in DEFAULT_CHART.values():
+        labels[account.num].add(account.lib)
+    assert all(len(libs) == 1 for libs in labels.values()), labels
+    assert chart_overrides_parse({}) == {}
+    same = {"num": "467", "lib": "Tiers"}
+    assert chart_overrides_parse({"provider": same, "beneficiary": same})
+
+
 def test_the_most_specific_key_wins():
-    chart = Chart(chart_overrides_parse({"platform": "4711", "beneficiary:ot": "4673"}))
+    chart = Chart(chart_overrides_parse({"platform": "4718", "beneficiary:ot": "4673"}))
     assert chart.account("platform:bank").num == "512"  # the default's exact key
-    assert chart.account("platform:somewhere").num == "4711"
+    assert chart.account("platform:somewhere").num == "4718"
     assert chart.account("beneficiary:ot").num == "4673"
     assert chart.account("beneficiary:fonds").num == "4672"
     assert chart.vat.num == "44571"
@@ -312,6 +322,9 @@ def test_the_most_specific_key_wins():
         {"provider": {"number": "401"}},
         {"provider": {"num": "401", "lib": "two\nlines"}},
         {"provider": {"num": "401", "lib": ""}},
+        # One number, two labels: the providers' account given to the operator's share.
+        {"platform:operator": "4671"},
+        {"provider": "467", "beneficiary": "467"},
     ],
 )
 def test_a_malformed_mapping_is_refused_clearly(overrides, territory):
