@@ -210,8 +210,9 @@ def test_the_file_moves_what_the_ledger_moved_in_the_year(money):
     territory_set(site, subject_to_vat=False)
     rows = parse(fec_export(site=site, year=year))
     start = dt.datetime(year, 1, 1, tzinfo=PARIS)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=PARIS)
     standing = (
-        LedgerTransaction.objects.filter(site=site, occurred_at__gte=start)
+        LedgerTransaction.objects.filter(site=site, occurred_at__gte=start, occurred_at__lt=end)
         .filter(entries__isnull=False)
         .distinct()
     )
@@ -225,7 +226,10 @@ def test_the_file_moves_what_the_ledger_moved_in_the_year(money):
             balances[row[6]] += cents(row[11]) - cents(row[12])
     for account in (money["account"], "beneficiary:fonds", "tax:tourist:arviere-le-bourg"):
         ledger = LedgerEntry.objects.filter(
-            transaction__site=site, transaction__occurred_at__gte=start, account=account
+            transaction__site=site,
+            transaction__occurred_at__gte=start,
+            transaction__occurred_at__lt=end,
+            account=account,
         ).aggregate(total=Sum("amount"))["total"]
         assert balances[account] == ledger, account
     # The provider's legal name names its auxiliary account.
@@ -428,6 +432,15 @@ def test_the_command_writes_the_file_under_the_expected_name(money, tmp_path):
     out = io.StringIO()
     call_command("fec_export", "--year", str(year), stdout=out)
     assert out.getvalue().encode(ENCODING) == written.read_bytes()
+    named = tmp_path / "books.txt"
+    call_command("fec_export", "--year", str(year), "--output", str(named), stderr=io.StringIO())
+    assert named.read_bytes() == written.read_bytes()
+    with pytest.raises(CommandError, match="--output"):
+        call_command(
+            "fec_export", "--year", str(year), "--output", str(tmp_path / "no" / "such.txt")
+        )
+    with pytest.raises(CommandError, match="--year"):
+        call_command("fec_export", "--year", "26", stdout=io.StringIO())
 
 
 def test_a_year_in_another_currency_is_refused(territory):
