@@ -263,10 +263,13 @@ def fec_entries(*, site, year: int) -> list[FecEntry]:
                 amount -= vat
             if not amount:
                 continue
-            aux = has_auxiliary(account)
+            pcg = chart.account(account)
+            # Sub-ledgers are of third parties (class 4): a beneficiary mapped to revenue
+            # (the operator's own) is no one's auxiliary account.
+            aux = has_auxiliary(account) and pcg.num.startswith("4")
             entry.lines.append(
                 FecLine(
-                    account=chart.account(account),
+                    account=pcg,
                     aux_num=account if aux else "",
                     aux_lib=_clean(names.get(account, account.rsplit(":", 1)[-1])) if aux else "",
                     amount=amount,

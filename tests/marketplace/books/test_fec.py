@@ -292,6 +292,17 @@ def test_the_default_chart_and_a_territory_s_overrides(money):
     assert ("44781", "Taxe de séjour collectée", "tax:tourist:arviere-le-bourg") in lines
     assert {row[4] for row in rows[1:]} >= {"401", "44781", "7082", "4672", "5171"}
     assert not {"4671", "4471", "706"} & {row[4] for row in rows[1:]}
+    # A beneficiary that is the operator itself, mapped to revenue: no auxiliary there.
+    territory_set(
+        site,
+        fec_accounts={
+            "beneficiary:fonds": {"num": "706", "lib": "Prestations de services (commissions)"}
+        },
+    )
+    rows = parse(fec_export(site=site, year=year))
+    assert {(row[6], row[7]) for row in rows[1:] if row[4] == "706"} == {("", "")}
+    assert "beneficiary:fonds" not in {row[6] for row in rows[1:]}
+    assert "beneficiary:ot" in {row[6] for row in rows[1:] if row[4] == "4672"}
 
 
 def test_the_default_chart_names_each_number_once():
