@@ -10,8 +10,8 @@ never a second source of truth:
   that it moved nothing has no lines and no number;
 - one **line** per ledger entry, on the PCG account :mod:`marketplace.books.chart` maps
   it to, debit or credit by the ledger's sign; a provider, a beneficiary and a commune
-  are auxiliary accounts (``CompAuxNum`` = the ledger's account name, ``CompAuxLib`` its
-  legal name);
+  are auxiliary accounts of their third-party account (``CompAuxNum`` = the ledger's
+  account name, ``CompAuxLib`` its legal name);
 - when the territory charges VAT on its commission, each commission line of a
   confirmation or of its refund (``beneficiary:*``, ``platform:operator``) is split into
   its amount excluding VAT and the VAT (:func:`vat_part`), the VAT on one line of 44571
@@ -215,7 +215,7 @@ def territory_chart(territory) -> Chart:
 
 def fec_entries(*, site, year: int) -> list[FecEntry]:
     """The year's entries of the territory, numbered, each balanced (see module doc).
-    Five queries, whatever the number of transactions."""
+    Six queries (settings, transactions, entries, names), whatever their number."""
     territory = TerritorySettings.for_site(site)
     chart = territory_chart(territory)
     rate = Decimal(territory.vat_rate) if territory.subject_to_vat else Decimal(0)
