@@ -5,9 +5,11 @@ What lives here: the append-only double-entry ledger in integer cents
 ``TransactionKind``), the only code that writes it (:mod:`marketplace.books.ledger`:
 ``ledger_post``, ``ledger_reverse``, ``quote_entries``, the account names), its reads
 (:mod:`marketplace.books.selectors`: balances, statements, beneficiaries' earnings), who
-may read it (:mod:`marketplace.books.permissions`: ``books.view_ledger``) and its admin
+may read it (:mod:`marketplace.books.permissions`: ``books.view_ledger``), its admin
 (:mod:`marketplace.books.admin`: the "Ledger" menu, transactions, balances, a provider's
-statement).
+statement) and the FEC export for the tax office (:mod:`marketplace.books.fec`, its chart
+of accounts :mod:`marketplace.books.chart`, the ``fec_export`` command and
+:mod:`marketplace.books.fec_admin`).
 
 The books know accounts and amounts. What must not live here: the life of an order or a
 booking (confirming, cancelling, refunding is the order life cycle's, which posts here),

@@ -1,5 +1,6 @@
 """The territory: a Wagtail Site plus its settings."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -265,3 +266,14 @@ class TerritorySettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("territory settings")
+
+    def clean(self):
+        super().clean()
+        # The chart is pure Python (no model), imported here to keep the models' imports
+        # free of the books.
+        from marketplace.books.chart import ChartError, chart_overrides_parse
+
+        try:
+            chart_overrides_parse(self.fec_accounts)
+        except ChartError as error:
+            raise ValidationError({"fec_accounts": error.errors}) from None

@@ -184,7 +184,8 @@ def _submenu_urls(item) -> list[str]:
 def test_the_ledger_menu_holds_the_books_then_the_finance_lists(territory):
     """The books' transactions and balances come first; the payment provider's finance
     lists join the same menu through its hook, in their order; then the payout runs by bank
-    transfer and the recipients' statements; the tourist tax declarations close it."""
+    transfer and the recipients' statements; the tourist tax declarations and the FEC
+    close it."""
     reverse("ledger:index")  # the admin's URLs, hence its viewsets, are registered
     (urls,) = [
         urls for urls in map(_submenu_urls, admin_menu.registered_menu_items) if LIST_URL in urls
@@ -201,6 +202,7 @@ def test_the_ledger_menu_holds_the_books_then_the_finance_lists(territory):
         "/admin/payout_runs/",
         "/admin/statements/",
         "/admin/tourist_tax_declarations/",
+        "/admin/fec_export/",
     ]
 
 
