@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Provider, ProviderCategory
-from marketplace.services import PROVIDER_APPLICATION_FIELDS
+from marketplace.services import PROVIDER_APPLICATION_FIELDS, SELLER_IDENTITY_FIELDS
 
 
 class ProviderApplicationForm(forms.ModelForm):
@@ -68,18 +68,8 @@ class ProviderApplicationForm(forms.ModelForm):
         return cleaned
 
 
-# The seller's identity the DAC7 report needs (marketplace/books/dac7.py), which a
-# provider's members complete themselves; the model's ``clean`` checks it.
-SELLER_IDENTITY_FIELDS = (
-    "legal_form",
-    "first_names",
-    "last_name",
-    "birth_date",
-    "birth_place",
-    "tax_identifier",
-    "tax_country",
-    "vat_number",
-)
+# Help for the seller's identity (services.SELLER_IDENTITY_FIELDS), which a provider's
+# members complete themselves; the model's ``clean`` checks it.
 SELLER_HELP_TEXTS = {
     "legal_form": _(
         "A sole trader (entreprise individuelle, micro-entrepreneur) or a private host is "

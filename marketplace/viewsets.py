@@ -26,9 +26,14 @@ from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from marketplace.forms import SELLER_HELP_TEXTS, SELLER_IDENTITY_FIELDS
+from marketplace.forms import SELLER_HELP_TEXTS
 from marketplace.models import Label, Provider, ProviderCategory, ProviderStatus
-from marketplace.services import ProviderStateError, provider_approve, provider_reject
+from marketplace.services import (
+    SELLER_IDENTITY_FIELDS,
+    ProviderStateError,
+    provider_approve,
+    provider_reject,
+)
 from marketplace.stay_tax import stays_not_bookable
 
 
