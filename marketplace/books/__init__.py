@@ -7,7 +7,8 @@ What lives here: the append-only double-entry ledger in integer cents
 (:mod:`marketplace.books.selectors`: balances, statements, beneficiaries' earnings), who
 may read it (:mod:`marketplace.books.permissions`: ``books.view_ledger``) and its admin
 (:mod:`marketplace.books.admin`: the "Ledger" menu, transactions, balances, a provider's
-statement).
+statement), and what is read from it for the tax office: the DAC7 report on sellers
+(:mod:`marketplace.books.dac7`, its files and its e-mails).
 
 The books know accounts and amounts. What must not live here: the life of an order or a
 booking (confirming, cancelling, refunding is the order life cycle's, which posts here),

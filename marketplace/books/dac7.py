@@ -45,7 +45,8 @@ quarter, times the units booked (three pitches for two nights are six), for stay
 cancelled. They follow the calendar of the stay, not the payment.
 
 **Reportable sellers**: every provider of the territory with a figure in the year
-(activities, consideration or fees), whatever its status today (a provider suspended
+(activities, consideration or fees; nights alone, of a stay paid in an earlier year, do
+not make one), whatever its status today (a provider suspended
 in November still sold in March). DAC7's exclusion of small sellers of goods applies: a
 seller whose only activity is the sale of goods, with fewer than 30 sales and at most
 2,000 € of consideration in the year, is excluded (and listed as such). The
@@ -89,6 +90,8 @@ CATEGORY_OF_KIND = {
 }
 CATEGORIES = (IMMOVABLE_PROPERTY, PERSONAL_SERVICES, SALE_OF_GOODS)
 QUARTERS = (1, 2, 3, 4)
+# The figures that make a seller reportable: something was paid or credited in the year.
+MONEY_FIGURES = ("activities", "consideration", "fees")
 
 # Annex V, section I.B.2(d): the small sellers of goods the report leaves out.
 GOODS_EXCLUSION_MAX_ACTIVITIES = 30  # fewer than
@@ -351,6 +354,13 @@ def dac7_report(*, site, year: int) -> Dac7Report:
     ):
         if any(not figures.is_empty() for figures in line.quarters.values()):
             by_provider[provider_id].append(line)
+    # Nights alone (a stay paid in an earlier year) make no seller reportable.
+    for provider_id in [
+        pk
+        for pk, found in by_provider.items()
+        if not any(line.total(name) for line in found for name in MONEY_FIGURES)
+    ]:
+        del by_provider[provider_id]
 
     offers = {
         offer.pk: offer

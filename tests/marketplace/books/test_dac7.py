@@ -10,6 +10,7 @@ confirmation, as the cancellation posts them.
 import csv
 import datetime as dt
 import io
+import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -251,10 +252,30 @@ def test_the_csv_columns_and_encoding(world, territory):
     assert gite_q4["first_names"] == "Martine" and gite_q4["property_title"] == "Chambre du tilleul"
 
 
+def test_the_report_reads_a_fixed_number_of_queries(
+    world, territory, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        report = dac7_report(site=territory, year=YEAR)
+    assert len(report.sellers) == 2
+
+
+def test_nights_alone_make_no_seller_reportable(world, territory):
+    """The stay paid in 2025 has nights in 2026, and nothing was paid in 2026."""
+    report = dac7_report(site=territory, year=YEAR + 1)
+    assert report.sellers == [] and report.excluded == []
+
+
 def test_the_xml_names_the_sellers_and_their_quarters(world, territory):
     stdout = io.StringIO()
     call_command("dac7_report", year=YEAR, format="xml", stdout=stdout, stderr=io.StringIO())
     text = stdout.getvalue()
+    root = ET.fromstring(text.encode())  # noqa: S314 (our own output)
+    ns = {"dpi": "urn:oecd:ties:dpi:v1"}
+    assert len(root.findall("dpi:DPIBody/dpi:ReportableSeller", ns)) == 2
+    cons = root.find(".//dpi:PersonalServices/dpi:Consideration/dpi:ConsQ2", ns)
+    net = world["q2"].provider_net
+    assert cons.text == f"{net // 100}.{net % 100:02d}" and cons.get("currCode") == "EUR"
     assert "<dpi:ReportableSeller>" in text and "<dpi:PropertyListing>" in text
     assert "<dpi:RentedDays>4</dpi:RentedDays>" in text
     assert "<dpi:FirstName>Martine</dpi:FirstName>" in text
@@ -313,10 +334,10 @@ def test_the_email_goes_once_a_year(world, territory):
         "dac7_report", year=YEAR, notify_missing=True, stdout=io.StringIO(), stderr=io.StringIO()
     )
     assert len(mail.outbox) == sent
-    # Another year's report tells them again.
+    # Another year's report tells them again (the canoes sold in December of the year before).
     call_command(
         "dac7_report",
-        year=YEAR + 1,
+        year=YEAR - 1,
         notify_missing=True,
         stdout=io.StringIO(),
         stderr=io.StringIO(),
@@ -376,3 +397,11 @@ def test_a_member_completes_the_details_in_the_admin(world, client):
     assert response.status_code == 302
     world["gite"].refresh_from_db()
     assert world["gite"].birth_date == dt.date(1970, 5, 4)
+
+
+def test_the_editors_provider_form_validates_the_identity_too(world, client, editor):
+    client.force_login(editor)
+    url = reverse("providers:edit", args=[world["gite"].pk])
+    page = client.get(url).content.decode()
+    assert 'name="birth_date"' in page and 'name="tax_identifier"' in page
+    assert "numéro fiscal" in page  # the help text
