@@ -72,6 +72,8 @@ class SellerDetailsView(_Titled, WagtailAdminTemplateMixin, FormView):
         if provider_id not in member_provider_ids(user=request.user):
             raise Http404
         self.provider = Provider.objects.get(pk=provider_id)
+        # What is saved, before a posted form (valid or not) changes the instance.
+        self.missing = seller_missing(self.provider)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -84,7 +86,7 @@ class SellerDetailsView(_Titled, WagtailAdminTemplateMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             provider=self.provider,
-            missing=missing_labels(seller_missing(self.provider)),
+            missing=missing_labels(self.missing),
         )
         return context
 
