@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
+from wagtail.users.models import UserProfile
 
 from marketplace.books.dac7 import (
     IMMOVABLE_PROPERTY,
@@ -320,6 +321,7 @@ def test_the_missing_data_panel_shows_only_to_that_providers_members(world, clie
 
 
 def test_the_email_goes_once_a_year(world, territory):
+    UserProfile.objects.create(user=world["alice"], preferred_language="en")
     mail.outbox.clear()
     call_command(
         "dac7_report", year=YEAR, notify_missing=True, stdout=io.StringIO(), stderr=io.StringIO()
@@ -328,7 +330,10 @@ def test_the_email_goes_once_a_year(world, territory):
     assert "alice@example.org" in to and "vera@example.org" in to
     vera = next(m for m in mail.outbox if m.to == ["vera@example.org"])
     assert reverse("seller_details:provider", args=[world["gite"].pk]) in vera.body
-    assert "date de naissance" in vera.body
+    assert "date de naissance" in vera.body and vera.subject.startswith("Déclaration fiscale")
+    alice = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    assert alice.subject == "Tax report: details missing for Canoës du Val"
+    assert "tax identification number" in alice.body
     sent = len(mail.outbox)
     call_command(
         "dac7_report", year=YEAR, notify_missing=True, stdout=io.StringIO(), stderr=io.StringIO()
