@@ -235,11 +235,8 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def quarter_of(moment: dt.datetime) -> int:
+    """1 to 4: the quarter of ``moment``'s day in the territory."""
     return (territory_date(moment).month - 1) // 3 + 1
-
-
-def _provider_id(account: str) -> int:
-    return int(account.split(":", 1)[1])
 
 
 def _credits(site, start, end) -> list[dict]:
@@ -322,7 +319,7 @@ def dac7_report(*, site, year: int) -> Dac7Report:
 
     # Consideration, and which confirmations count as activities.
     credited: dict[str, int] = defaultdict(int)  # net credit of the year per booking
-    confirmed_in: dict[str, tuple[int, int]] = {}  # booking -> (quarter, provider id)
+    confirmed_in: dict[str, int] = {}  # booking -> the quarter of its confirmation
     for row in credits:
         booking = bookings.get(row["transaction__booking_ref"])
         if booking is None or provider_account(booking.provider_id) != row["account"]:
@@ -331,9 +328,9 @@ def dac7_report(*, site, year: int) -> Dac7Report:
         amount = -row["amount"]  # credits are negative
         line_for(booking).quarters[quarter].consideration += amount
         if row["transaction__kind"] == TransactionKind.ORDER_CONFIRMED and amount > 0:
-            confirmed_in[booking.reference] = (quarter, booking.provider_id)
+            confirmed_in[booking.reference] = quarter
         credited[booking.reference] += amount
-    for reference, (quarter, _provider) in confirmed_in.items():
+    for reference, quarter in confirmed_in.items():
         if credited[reference] > 0:
             line_for(bookings[reference]).quarters[quarter].activities += 1
 
@@ -358,7 +355,12 @@ def dac7_report(*, site, year: int) -> Dac7Report:
     for provider_id in [
         pk
         for pk, found in by_provider.items()
-        if not any(line.total(name) for line in found for name in MONEY_FIGURES)
+        if not any(
+            getattr(figures, name)
+            for line in found
+            for figures in line.quarters.values()
+            for name in MONEY_FIGURES
+        )
     ]:
         del by_provider[provider_id]
 

@@ -14,7 +14,9 @@ identity and its ``RelevantActivities``: ``ImmovableProperty/PropertyListing``,
 ``PersonalServices``, ``SaleOfGoods``, each with ``Consideration``,
 ``NumberOfActivities``, ``Fees`` and ``Taxes`` per quarter). It follows the element names
 of the DPI schema (version 1.0) without validating against the official XSD, which
-Comptoir does not ship: check it with the filing tool before sending. Amounts are decimal
+Comptoir does not ship: check it with the filing tool before sending. A property's
+type is given as text (``OtherPropertyType``: the unit's name, pitch, room...), without
+the schema's ``PropertyType`` code, which the operator picks in the filing tool. Amounts are decimal
 units with a point and the ``currCode`` attribute.
 
 **Missing data** (:func:`dac7_missing_csv`): one row per seller with mandatory data
@@ -258,7 +260,6 @@ def _seller_xml(body, seller: Seller, currency: str) -> None:
             if line.registration_number:
                 _sub(listing, "LandRegistrationNumber", line.registration_number)
             _figures(listing, [line], currency)
-            _sub(listing, "PropertyType", "DPI910")
             _sub(listing, "OtherPropertyType", line.property_type or line.property_title)
             _sub(listing, "RentedDays", line.total("nights"))
     for category, tag in XML_CATEGORIES.items():

@@ -174,3 +174,24 @@ def test_dac7_figures_are_the_ledgers_per_quarter(held, events):
                 assert seller.quarter_total("consideration", quarter) == consideration
                 assert seller.quarter_total("fees", quarter) == fees
                 assert seller.quarter_total("activities", quarter) == activities
+
+
+def test_a_sale_refunded_in_full_in_the_next_quarter_is_reported(held):
+    """Credited in Q1, taken back in Q2: both quarters are reported, no activity counts
+    (the example the property found)."""
+    booking = held["bookings"][5]
+    confirmation = booking_ledger_post(
+        booking=booking,
+        order=booking.order,
+        occurred_at=dt.datetime(YEAR, 3, 31, 23, 30, tzinfo=PARIS),
+    )
+    ledger_reverse(
+        transaction=confirmation,
+        idempotency_key="full-refund-next-quarter",
+        occurred_at=dt.datetime(YEAR, 4, 1, 0, 0, tzinfo=PARIS),
+    )
+    [seller] = dac7_report(site=held["site"], year=YEAR).sellers
+    assert seller.quarter_total("consideration", 1) == booking.provider_net
+    assert seller.quarter_total("consideration", 2) == -booking.provider_net
+    assert seller.quarter_total("fees", 1) == booking.provider_commission
+    assert seller.total("activities") == 0
