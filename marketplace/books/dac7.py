@@ -109,7 +109,7 @@ MISSING_LABELS = {
     "first_names": _("first names"),
     "last_name": _("last name"),
     "birth_date": _("date of birth"),
-    "birth_place": _("place of birth"),
+    "birth_place": _("place of birth (without a tax number)"),
 }
 ADDRESS_FIELDS = ("address", "postcode", "commune")
 ENTITY_FIELDS = ("legal_name", *ADDRESS_FIELDS, "siret", "tax_identifier", "tax_country")
