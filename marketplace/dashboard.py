@@ -26,6 +26,7 @@ from django.utils import timezone
 from wagtail.admin.ui.components import Component
 from wagtail.models import Page, WorkflowState
 
+from marketplace.books.dac7 import missing_labels, providers_missing
 from marketplace.books.flows import PAYOUT_KINDS
 from marketplace.books.ledger import provider_account
 from marketplace.books.models import LedgerEntry
@@ -326,4 +327,37 @@ class ProviderDashboardPanel(Component):
                     user = booking.order.user
                     booking.visitor_name = user.get_full_name() if user is not None else ""
         context["board"] = board
+        return context
+
+
+class SellerDetailsMissingPanel(Component):
+    """For a provider's members: the data the yearly tax report (DAC7) still lacks for
+    their approved providers, with a link to complete it (``marketplace.seller_details``).
+    Shown only when something is missing."""
+
+    name = "seller_details_missing"
+    order = 5
+    template_name = "marketplace/admin/seller_details_missing_panel.html"
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @classmethod
+    def for_user(cls, user) -> SellerDetailsMissingPanel | None:
+        ids = member_provider_ids(user=user)
+        if not ids:
+            return None
+        rows = [
+            {
+                "provider": provider,
+                "missing": missing_labels(missing),
+                "url": reverse("seller_details:provider", args=[provider.pk]),
+            }
+            for provider, missing in providers_missing(provider_ids=ids)
+        ]
+        return cls(rows) if rows else None
+
+    def get_context_data(self, parent_context=None):
+        context = super().get_context_data(parent_context)
+        context["rows"] = self.rows
         return context
