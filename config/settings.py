@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "marketplace.books",
     "marketplace.tourist_tax",
     "marketplace.payouts",
+    "marketplace.invoices",
     "commissions",
     "payments",
     "wagtail_localize",
