@@ -102,9 +102,9 @@ def legal_notes(document: InvoiceDocument) -> list[tuple[str, str]]:
     notes = [(NOTE_GENERAL, note) for note in document.notes if note]
     for breakdown in document.vat:
         if breakdown.category == VatCategory.EXEMPT and breakdown.exemption_reason:
-            mention = (NOTE_REGULATORY, breakdown.exemption_reason)
-            if mention not in notes:
-                notes.append(mention)
+            # Invoice.document() may carry it among the notes already: printed once.
+            if all(text != breakdown.exemption_reason for _code, text in notes):
+                notes.append((NOTE_REGULATORY, breakdown.exemption_reason))
     if document.buyer.professional:
         notes.append(
             (

@@ -134,8 +134,10 @@ def test_an_invoice_without_vat_is_exempt_with_its_reason():
     assert xpath(xml, f"{tax}/ram:CalculatedAmount") == ["0.00"]
     assert xpath(xml, "//ram:GrandTotalAmount") == ["8.80"]
     assert xpath(xml, "//ram:TaxTotalAmount") == ["0.00"]
-    # The mention is printed too (a regulatory note).
+    # The mention is printed too (a regulatory note), once even when it is a note already.
     assert EXEMPTION in xpath(xml, "//rsm:ExchangedDocument/ram:IncludedNote/ram:Content")
+    noted = cii_xml(without_vat(notes=(EXEMPTION,)))
+    assert xpath(noted, "//ram:IncludedNote/ram:Content").count(EXEMPTION) == 1
 
 
 def test_a_credit_note_names_the_invoice_it_corrects():

@@ -1,0 +1,93 @@
+"""Issued invoices are rendered and stored once, and e-mailed once on issue (issue 15 §4)."""
+
+import hashlib
+
+import facturx
+import pytest
+from django.core import mail
+
+from marketplace.invoices.delivery import invoice_email, invoice_file_ensure
+from marketplace.invoices.facturx import cii_xml
+from marketplace.invoices.models import (
+    DeliveryReason,
+    Invoice,
+    InvoiceDelivery,
+    InvoiceFile,
+    InvoiceImmutableError,
+)
+from marketplace.invoices.signals import invoices_issued
+from tests.marketplace.invoices.conftest import issue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_files_are_rendered_once_and_kept(world):
+    invoice = issue(world["canoes"], number="FA-2027-000001")
+
+    stored = invoice_file_ensure(invoice=invoice)
+    again = invoice_file_ensure(invoice=invoice)
+
+    assert InvoiceFile.objects.count() == 1
+    assert bytes(again.pdf) == bytes(stored.pdf)
+    assert stored.sha256 == hashlib.sha256(bytes(stored.pdf)).hexdigest()
+    assert bytes(stored.xml) == cii_xml(invoice.document())
+    name, embedded = facturx.get_facturx_xml_from_pdf(bytes(stored.pdf))
+    assert name == "factur-x.xml" and embedded == bytes(stored.xml)
+    with pytest.raises(InvoiceImmutableError):
+        stored.save()
+    with pytest.raises(InvoiceImmutableError):
+        stored.delete()
+
+
+def test_issuing_emails_each_document_once_with_its_pdf(world, django_capture_on_commit_callbacks):
+    invoice = issue(world["canoes"], number="FA-2027-000001", commissions=(600, 1200))
+    note = issue(world["canoes"], number="AV-2027-000001", month=4, corrects=invoice)
+
+    # The signal comes after the commit that issued them; a second run, or a retried
+    # task, sends it again: nothing new goes out.
+    for _run in range(2):
+        invoices_issued.send(sender=Invoice, site=world["site"], invoices=[invoice, note])
+
+    assert len(mail.outbox) == 2
+    first, second = mail.outbox
+    assert first.to == ["canoes@example.org"]
+    assert "Facture n° FA-2027-000001" in first.subject
+    assert "Avoir n° AV-2027-000001" in second.subject
+    assert "la facture n° FA-2027-000001 (18,00" in first.body
+    assert "il corrige la facture n° FA-2027-000001" in second.body
+    name, content, mimetype = first.attachments[0]
+    assert (name, mimetype) == ("facture-FA-2027-000001.pdf", "application/pdf")
+    assert content == bytes(InvoiceFile.objects.get(invoice=invoice).pdf)
+    assert first.alternatives[0][1] == "text/html"
+    assert list(InvoiceDelivery.objects.values_list("invoice__number", "reason", "address")) == [
+        ("FA-2027-000001", "issued", "canoes@example.org"),
+        ("AV-2027-000001", "issued", "canoes@example.org"),
+    ]
+
+
+def test_a_failed_send_records_nothing_and_is_retried(world, monkeypatch):
+    invoice = issue(world["canoes"], number="FA-2027-000001")
+
+    def refuse(self, *args, **kwargs):
+        raise OSError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("django.core.mail.EmailMessage.send", refuse)
+        with pytest.raises(OSError):
+            invoice_email(invoice=invoice)
+    assert not InvoiceDelivery.objects.exists()
+
+    assert invoice_email(invoice=invoice) is not None
+    assert len(mail.outbox) == 1
+
+
+def test_no_address_no_email(world):
+    provider = world["canoes"]
+    invoice = issue(provider, number="FA-2027-000001")
+    type(provider).objects.filter(pk=provider.pk).update(email="")
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    buyer_without_email = {**invoice.buyer, "email": ""}
+    assert invoice_email(invoice=invoice) is not None  # the frozen buyer's address
+    invoice.buyer = buyer_without_email  # what an invoice without any address looks like
+    assert invoice_email(invoice=invoice, reason=DeliveryReason.RESENT) is None
+    assert len(mail.outbox) == 1
