@@ -10,18 +10,18 @@ from django.core import mail
 from django.urls import reverse
 
 from marketplace.invoices.models import InvoiceDelivery, InvoiceFile
-from tests.marketplace.invoices.conftest import issue
+from tests.marketplace.invoices.issued import issue
 
 pytestmark = pytest.mark.django_db
 INDEX = "/admin/invoices/"
 
 
 @pytest.fixture
-def invoices(world):
-    canoes = issue(world["canoes"], number="FA-2027-000001", commissions=(600, 1200))
-    ferme = issue(world["ferme"], number="FA-2027-000002", commissions=(2400,))
-    note = issue(world["canoes"], number="AV-2027-000001", month=4, corrects=canoes)
-    april = issue(world["canoes"], number="FA-2027-000003", month=4, commissions=(300,))
+def invoices(docs_world):
+    canoes = issue(docs_world["canoes"], number="FA-2027-000001", commissions=(600, 1200))
+    ferme = issue(docs_world["ferme"], number="FA-2027-000002", commissions=(2400,))
+    note = issue(docs_world["canoes"], number="AV-2027-000001", month=4, corrects=canoes)
+    april = issue(docs_world["canoes"], number="FA-2027-000003", month=4, commissions=(300,))
     return {"canoes": canoes, "ferme": ferme, "note": note, "april": april}
 
 
@@ -32,8 +32,8 @@ def test_anonymous_is_sent_to_the_login_page(client, invoices):
         assert "login/?next=" in response["Location"]
 
 
-def test_a_provider_member_lists_only_its_own(client, world, invoices):
-    client.force_login(world["alice"])
+def test_a_provider_member_lists_only_its_own(client, docs_world, invoices):
+    client.force_login(docs_world["alice"])
 
     html = client.get(INDEX).content.decode()
 
@@ -43,8 +43,8 @@ def test_a_provider_member_lists_only_its_own(client, world, invoices):
     assert "/admin/invoices/" in client.get("/admin/").content.decode()  # the menu item
 
 
-def test_another_providers_invoice_is_a_404(client, world, invoices):
-    client.force_login(world["alice"])
+def test_another_providers_invoice_is_a_404(client, docs_world, invoices):
+    client.force_login(docs_world["alice"])
     theirs = invoices["ferme"].pk
     for name in ("detail", "pdf", "xml"):
         assert client.get(reverse(f"invoices:{name}", args=[theirs])).status_code == 404
@@ -55,12 +55,12 @@ def test_another_providers_invoice_is_a_404(client, world, invoices):
     assert client.get(reverse("invoices:export"))["Location"] == "/admin/"
     assert not mail.outbox
     # Someone who is neither a member nor finance has no invoices page.
-    client.force_login(world["finance"].__class__.objects.create_user("x", "x@example.org"))
+    client.force_login(docs_world["finance"].__class__.objects.create_user("x", "x@example.org"))
     assert client.get(INDEX).status_code == 302
 
 
-def test_the_detail_and_the_downloads_are_the_stored_files(client, world, invoices):
-    client.force_login(world["alice"])
+def test_the_detail_and_the_downloads_are_the_stored_files(client, docs_world, invoices):
+    client.force_login(docs_world["alice"])
     invoice = invoices["canoes"]
 
     html = client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
@@ -80,11 +80,11 @@ def test_the_detail_and_the_downloads_are_the_stored_files(client, world, invoic
     assert InvoiceFile.objects.count() == 1
 
 
-def test_finance_sees_all_and_filters(client, world, invoices):
-    client.force_login(world["finance"])
+def test_finance_sees_all_and_filters(client, docs_world, invoices):
+    client.force_login(docs_world["finance"])
 
     everything = client.get(INDEX).content.decode()
-    ferme = client.get(INDEX, {"provider": world["ferme"].pk}).content.decode()
+    ferme = client.get(INDEX, {"provider": docs_world["ferme"].pk}).content.decode()
     notes = client.get(INDEX, {"kind": "credit_note"}).content.decode()
     april = client.get(INDEX, {"since": "2027-04-01", "until": "2027-04-30"}).content.decode()
 
@@ -96,8 +96,8 @@ def test_finance_sees_all_and_filters(client, world, invoices):
     assert "FA-2027-000002" not in april
 
 
-def test_finance_resends_one_by_email_after_confirming(client, world, invoices):
-    client.force_login(world["finance"])
+def test_finance_resends_one_by_email_after_confirming(client, docs_world, invoices):
+    client.force_login(docs_world["finance"])
     invoice = invoices["ferme"]
     url = reverse("invoices:resend", args=[invoice.pk])
 
@@ -115,21 +115,21 @@ def test_finance_resends_one_by_email_after_confirming(client, world, invoices):
     html = response.content.decode()
     assert "FA-2027-000002 a de nouveau été envoyée à ferme@example.org" in html
     delivery = InvoiceDelivery.objects.get()
-    assert (delivery.reason, delivery.sent_by) == ("resent", world["finance"])
+    assert (delivery.reason, delivery.sent_by) == ("resent", docs_world["finance"])
 
 
-def test_resending_needs_a_post_with_csrf(world, invoices):
+def test_resending_needs_a_post_with_csrf(docs_world, invoices):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world["finance"])
+    client.force_login(docs_world["finance"])
     response = client.post(reverse("invoices:resend", args=[invoices["ferme"].pk]))
     assert response.status_code == 403
     assert not mail.outbox
 
 
-def test_finance_exports_a_period_as_a_zip(client, world, invoices):
-    client.force_login(world["finance"])
+def test_finance_exports_a_period_as_a_zip(client, docs_world, invoices):
+    client.force_login(docs_world["finance"])
 
     response = client.get(
         reverse("invoices:export"), {"since": "2027-03-01", "until": "2027-03-31"}

@@ -1,5 +1,6 @@
 """Issued invoices are rendered and stored once, and e-mailed once on issue (issue 15 §4)."""
 
+import datetime as dt
 import hashlib
 
 import facturx
@@ -15,14 +16,16 @@ from marketplace.invoices.models import (
     InvoiceFile,
     InvoiceImmutableError,
 )
+from marketplace.invoices.services import invoices_issue
 from marketplace.invoices.signals import invoices_issued
-from tests.marketplace.invoices.conftest import issue
+from tests.marketplace.invoices.conftest import paris, sell
+from tests.marketplace.invoices.issued import issue
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_files_are_rendered_once_and_kept(world):
-    invoice = issue(world["canoes"], number="FA-2027-000001")
+def test_the_files_are_rendered_once_and_kept(docs_world):
+    invoice = issue(docs_world["canoes"], number="FA-2027-000001")
 
     stored = invoice_file_ensure(invoice=invoice)
     again = invoice_file_ensure(invoice=invoice)
@@ -39,14 +42,16 @@ def test_the_files_are_rendered_once_and_kept(world):
         stored.delete()
 
 
-def test_issuing_emails_each_document_once_with_its_pdf(world, django_capture_on_commit_callbacks):
-    invoice = issue(world["canoes"], number="FA-2027-000001", commissions=(600, 1200))
-    note = issue(world["canoes"], number="AV-2027-000001", month=4, corrects=invoice)
+def test_issuing_emails_each_document_once_with_its_pdf(
+    docs_world, django_capture_on_commit_callbacks
+):
+    invoice = issue(docs_world["canoes"], number="FA-2027-000001", commissions=(600, 1200))
+    note = issue(docs_world["canoes"], number="AV-2027-000001", month=4, corrects=invoice)
 
     # The signal comes after the commit that issued them; a second run, or a retried
     # task, sends it again: nothing new goes out.
     for _run in range(2):
-        invoices_issued.send(sender=Invoice, site=world["site"], invoices=[invoice, note])
+        invoices_issued.send(sender=Invoice, site=docs_world["site"], invoices=[invoice, note])
 
     assert len(mail.outbox) == 2
     first, second = mail.outbox
@@ -65,8 +70,8 @@ def test_issuing_emails_each_document_once_with_its_pdf(world, django_capture_on
     ]
 
 
-def test_a_failed_send_records_nothing_and_is_retried(world, monkeypatch):
-    invoice = issue(world["canoes"], number="FA-2027-000001")
+def test_a_failed_send_records_nothing_and_is_retried(docs_world, monkeypatch):
+    invoice = issue(docs_world["canoes"], number="FA-2027-000001")
 
     def refuse(self, *args, **kwargs):
         raise OSError("connection refused")
@@ -81,8 +86,8 @@ def test_a_failed_send_records_nothing_and_is_retried(world, monkeypatch):
     assert len(mail.outbox) == 1
 
 
-def test_no_address_no_email(world):
-    provider = world["canoes"]
+def test_no_address_no_email(docs_world):
+    provider = docs_world["canoes"]
     invoice = issue(provider, number="FA-2027-000001")
     type(provider).objects.filter(pk=provider.pk).update(email="")
     invoice = Invoice.objects.get(pk=invoice.pk)
@@ -91,3 +96,25 @@ def test_no_address_no_email(world):
     invoice.buyer = buyer_without_email  # what an invoice without any address looks like
     assert invoice_email(invoice=invoice, reason=DeliveryReason.RESENT) is None
     assert len(mail.outbox) == 1
+
+
+def test_issuing_a_period_twice_emails_once(world, django_capture_on_commit_callbacks):
+    """Through the real issue: sales paid in October, the period issued, then issued again
+    (the second run issues nothing new): one e-mail per provider, the stored PDF attached."""
+    sell(world, world["honey"], quantity=2, at=paris(2026, 10, 10))
+    sell(world, world["cheese"], quantity=1, at=paris(2026, 10, 20))
+    october = {"period_start": dt.date(2026, 10, 1), "period_end": dt.date(2026, 10, 31)}
+
+    for _run in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            invoices_issue(site=world["site"], **october, now=paris(2026, 11, 1, 5, 30))
+
+    issued = list(Invoice.objects.order_by("number"))
+    assert [i.number for i in issued] == ["FA-2026-000001", "FA-2026-000002"]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [world["canoes"].email, world["ferme"].email]
+    )
+    assert InvoiceDelivery.objects.filter(reason=DeliveryReason.ISSUED).count() == 2
+    for message in mail.outbox:
+        invoice = next(i for i in issued if i.number in message.subject)
+        assert message.attachments[0][1] == bytes(InvoiceFile.objects.get(invoice=invoice).pdf)
