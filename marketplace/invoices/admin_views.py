@@ -36,6 +36,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Site
 
 from marketplace.books.admin import PERIOD_VALIDATORS
@@ -73,22 +74,28 @@ def invoices_visible_to(user):
 
 class InvoiceFilterForm(forms.Form):
     site = forms.ModelChoiceField(
-        label=gettext_lazy("Territory"), queryset=Site.objects.none(), required=False
+        label=gettext_lazy("Territory"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All territories"),
     )
     provider = forms.ModelChoiceField(
-        label=gettext_lazy("Provider"), queryset=Provider.objects.none(), required=False
+        label=gettext_lazy("Provider"),
+        queryset=Provider.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All providers"),
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     since = forms.DateField(
         label=gettext_lazy("Periods from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=AdminDateInput,
         validators=PERIOD_VALIDATORS,
     )
     until = forms.DateField(
         label=gettext_lazy("to (included)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=AdminDateInput,
         validators=PERIOD_VALIDATORS,
     )
 
@@ -206,9 +213,10 @@ class InvoiceDetailView(InvoiceMixin, TemplateView):
     template_name = "invoices/admin/detail.html"
 
     def get_page_title(self):
-        if self.invoice.is_credit_note:
-            return _("Credit note %(number)s") % {"number": self.invoice.number}
-        return _("Invoice %(number)s") % {"number": self.invoice.number}
+        return self.invoice.number  # short enough for a phone's header; the kind follows
+
+    def get_page_subtitle(self):
+        return None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -67,7 +67,7 @@ def test_the_detail_and_the_downloads_are_the_stored_files(client, docs_world, i
     pdf = client.get(reverse("invoices:pdf", args=[invoice.pk]))
     xml = client.get(reverse("invoices:xml", args=[invoice.pk]))
 
-    assert "Facture n° FA-2027-000001" in html and "18,00" in html
+    assert "FA-2027-000001" in html and "Facture" in html and "18,00" in html
     assert "AV-2027-000001" in html  # the credit note that corrects it
     assert reverse("invoices:resend", args=[invoice.pk]) not in html
     stored = InvoiceFile.objects.get(invoice=invoice)
@@ -153,3 +153,16 @@ def test_finance_exports_a_period_as_a_zip(client, docs_world, invoices):
     assert len(rows) == 3
     assert rows[1][0] == "FA-2027-000001" and rows[1][9] == "18,00"
     assert rows[2][0] == "FA-2027-000002" and rows[2][9] == "24,00"
+
+
+def test_the_provider_dashboard_links_its_last_invoice(client, docs_world, invoices):
+    client.force_login(docs_world["alice"])
+
+    html = client.get("/admin/").content.decode()
+
+    # Canoës' latest: April's invoice, issued after the credit note of the same day.
+    assert reverse("invoices:detail", args=[invoices["april"].pk]) in html
+    assert reverse("invoices:detail", args=[invoices["note"].pk]) not in html
+    assert "data-last-invoice" in html
+    assert reverse("invoices:detail", args=[invoices["ferme"].pk]) not in html
+    assert reverse("invoices:index") in html
