@@ -118,3 +118,16 @@ def test_issuing_a_period_twice_emails_once(world, django_capture_on_commit_call
     for message in mail.outbox:
         invoice = next(i for i in issued if i.number in message.subject)
         assert message.attachments[0][1] == bytes(InvoiceFile.objects.get(invoice=invoice).pdf)
+
+
+def test_the_database_refuses_to_change_a_stored_file(docs_world):
+    from django.db import DatabaseError, connection, transaction
+
+    stored = invoice_file_ensure(invoice=issue(docs_world["canoes"], number="FA-2027-000001"))
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE invoices_invoicefile SET sha256 = 'x' WHERE invoice_id = %s",
+                [stored.pk],
+            )
+    assert InvoiceFile.objects.get().sha256 == stored.sha256
