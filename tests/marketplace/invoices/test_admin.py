@@ -166,3 +166,20 @@ def test_the_provider_dashboard_links_its_last_invoice(client, docs_world, invoi
     assert "data-last-invoice" in html
     assert reverse("invoices:detail", args=[invoices["ferme"].pk]) not in html
     assert reverse("invoices:index") in html
+
+
+def test_the_list_runs_a_fixed_number_of_queries(client, docs_world, invoices):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(docs_world["finance"])
+
+    def measured() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(INDEX).status_code == 200
+        return len(queries)
+
+    before = measured()
+    for month in (5, 6, 7):
+        issue(docs_world["ferme"], number=f"FA-2027-00001{month}", month=month)
+    assert measured() == before

@@ -131,3 +131,12 @@ def test_the_database_refuses_to_change_a_stored_file(docs_world):
                 [stored.pk],
             )
     assert InvoiceFile.objects.get().sha256 == stored.sha256
+
+
+def test_a_provider_that_is_not_a_business_gets_no_b2b_mentions(docs_world):
+    from marketplace.invoices.services import buyer_party
+
+    provider = docs_world["ferme"]
+    assert buyer_party(provider).professional
+    provider.is_professional = False
+    assert not buyer_party(provider).professional
