@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from wagtail.models import Site
 
 from marketplace.books.models import LedgerTransaction
 from marketplace.invoices.document import Party
@@ -45,7 +46,7 @@ from marketplace.invoices.models import (
     series_for,
 )
 from marketplace.invoices.movements import CommissionMovement, commission_movements
-from marketplace.invoices.periods import period_bounds, territory_zone
+from marketplace.invoices.periods import period_bounds, period_last_ended, territory_zone
 from marketplace.invoices.signals import invoices_issued
 from marketplace.invoices.vat import line_nets, vat_split
 from marketplace.models import Booking, Provider, TerritorySettings
@@ -162,7 +163,14 @@ def invoices_issue(
     movements = [
         m for m in commission_movements(site=site, start=start, end=end) if m.provider_part
     ]
-    billed = _billed([m.transaction_id for m in movements])
+    # What earlier runs billed of the period, read by instant (no list of ids to pass).
+    billed = set(
+        InvoiceLine.objects.filter(
+            ledger_transaction__site=site,
+            ledger_transaction__occurred_at__gte=start,
+            ledger_transaction__occurred_at__lt=end,
+        ).values_list("ledger_transaction_id", flat=True)
+    )
     per_provider: dict[int, list[CommissionMovement]] = defaultdict(list)
     for movement in movements:
         if movement.transaction_id not in billed:
@@ -185,6 +193,25 @@ def invoices_issue(
         transaction.on_commit(
             lambda: invoices_issued.send(sender=Invoice, site=site, invoices=list(issued))
         )
+    return issued
+
+
+def invoices_issue_scheduled(*, now: dt.datetime | None = None) -> list[Invoice]:
+    """Issue, for every territory, the latest period that has ended (last month, or last
+    quarter with quarterly invoicing). The daily task calls it: on the 1st it issues the
+    month just ended; the other days find it issued and issue nothing, unless movements
+    were recorded late or the 1st's run failed, which they catch up. One territory's
+    failure is logged and does not keep the others from theirs."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    issued: list[Invoice] = []
+    for site in Site.objects.order_by("pk"):
+        kind = TerritorySettings.for_site(site).invoice_period
+        start, end = period_last_ended(today, kind)
+        try:
+            issued += invoices_issue(site=site, period_start=start, period_end=end, now=now)
+        except Exception:
+            logger.exception("the invoices of %s for %s to %s failed", site, start, end)
     return issued
 
 

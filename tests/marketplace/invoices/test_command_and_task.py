@@ -7,10 +7,12 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from marketplace.invoices.models import Invoice
 from marketplace.invoices.periods import PeriodError, period_last_ended, period_of
-from marketplace.invoices.tasks import invoices_issue_periodic, invoices_issue_scheduled
+from marketplace.invoices.services import invoices_issue_scheduled
+from marketplace.invoices.tasks import invoices_issue_periodic
 from marketplace.models import TerritorySettings
 from tests.marketplace.invoices.conftest import paris, refund, sell
 
@@ -147,4 +149,16 @@ def test_the_daily_task_issues_the_period_just_ended_once(world):
 
     assert [(i.number, i.period_start) for i in first] == [("FA-2026-000001", dt.date(2026, 10, 1))]
     assert again == []
-    assert invoices_issue_periodic.task_class  # registered with huey as a periodic task
+
+
+def test_the_periodic_task_issues_last_month_daily_at_half_past_five(world):
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=15)
+    sell(world, world["honey"], quantity=2, at=paris(last_month.year, last_month.month, 15))
+
+    assert invoices_issue_periodic.call_local() == 1
+    assert invoices_issue_periodic.call_local() == 0
+    assert invoices_issue_periodic.task_class().validate_datetime(dt.datetime(2026, 12, 1, 5, 30))
+    assert invoices_issue_periodic.task_class().validate_datetime(dt.datetime(2026, 12, 17, 5, 30))
+    assert not invoices_issue_periodic.task_class().validate_datetime(
+        dt.datetime(2026, 12, 1, 6, 30)
+    )

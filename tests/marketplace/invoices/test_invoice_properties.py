@@ -47,14 +47,14 @@ sales = st.lists(
         {
             "offer": st.sampled_from(["honey", "cheese", "jam"]),
             "quantity": st.integers(1, 7),
-            "day": st.integers(0, 91),  # days after 1 August
+            "day": st.integers(0, 75),  # days after 1 August
             "refunds": st.lists(
                 st.tuples(st.sampled_from(FRACTIONS), st.integers(0, 30)), max_size=2
             ),
         }
     ),
     min_size=0,
-    max_size=6,
+    max_size=8,
 )
 
 
@@ -73,7 +73,7 @@ def play(world, story):
 
 
 @settings(
-    max_examples=12,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -240,3 +240,20 @@ def test_the_signal_is_sent_after_commit_with_the_invoices(
         invoices_issued.disconnect(receiver)
 
     assert received == [(world["site"], ["FA-2026-000001", "FA-2026-000002"])]
+
+
+def test_a_refund_of_a_sale_not_invoiced_yet_waits_for_its_invoice(world, caplog):
+    honey = sell(world, world["honey"], quantity=2, at=paris(2026, 10, 10))
+    refund(honey, at=paris(2026, 11, 10))
+
+    # November issued before October: the refund corrects no invoice yet.
+    assert invoices_issue(site=world["site"], **NOVEMBER, now=AFTER_NOVEMBER) == []
+    assert "not invoiced yet" in caplog.text
+    (invoice,) = invoices_issue(site=world["site"], **OCTOBER, now=AFTER_NOVEMBER)
+    (credit,) = invoices_issue(site=world["site"], **NOVEMBER, now=AFTER_NOVEMBER)
+
+    assert (credit.kind, credit.corrects, credit.total_cents) == (
+        InvoiceKind.CREDIT_NOTE,
+        invoice,
+        invoice.total_cents,
+    )
