@@ -42,7 +42,7 @@ from wagtail.models import Site
 from marketplace.books.admin import PERIOD_VALIDATORS
 from marketplace.books.permissions import can_view_ledger
 from marketplace.invoices.delivery import invoice_address, invoice_email, invoice_file_ensure
-from marketplace.invoices.facturx import invoice_filename
+from marketplace.invoices.facturx import en16931_problems, invoice_filename
 from marketplace.invoices.models import DeliveryReason, Invoice, InvoiceKind
 from marketplace.members import active_user, member_provider_ids
 from marketplace.models import Provider
@@ -221,9 +221,13 @@ class InvoiceDetailView(InvoiceMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         invoice = self.invoice
+        document = invoice.document()
         context.update(
             invoice=invoice,
-            document=invoice.document(),
+            document=document,
+            # What EN 16931's rules would refuse (the territory's identity incomplete):
+            # finance fixes the settings, and the next invoices are sound.
+            problems=en16931_problems(document) if self.finance else [],
             finance=self.finance,
             corrected_url=_url("detail", invoice.corrects_id) if invoice.corrects_id else "",
             credit_notes=[

@@ -40,6 +40,7 @@ def issue(
     month: int = 3,
     commissions=(600,),
     corrects: Invoice | None = None,
+    seller: dict | None = None,
 ) -> Invoice:
     """An issued invoice (or, with ``corrects``, a credit note) of ``provider`` for
     ``month`` of 2027, one line per commission (cents incl. 20 % VAT)."""
@@ -59,7 +60,7 @@ def issue(
         issue_date=end + dt.timedelta(days=1),
         period_start=start,
         period_end=end,
-        seller=SELLER,
+        seller=seller or SELLER,
         buyer=buyer_of(provider),
         subject_to_vat=True,
         vat_rate=Decimal("20.00"),

@@ -183,3 +183,24 @@ def test_the_list_runs_a_fixed_number_of_queries(client, docs_world, invoices):
     for month in (5, 6, 7):
         issue(docs_world["ferme"], number=f"FA-2027-00001{month}", month=month)
     assert measured() == before
+
+
+def test_finance_is_warned_of_an_invoice_that_breaks_en16931(client, docs_world):
+    from tests.marketplace.invoices.issued import SELLER
+
+    sound = issue(docs_world["canoes"], number="FA-2027-000001")
+    anonymous = issue(
+        docs_world["canoes"], number="FA-2027-000002", month=4, seller={**SELLER, "vat_number": ""}
+    )
+    client.force_login(docs_world["finance"])
+
+    warned = client.get(reverse("invoices:detail", args=[anonymous.pk])).content.decode()
+    fine = client.get(reverse("invoices:detail", args=[sound.pk])).content.decode()
+
+    assert "enfreint des règles de la norme EN 16931" in warned
+    assert "BR-S-02/BR-E-02: the seller has no VAT number" in warned
+    assert "EN 16931 ;" not in fine
+    # Not the provider's business: its member sees no such warning.
+    client.force_login(docs_world["alice"])
+    html = client.get(reverse("invoices:detail", args=[anonymous.pk])).content.decode()
+    assert "enfreint" not in html
