@@ -231,6 +231,12 @@ def provider_ensure(
         )
         provider.labels.set([labels[s] for s in spec.labels])
         report.add("providers")
+    if spec.is_professional and not provider.tax_identifier:
+        # Businesses give their SIREN and VAT number (invoices, DAC7). The demo's private
+        # host leaves its seller details to complete: the DAC7 prompt has someone to ask.
+        provider.tax_identifier = provider.siret[:9]
+        provider.vat_number = french_vat_number(provider.siret[:9])
+        provider.save(update_fields=["tax_identifier", "vat_number"])
     if provider.status != ProviderStatus.APPROVED:
         provider = provider_approve(provider=provider, by=users["admin"])
     page = ProviderPage.objects.get(provider=provider)
