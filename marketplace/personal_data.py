@@ -41,6 +41,7 @@ USER_RELATIONS: dict[str, str] = {
     "commissions.DistributionKey.locked_by": RECORDS,
     "books.LedgerTransaction.created_by": RECORDS,
     "invoices.Invoice.issued_by": RECORDS,
+    "invoices.InvoiceDelivery.sent_by": RECORDS,
     "payouts.BankAccount.submitted_by": RECORDS,
     "payouts.BankAccount.decided_by": RECORDS,
     "payouts.PayoutRun.prepared_by": RECORDS,

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+# The chart of accounts is pure Python (no model): the settings check their overrides.
+from marketplace.books.chart import ChartError, chart_overrides_parse
+
 
 class StripeFeeBearer(models.TextChoices):
     OPERATOR = "operator", _("The operator")
@@ -269,10 +272,6 @@ class TerritorySettings(BaseSiteSetting):
 
     def clean(self):
         super().clean()
-        # The chart is pure Python (no model), imported here to keep the models' imports
-        # free of the books.
-        from marketplace.books.chart import ChartError, chart_overrides_parse
-
         try:
             chart_overrides_parse(self.fec_accounts)
         except ChartError as error:

@@ -71,7 +71,16 @@ def test_stays_booked_before_get_their_guests_as_adults(wagtail_roots, territory
     )
 
     executor = _migrate([BEFORE])
-    others = [node for node in leaves if node[0] != "marketplace"]
+    # Every other app at its end, but those whose migrations need a later marketplace
+    # (the invoices): migrating marketplace back unapplied them.
+    graph = executor.loader.graph
+    before_plan = set(graph.forwards_plan(BEFORE))
+    others = [
+        node
+        for node in leaves
+        if node[0] != "marketplace"
+        and all(dep[0] != "marketplace" or dep in before_plan for dep in graph.forwards_plan(node))
+    ]
     old = executor.loader.project_state([*others, BEFORE]).apps
     OldBooking = old.get_model("marketplace", "Booking")
     OldCartLine = old.get_model("marketplace", "CartLine")
