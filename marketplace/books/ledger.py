@@ -31,6 +31,10 @@ OPERATOR_ACCOUNT = "platform:operator"
 # The operator's own bank account: bank transfers (SEPA payout runs) leave from it. Not
 # ``platform:clearing``, which is the Stripe balance and is reconciled against Stripe.
 BANK_ACCOUNT = "platform:bank"
+# The VAT included in the commissions (when the territory's operator is subject to VAT),
+# set aside from the commission accounts at confirmation: owed to the State, never to a
+# beneficiary (:func:`vat_set_aside_entries`).
+VAT_ACCOUNT = "tax:vat"
 # The commission engine allocates to this key when a rule has no distribution key:
 # the operator keeps the commission.
 ENGINE_OPERATOR_KEY = OPERATOR
@@ -172,6 +176,29 @@ def quote_entries(
     if sum(amount for _, amount in entries) != 0:
         raise LedgerUnbalancedError(f"the quote does not balance: {quote!r}")
     return entries
+
+
+def vat_set_aside_entries(*, commission: Sequence[tuple[str, int]], vat_cents: int) -> Entries:
+    """The balanced entries setting ``vat_cents`` aside from a booking's commission.
+
+    ``commission`` is what the confirmation credited each commission account
+    (``beneficiary:<key>``, ``platform:operator``), in positive cents. Each is debited
+    its part of the VAT, split by the largest remainder in proportion to its credit,
+    and ``tax:vat`` is credited the whole. The VAT is at most the commission, so no
+    account gives more than it was credited. ``[]`` when there is nothing to set aside.
+    """
+    if isinstance(vat_cents, bool) or not isinstance(vat_cents, int) or vat_cents < 0:
+        raise LedgerError(f"the VAT is a non-negative int of cents, not {vat_cents!r}")
+    credits = sorted((_checked_account(account), amount) for account, amount in commission)
+    if any(amount <= 0 for _, amount in credits):
+        raise LedgerError(f"a commission credit is positive: {credits}")
+    if vat_cents > sum(amount for _, amount in credits):
+        raise LedgerError(f"VAT of {vat_cents} cents on a commission of {credits}")
+    if not vat_cents:
+        return []
+    shares = split_largest_remainder(vat_cents, [amount for _, amount in credits])
+    parts = [(account, share) for (account, _), share in zip(credits, shares, strict=True)]
+    return entries_merge(parts, [(VAT_ACCOUNT, -vat_cents)])
 
 
 # --- Posting -----------------------------------------------------------------------------
