@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from django.db import IntegrityError
 from django.db import transaction as db
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.text import slugify
 
 from commissions.engine import OPERATOR, Quote, split_largest_remainder
@@ -402,6 +402,63 @@ def reversal_entries(
             parts = split_largest_remainder(to_take, remaining)
             result += [(a, -sign * part) for a, part in zip(accounts, parts, strict=True) if part]
     return _normalised(result, allow_empty=True)
+
+
+def vat_refund_entries(*, confirmation: LedgerTransaction, set_aside: LedgerTransaction) -> Entries:
+    """The entries that bring the VAT set aside from a booking's commission back in line
+    with what the refunds left of the commission (``[]`` when it already is).
+
+    The VAT still set aside is ``V − round_half_up(V × F)``, ``V`` the set-aside and
+    ``F`` the fraction of the ``confirmation`` refunded so far: the same fraction and the
+    same rounding as :func:`ledger_reverse` would take back of it. It is split among the
+    commission accounts in proportion to the commission each still holds (largest
+    remainder), never more than that commission: so no commission account is ever owed
+    less than nothing, whatever the roundings of the refunds, and once the confirmation
+    is fully refunded the set-aside is fully given back. Reads the ``vat`` transactions
+    of the set-aside's booking (``booking_ref``), the set-aside and its corrections.
+    """
+    if not set_aside.booking_ref:
+        raise LedgerError("a VAT set-aside names its booking (booking_ref)")
+    vat = -sum(
+        amount
+        for account, amount in set_aside.entries.values_list("account", "amount")
+        if account == VAT_ACCOUNT
+    )
+    refunded = _reversed_fraction(confirmation)
+    left: dict[str, int] = {}
+    for account, amount in LedgerEntry.objects.filter(
+        Q(transaction=confirmation) | Q(transaction__reverses=confirmation)
+    ).values_list("account", "amount"):
+        left[account] = left.get(account, 0) - amount
+    commission = {a: amount for a, amount in left.items() if _is_commission(a) and amount > 0}
+    current: dict[str, int] = {}
+    for account, amount in LedgerEntry.objects.filter(
+        transaction__site_id=set_aside.site_id,
+        transaction__kind=TransactionKind.VAT,
+        transaction__booking_ref=set_aside.booking_ref,
+    ).values_list("account", "amount"):
+        current[account] = current.get(account, 0) + amount
+    target_total = min(vat - _round_fraction(vat * refunded), sum(commission.values()))
+    accounts = sorted(commission)
+    target = dict(
+        zip(
+            accounts,
+            split_largest_remainder(target_total, [commission[a] for a in accounts])
+            if accounts
+            else [],
+            strict=True,
+        )
+    )
+    target[VAT_ACCOUNT] = -target_total
+    changes = [
+        (account, target.get(account, 0) - current.get(account, 0))
+        for account in sorted({*target, *current})
+    ]
+    return _normalised([(a, amount) for a, amount in changes if amount], allow_empty=True)
+
+
+def _is_commission(account: str) -> bool:
+    return account.startswith("beneficiary:") or account == OPERATOR_ACCOUNT
 
 
 def ledger_reverse(

@@ -17,8 +17,10 @@ commission accounts (each its part, by the largest remainder in proportion to it
 credit) to ``tax:vat`` (a ``vat`` transaction, key ``booking:<pk>:vat``): the
 beneficiaries are owed, and paid out, their share net of VAT. The rate used is the one
 in force at confirmation, and the transaction records the amounts (its memo the rate):
-a later change of the settings never touches a confirmed booking. A refund reverses the
-set-aside by the same fraction as the confirmation (:mod:`~marketplace.orders.transitions`).
+a later change of the settings never touches a confirmed booking. A refund gives back
+the same fraction of the set-aside as of the confirmation (:func:`vat_refund_post`,
+called by :mod:`~marketplace.orders.transitions`), split so that no commission account
+is ever owed less than nothing.
 
 The ledger is imported from ``marketplace.books.ledger``/``payments.models`` until it moves to
 ``marketplace/books``.
@@ -39,6 +41,7 @@ from marketplace.books.ledger import (
     quote_entries,
     reversal_entries,
     tourist_tax_account,
+    vat_refund_entries,
     vat_set_aside_entries,
 )
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
@@ -128,6 +131,36 @@ def vat_set_aside_post(
         entries=entries,
         currency=order.currency,
         memo=f"{order.reference} {booking.reference} TVA {rate.normalize():f} %",
+        occurred_at=occurred_at,
+        order_ref=order.reference,
+        booking_ref=booking.reference,
+    )
+
+
+def vat_refund_post(*, booking: Booking, idempotency_key: str, by=None, occurred_at=None):
+    """After a refund of the booking's confirmation: give back to the commission accounts
+    the same fraction of the VAT set aside from them (a ``vat`` transaction, see
+    :func:`marketplace.books.ledger.vat_refund_entries`). ``None`` when no VAT was set
+    aside or nothing needs to move; idempotent on ``idempotency_key``."""
+    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    set_aside = LedgerTransaction.objects.filter(idempotency_key=vat_key(booking)).first()
+    confirmation = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
+    if set_aside is None or confirmation is None:
+        return None
+    entries = vat_refund_entries(confirmation=confirmation, set_aside=set_aside)
+    if not entries:
+        return None
+    order = booking.order
+    return ledger_post(
+        site=order.site,
+        kind=TransactionKind.VAT,
+        idempotency_key=idempotency_key,
+        entries=entries,
+        currency=order.currency,
+        memo=f"{order.reference} {booking.reference} TVA sur commission remboursée",
+        by=by,
         occurred_at=occurred_at,
         order_ref=order.reference,
         booking_ref=booking.reference,

@@ -54,6 +54,7 @@ from marketplace.orders.accounting import (
     refund_key,
     tax_refund_post,
     vat_key,
+    vat_refund_post,
 )
 from marketplace.orders.capacity import Claims, capacity_release, capacity_reserve
 from marketplace.orders.cart import cart_restore, cart_unrestore
@@ -530,20 +531,27 @@ def _cancel_refund(*, booking: Booking, fraction: Fraction, reason: str, by, now
         amount = -sum(
             entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
         )
-        # The commission given back no longer bears its share of the payment fee
-        # (Stripe keeps its fee on a refund): the operator does, in the same proportion.
-        # Nor its VAT: the VAT set aside from it goes back to the commission accounts, in
-        # the same proportion, as they give the commission back.
-        for key in (fee_recharge_key(booking), vat_key(booking)):
-            borne = LedgerTransaction.objects.filter(idempotency_key=key).first()
-            if borne is not None:
-                ledger_reverse(
-                    transaction=borne,
-                    idempotency_key=f"{key}:refund:cancel",
-                    fraction=(fraction.numerator, fraction.denominator),
-                    by=by,
-                    occurred_at=now,
-                )
+        # The commission given back no longer includes VAT: the same fraction of the VAT
+        # set aside from it goes back to the commission accounts.
+        vat_refund_post(
+            booking=booking,
+            idempotency_key=f"{vat_key(booking)}:refund:cancel",
+            by=by,
+            occurred_at=now,
+        )
+        # Nor does it bear its share of the payment fee (Stripe keeps its fee on a
+        # refund): the operator does, in the same proportion.
+        recharge = LedgerTransaction.objects.filter(
+            idempotency_key=fee_recharge_key(booking)
+        ).first()
+        if recharge is not None:
+            ledger_reverse(
+                transaction=recharge,
+                idempotency_key=f"{fee_recharge_key(booking)}:refund:cancel",
+                fraction=(fraction.numerator, fraction.denominator),
+                by=by,
+                occurred_at=now,
+            )
     tax_back = tax_refund_post(booking=booking, by=by, occurred_at=now)
     if tax_back is not None:
         amount -= sum(
