@@ -1,5 +1,7 @@
-"""Writes to the ledger: post a balanced transaction, reverse (part of) one, and the
-entries of a commission quote.
+"""Writes to the ledger: post a balanced transaction, reverse (part of) one, the entries
+of a commission quote, and those that set the VAT included in a commission aside to
+``tax:vat`` and give the refunded part of it back (:func:`vat_set_aside_entries`,
+:func:`vat_refund_entries`).
 
 Nothing else writes the ledger (DESIGN.md §4). Amounts are ``int`` cents, signed as
 :mod:`marketplace.books.models` explains (debit positive, credit negative). Every write is
