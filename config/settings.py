@@ -419,6 +419,10 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
+        # Each PDF made (statements, invoices) would log its steps and its checks.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "factur-x": {"level": "WARNING"},
         # Configured here, huey's consumer adds no handler of its own (it printed each
         # line twice), and its periodic tasks' "Executing…" lines stay out of the
         # console unless HUEY_LOG_LEVEL=INFO.

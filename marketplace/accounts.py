@@ -62,7 +62,7 @@ from marketplace.personal_data import (
     records_of,
     relation_queryset,
 )
-from marketplace.services import PROVIDER_APPLICATION_FIELDS
+from marketplace.services import PROVIDER_APPLICATION_FIELDS, SELLER_IDENTITY_FIELDS
 
 # --- Mes réservations --------------------------------------------------------------------
 
@@ -306,6 +306,10 @@ def _application_data(provider: Provider) -> dict:
             continue
         value = getattr(provider, name)
         data[name] = str(value) if isinstance(value, Decimal) else value
+    # The seller's identity for the tax report (names, birth, tax number).
+    for name in SELLER_IDENTITY_FIELDS:
+        value = getattr(provider, name)
+        data[name] = value.isoformat() if isinstance(value, dt.date) else value
     data.update(
         {
             "status": provider.status,
@@ -494,6 +498,9 @@ def provider_applications_withdraw(*, user) -> int:
                 continue
             field = provider._meta.get_field(name)
             setattr(provider, name, None if field.null else "")
+        # The seller's identity (an individual's names, birth date and place, tax number).
+        for name in SELLER_IDENTITY_FIELDS:
+            setattr(provider, name, provider._meta.get_field(name).get_default())
         provider.classification = None
         provider.save()
         provider.labels.clear()

@@ -26,9 +26,11 @@ from django.utils import timezone
 from wagtail.admin.ui.components import Component
 from wagtail.models import Page, WorkflowState
 
+from marketplace.books.dac7 import missing_labels, providers_missing
 from marketplace.books.flows import PAYOUT_KINDS
 from marketplace.books.ledger import provider_account
 from marketplace.books.models import LedgerEntry
+from marketplace.invoices.models import Invoice
 from marketplace.members import member_provider_ids
 from marketplace.models import (
     ActivitySlot,
@@ -68,6 +70,7 @@ class Owed:
     provider: Provider
     payable: Payable
     currency: str = "EUR"
+    last_invoice: Invoice | None = None
 
 
 @dataclass
@@ -195,7 +198,7 @@ def _offers(ids: list[int]) -> list[OfferPage]:
 
 def provider_dashboard(*, user, today: dt.date | None = None) -> Dashboard | None:
     """What ``user``'s providers have today, wait on, are owed and should look at; None
-    when ``user`` is a member of no provider. A fixed number of queries: twelve, the
+    when ``user`` is a member of no provider. A fixed number of queries: thirteen, the
     membership's included, for providers of one territory."""
     ids = member_provider_ids(user=user)
     if not ids:
@@ -244,6 +247,18 @@ def provider_dashboard(*, user, today: dt.date | None = None) -> Dashboard | Non
     for pending in board.bank_details_pending:
         pending.provider = by_id.get(accounts.get(pending.account))
 
+    # The latest invoice or credit note of each provider, in one query.
+    latest = Invoice.objects.filter(provider_id=OuterRef("pk")).order_by(
+        "-issue_date", "-issued_at", "-pk"
+    )
+    last_invoices = {
+        invoice.provider_id: invoice
+        for invoice in Invoice.objects.filter(
+            pk__in=Provider.objects.filter(pk__in=ids).values(
+                last=Subquery(latest.values("pk")[:1])
+            )
+        ).only("pk", "provider_id", "number", "kind", "issue_date")
+    }
     # What the ledger owes: one call per territory (a member's providers share one).
     sites = {provider.site_id: provider.site for provider in providers}
     for site in sites.values():
@@ -258,6 +273,7 @@ def provider_dashboard(*, user, today: dt.date | None = None) -> Dashboard | Non
                     provider=provider,
                     payable=found.get(account, Payable(account, 0)),
                     currency=currency,
+                    last_invoice=last_invoices.get(provider.pk),
                 )
             )
 
@@ -326,4 +342,37 @@ class ProviderDashboardPanel(Component):
                     user = booking.order.user
                     booking.visitor_name = user.get_full_name() if user is not None else ""
         context["board"] = board
+        return context
+
+
+class SellerDetailsMissingPanel(Component):
+    """For a provider's members: the data the yearly tax report (DAC7) still lacks for
+    their approved providers, with a link to complete it (``marketplace.seller_details``).
+    Shown only when something is missing."""
+
+    name = "seller_details_missing"
+    order = 5
+    template_name = "marketplace/admin/seller_details_missing_panel.html"
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @classmethod
+    def for_user(cls, user) -> SellerDetailsMissingPanel | None:
+        ids = member_provider_ids(user=user)
+        if not ids:
+            return None
+        rows = [
+            {
+                "provider": provider,
+                "missing": missing_labels(missing),
+                "url": reverse("seller_details:provider", args=[provider.pk]),
+            }
+            for provider, missing in providers_missing(provider_ids=ids)
+        ]
+        return cls(rows) if rows else None
+
+    def get_context_data(self, parent_context=None):
+        context = super().get_context_data(parent_context)
+        context["rows"] = self.rows
         return context

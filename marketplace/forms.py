@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Provider, ProviderCategory
-from marketplace.services import PROVIDER_APPLICATION_FIELDS
+from marketplace.services import PROVIDER_APPLICATION_FIELDS, SELLER_IDENTITY_FIELDS
 
 
 class ProviderApplicationForm(forms.ModelForm):
@@ -66,3 +66,36 @@ class ProviderApplicationForm(forms.ModelForm):
                     _("Give both the latitude and the longitude, or neither.")
                 )
         return cleaned
+
+
+# Help for the seller's identity (services.SELLER_IDENTITY_FIELDS), which a provider's
+# members complete themselves; the model's ``clean`` checks it.
+SELLER_HELP_TEXTS = {
+    "legal_form": _(
+        "A sole trader (entreprise individuelle, micro-entrepreneur) or a private host is "
+        "an individual."
+    ),
+    "first_names": _("Individual: all your first names, as on your identity card."),
+    "last_name": _("Individual: your birth name."),
+    "birth_date": _("Individual: required by the tax report on platform sellers (DAC7)."),
+    "birth_place": _("Individual: the commune and country; required if you have no tax number."),
+    "tax_identifier": _(
+        "Business: the SIREN (the first 9 digits of the SIRET). Individual: the 13-digit "
+        "numéro fiscal on your income tax notice."
+    ),
+    "tax_country": _("The country that issued the tax number, in two letters (FR)."),
+    "vat_number": _("Intra-community VAT number, if you have one (FR + 11 characters)."),
+}
+
+
+class SellerDetailsForm(forms.ModelForm):
+    """A provider's seller identity, completed by its members for the DAC7 report."""
+
+    class Meta:
+        model = Provider
+        fields = SELLER_IDENTITY_FIELDS
+        widgets = {
+            "legal_form": forms.RadioSelect,
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = SELLER_HELP_TEXTS

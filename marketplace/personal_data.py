@@ -40,6 +40,7 @@ USER_RELATIONS: dict[str, str] = {
     "commissions.CommissionRule.locked_by": RECORDS,
     "commissions.DistributionKey.locked_by": RECORDS,
     "books.LedgerTransaction.created_by": RECORDS,
+    "invoices.Invoice.issued_by": RECORDS,
     "payouts.BankAccount.submitted_by": RECORDS,
     "payouts.BankAccount.decided_by": RECORDS,
     "payouts.PayoutRun.prepared_by": RECORDS,

@@ -67,6 +67,21 @@ PROVIDER_APPLICATION_FIELDS = (
     "longitude",
 )
 
+# The seller's identity the DAC7 report needs (marketplace/books/dac7.py): a provider's
+# members complete it (marketplace/seller_details.py). For an individual it is personal
+# data: the applicant's export shows it and a withdrawn application is emptied of it
+# (marketplace/accounts.py); an approved provider keeps it, as the tax report's records.
+SELLER_IDENTITY_FIELDS = (
+    "legal_form",
+    "first_names",
+    "last_name",
+    "birth_date",
+    "birth_place",
+    "tax_identifier",
+    "tax_country",
+    "vat_number",
+)
+
 
 def provider_slug_unique(*, name: str, exclude_pk: int | None = None) -> str:
     """A slug made from ``name`` that no other provider uses (``-2``, ``-3``... if needed)."""

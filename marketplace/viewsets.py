@@ -26,8 +26,14 @@ from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from marketplace.forms import SELLER_HELP_TEXTS
 from marketplace.models import Label, Provider, ProviderCategory, ProviderStatus
-from marketplace.services import ProviderStateError, provider_approve, provider_reject
+from marketplace.services import (
+    SELLER_IDENTITY_FIELDS,
+    ProviderStateError,
+    provider_approve,
+    provider_reject,
+)
 from marketplace.stay_tax import stays_not_bookable
 
 
@@ -204,6 +210,7 @@ class ProviderViewSet(ModelViewSet):
         "latitude",
         "longitude",
         "siret",
+        *SELLER_IDENTITY_FIELDS,
         "is_professional",
         "classification",
         "contact_name",
@@ -221,6 +228,8 @@ class ProviderViewSet(ModelViewSet):
         # said here rather than by the transitional FORMS_URLFIELD_ASSUME_HTTPS setting).
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
+        if db_field.name in SELLER_HELP_TEXTS:
+            kwargs.setdefault("help_text", SELLER_HELP_TEXTS[db_field.name])
         return super().formfield_for_dbfield(db_field, **kwargs)
 
     def get_edit_view_kwargs(self, **kwargs):

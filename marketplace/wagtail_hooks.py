@@ -6,12 +6,14 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from marketplace.dashboard import ProviderDashboardPanel
+from marketplace.books.dac7_notify import ACTIONS as DAC7_ACTIONS
+from marketplace.dashboard import ProviderDashboardPanel, SellerDetailsMissingPanel
 from marketplace.members import member_provider_ids
 from marketplace.models import Booking, Order, Provider
 from marketplace.orders.admin import BookingPermissionPolicy, BookingViewSet
 from marketplace.orders.admin_orders import OrderPermissionPolicy, OrderViewSet
 from marketplace.orders.audit import ACTIONS
+from marketplace.seller_details import SellerDetailsViewSet
 from marketplace.viewsets import (
     PendingApplicationsPanel,
     ProviderPermissionPolicy,
@@ -31,10 +33,16 @@ def register_booking_viewsets():
     return [BookingViewSet(), OrderViewSet()]
 
 
+@hooks.register("register_admin_viewset")
+def register_seller_details_viewset():
+    # A provider's members complete what the DAC7 report needs (marketplace/seller_details.py).
+    return SellerDetailsViewSet()
+
+
 @hooks.register("register_log_actions")
 def register_order_log_actions(actions):
     """The transitions of orders and bookings, in their admin history and the site's."""
-    for action, (label, message) in ACTIONS.items():
+    for action, (label, message) in (ACTIONS | DAC7_ACTIONS).items():
         actions.register_action(action, label, message)
 
 
@@ -44,6 +52,10 @@ def provider_dashboard_panel(request, panels):
     # tax rates, live rules) and the lists of the whole territory.
     if member_provider_ids(user=request.user):
         panels.append(ProviderDashboardPanel(request.user))
+        # What the yearly tax report lacks, when it lacks something.
+        missing = SellerDetailsMissingPanel.for_user(request.user)
+        if missing is not None:
+            panels.append(missing)
 
 
 @hooks.register("construct_homepage_panels")

@@ -21,6 +21,7 @@ from wagtail.models import Collection, Site
 from cms.demo.accounts import ACCOUNTS, PROVIDER_MEMBER_OF, VISITOR_LANGUAGES
 from cms.demo.images import image_ensure
 from cms.demo.indexing import indexing_deferred
+from cms.demo.invoices import past_invoices_ensure
 from cms.demo.orders import HISTORY_ORDERS, orders_history_ensure
 from cms.demo.pages import STANDARD_PAGES, body_block
 from cms.demo.payouts import (
@@ -98,6 +99,11 @@ def siret_for(key: str) -> str:
     return "".join(map(str, body)) + str((10 - total % 10) % 10)
 
 
+def french_vat_number(siren: str) -> str:
+    """The intra-EU VAT number France gives a SIREN: FR, a two-digit key, the SIREN."""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
 def commune_info(name: str) -> tuple[str, Decimal, Decimal]:
     for commune, postcode, lat, lon in COMMUNES:
         if commune == name:
@@ -135,8 +141,15 @@ def taxonomy_ensure(report: SeedReport) -> tuple[dict[str, ProviderCategory], di
 
 def territory_settings_ensure(site: Site, report: SeedReport) -> TerritorySettings:
     settings = TerritorySettings.for_site(site)
+    operator_siret = siret_for("operator")
     wanted = {
         "operator_legal_name": OPERATOR_LEGAL_NAME,
+        # The identity its commission invoices print (fictional, valid numbers).
+        "operator_siret": operator_siret,
+        "operator_address": "1 place de la Mairie",
+        "operator_postcode": "42610",
+        "operator_city": "Arvière-le-Bourg",
+        "vat_number": french_vat_number(operator_siret[:9]),
         "contact_email": "contact@val-arviere.localhost",
         "contact_phone": "04 77 50 00 00",
         "require_offer_approval": True,
@@ -221,6 +234,12 @@ def provider_ensure(
         )
         provider.labels.set([labels[s] for s in spec.labels])
         report.add("providers")
+    if spec.is_professional and not provider.tax_identifier:
+        # Businesses give their SIREN and VAT number (invoices, DAC7). The demo's private
+        # host leaves its seller details to complete: the DAC7 prompt has someone to ask.
+        provider.tax_identifier = provider.siret[:9]
+        provider.vat_number = french_vat_number(provider.siret[:9])
+        provider.save(update_fields=["tax_identifier", "vat_number"])
     if provider.status != ProviderStatus.APPROVED:
         provider = provider_approve(provider=provider, by=users["admin"])
     page = ProviderPage.objects.get(provider=provider)
@@ -495,6 +514,9 @@ def past_orders_ensure(*, site, users: dict, today: dt.date, count: int, report:
     history = orders_history_ensure(site=site, visitors=visitors, today=today, count=count)
     if history.orders:
         report.add("past orders", history.orders)
+    issued = past_invoices_ensure(site=site, today=today)
+    if issued:
+        report.add("invoices and credit notes", issued)
 
 
 # --- entry point -----------------------------------------------------------------------------

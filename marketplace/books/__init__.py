@@ -7,9 +7,10 @@ What lives here: the append-only double-entry ledger in integer cents
 (:mod:`marketplace.books.selectors`: balances, statements, beneficiaries' earnings), who
 may read it (:mod:`marketplace.books.permissions`: ``books.view_ledger``), its admin
 (:mod:`marketplace.books.admin`: the "Ledger" menu, transactions, balances, a provider's
-statement) and the FEC export for the tax office (:mod:`marketplace.books.fec`, its chart
-of accounts :mod:`marketplace.books.chart`, the ``fec_export`` command and
-:mod:`marketplace.books.fec_admin`).
+statement), and what is read from it for the tax office: the FEC export
+(:mod:`marketplace.books.fec`, its chart of accounts :mod:`marketplace.books.chart`, the
+``fec_export`` command and :mod:`marketplace.books.fec_admin`) and the DAC7 report on
+sellers (:mod:`marketplace.books.dac7`, its files and its e-mails).
 
 The books know accounts and amounts. What must not live here: the life of an order or a
 booking (confirming, cancelling, refunding is the order life cycle's, which posts here),

@@ -9,3 +9,7 @@ class InvoicesConfig(AppConfig):
     label = "invoices"
     verbose_name = _("Invoices")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The e-mails of issued invoices subscribe to invoices_issued.
+        from marketplace.invoices import delivery  # noqa: F401

@@ -44,6 +44,9 @@ class Party:
     siret: str = ""  # 14 digits; the SIREN (BT-30 / BT-47, scheme 0002) is its first 9
     vat_number: str = ""  # intra-EU VAT number (BT-31 / BT-48)
     email: str = ""
+    # A business buyer (B2B): the invoice then states the late-payment penalties and
+    # the 40 EUR recovery indemnity (code de commerce, art. L441-10 and D441-5).
+    professional: bool = True
 
     @property
     def siren(self) -> str:

@@ -304,3 +304,76 @@ class InvoiceLine(IssuedModel):
 
     def __str__(self):
         return f"{self.line_id} · {self.description}"
+
+
+# --- What was sent: the issued files and their deliveries (issue 15 §4) ---------------------
+
+
+class InvoiceFile(IssuedModel):
+    """The Factur-X PDF (with its XML embedded) and the XML, as rendered once after the
+    invoice was issued: what providers and finance download later is these bytes, never
+    a new rendering. Kept in the database beside the invoice (a few tens of kilobytes):
+    written in the same transaction as nothing else, backed up with the books, immutable
+    like them (:class:`IssuedModel`)."""
+
+    invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("invoice"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="file",
+    )
+    pdf = models.BinaryField(_("Factur-X PDF"))
+    xml = models.BinaryField(_("Factur-X XML"))
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    rendered_at = models.DateTimeField(_("rendered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invoice file")
+        verbose_name_plural = _("invoice files")
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.sha256[:12]}"
+
+
+class DeliveryReason(models.TextChoices):
+    ISSUED = "issued", _("Sent on issue")
+    RESENT = "resent", _("Sent again by finance")
+
+
+class InvoiceDelivery(models.Model):
+    """One e-mail that carried an invoice to its provider. The invoice itself never
+    changes; who received it, when and why is recorded here. An invoice is e-mailed once
+    on issue (the constraint), as often as finance re-sends it."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=DeliveryReason.choices)
+    address = models.EmailField(_("sent to"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["invoice_id", "sent_at", "pk"]
+        verbose_name = _("invoice delivery")
+        verbose_name_plural = _("invoice deliveries")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=models.Q(reason="issued"),
+                name="invoice_delivery_issued_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id} → {self.address} ({self.reason})"

@@ -101,6 +101,8 @@ def buyer_party(provider: Provider) -> Party:
         siret=provider.siret,
         vat_number=provider.vat_number,
         email=provider.email,
+        # A business gets the late-payment mentions (marketplace.invoices.facturx).
+        professional=provider.is_professional,
     )
 
 

@@ -1,9 +1,12 @@
 """Providers: the local businesses that sell through the territory's marketplace."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
@@ -211,6 +214,38 @@ class Provider(index.Indexed, models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == ProviderStatus.APPROVED
+
+    def clean(self):
+        """The seller's identity as the DAC7 report needs it (marketplace/books/dac7.py):
+        an individual gives their names and date of birth; a French tax number has the
+        SIREN's 9 digits for a business, the numéro fiscal's 13 for an individual."""
+        super().clean()
+        self.tax_identifier = "".join((self.tax_identifier or "").split())
+        self.tax_country = (self.tax_country or "").strip().upper()
+        errors = {}
+        if self.tax_country and not re.fullmatch(r"[A-Z]{2}", self.tax_country):
+            errors["tax_country"] = _("A country is two letters (ISO 3166), e.g. FR.")
+        if self.legal_form == LegalForm.INDIVIDUAL:
+            for name in ("first_names", "last_name", "birth_date"):
+                if not getattr(self, name):
+                    errors[name] = _("An individual gives this for the tax report.")
+            if self.birth_date and self.birth_date >= timezone.localdate():
+                errors["birth_date"] = _("A date of birth is in the past.")
+        if self.tax_identifier and self.tax_country == "FR":
+            digits = self.tax_identifier.isascii() and self.tax_identifier.isdigit()
+            if self.legal_form == LegalForm.INDIVIDUAL:
+                if not (
+                    digits and len(self.tax_identifier) == 13 and self.tax_identifier[0] in "0123"
+                ):
+                    errors["tax_identifier"] = _(
+                        "A French numéro fiscal has 13 digits and starts with 0, 1, 2 or 3."
+                    )
+            elif not (digits and len(self.tax_identifier) == 9):
+                errors["tax_identifier"] = _("A SIREN number has 9 digits.")
+            elif self.siret and not self.siret.replace(" ", "").startswith(self.tax_identifier):
+                errors["tax_identifier"] = _("The SIREN is the first 9 digits of the SIRET.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProviderMembership(models.Model):

@@ -684,3 +684,24 @@ def test_the_demo_footer_links_its_terms_of_sale_and_contact_page(seeded, client
     assert response.status_code == 200
     assert FormSubmission.objects.filter(page=contact).count() == 1
     assert [m.to for m in mail.outbox] == [["contact@val-arviere.localhost"]]
+
+
+@pytest.mark.django_db
+def test_demo_businesses_give_their_seller_details_and_the_private_host_is_asked(seeded):
+    """Invoices and the DAC7 report name the demo's businesses by their SIREN and VAT
+    number; the private host (not professional) has its seller details still to give."""
+    from marketplace.books.dac7 import providers_missing
+    from marketplace.models import Provider
+
+    missing = {provider.slug for provider, _ in providers_missing()}
+    professional = Provider.objects.filter(is_professional=True)
+    assert professional.exists()
+    for provider in professional:
+        assert provider.slug not in missing
+        assert provider.tax_identifier == provider.siret[:9]
+        assert provider.vat_number.startswith("FR") and provider.vat_number.endswith(
+            provider.tax_identifier
+        )
+    assert missing == set(
+        Provider.objects.filter(is_professional=False).values_list("slug", flat=True)
+    )

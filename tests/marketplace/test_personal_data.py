@@ -577,3 +577,40 @@ def test_scrubbing_a_paid_checkout_leaves_nothing_equal_to_the_payer(territory):
     scrubbed_charge = payload_scrub(event_of(charge))["data"]["object"]
     assert scrubbed_charge["transfer_group"] == "CMD-42"
     assert scrubbed_charge["amount"] == charge["amount"]
+
+
+def test_an_individual_sellers_identity_is_exported_and_withdrawn_with_the_application(
+    category, territory
+):
+    """The DAC7 identity of an individual (birth date and place, tax number) is personal
+    data: the applicant's export shows it, the withdrawal of an application empties it."""
+    person = make_user("martine@example.org")
+    seller = make_provider(
+        territory,
+        name="Gîte Vial",
+        category=category,
+        member=person,
+        legal_form="individual",
+        first_names="Martine Anne",
+        last_name="Vial",
+        birth_date=dt.date(1970, 5, 4),
+        birth_place="Privas",
+        tax_identifier="1234567890123",
+    )
+    waiting = provider_apply(site=territory, user=person, data=application_data(category))
+    Provider.objects.filter(pk=waiting.pk).update(
+        legal_form="individual", birth_date=dt.date(1970, 5, 4), birth_place="Privas"
+    )
+    exported = {a["name"]: a for a in account_data_export(user=person)["provider_applications"]}
+    assert exported["Gîte Vial"]["birth_date"] == "1970-05-04"
+    assert exported["Gîte Vial"]["birth_place"] == "Privas"
+    assert exported["Gîte Vial"]["tax_identifier"] == "1234567890123"
+
+    account_erase(user=person)
+    waiting.refresh_from_db()
+    assert waiting.status == ProviderStatus.WITHDRAWN
+    assert (
+        waiting.birth_date is None and waiting.birth_place == "" and waiting.legal_form == "entity"
+    )
+    seller.refresh_from_db()  # approved: the tax report's record stays
+    assert seller.birth_date == dt.date(1970, 5, 4)

@@ -94,3 +94,11 @@ def vat_off(site, mention: str = "TVA non applicable, art. 293 B du CGI"):
     settings.subject_to_vat = False
     settings.vat_exemption_mention = mention
     settings.save()
+
+
+@pytest.fixture
+def docs_world(territory, category):
+    """The admin's and the e-mails' world (tests/marketplace/invoices/issued.py)."""
+    from tests.marketplace.invoices.issued import build_docs_world
+
+    return build_docs_world(territory, category)
