@@ -248,3 +248,30 @@ def test_the_fec_reads_the_vat_from_the_ledger(world):
         ("44571", "", -117),
     ]
     assert vat.lines[2].account.lib == "TVA collectée"
+
+
+def test_the_payment_fee_charged_to_the_commission_never_takes_its_vat(world):
+    """A Stripe fee larger than the commission left once the VAT is set aside is charged
+    to the commission accounts up to what they keep (583), never into the State's VAT."""
+    from payments.models import StripePayment
+    from payments.stripe.checkout import payment_fee_post
+
+    vat_on(world["site"])
+    settings = TerritorySettings.for_site(world["site"])
+    settings.stripe_fee_bearer = "commission"
+    settings.save()
+    booking = descent(world)
+    payment = StripePayment.objects.create(
+        order=booking.order,
+        session_id="cs_test_vat",
+        session_url="https://checkout.stripe.com/c/pay/cs_test_vat",
+        session_expires_at=timezone.now(),
+        amount=booking.visitor_total,
+        fee=1_000,
+    )
+
+    payment_fee_post(payment=payment)
+
+    ledger = held(booking)
+    assert FONDS not in ledger and OT not in ledger  # 350 and 233 taken: nothing left
+    assert ledger[VAT_ACCOUNT] == -117
