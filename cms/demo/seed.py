@@ -153,6 +153,9 @@ def territory_settings_ensure(site: Site, report: SeedReport) -> TerritorySettin
         "contact_email": "contact@val-arviere.localhost",
         "contact_phone": "04 77 50 00 00",
         "require_offer_approval": True,
+        # An SPL is subject to VAT: its commissions include VAT, set aside in the ledger
+        # (tax:vat) before the beneficiaries' shares, and its invoices show it.
+        "subject_to_vat": True,
         "map_latitude": Decimal(MAP_CENTRE[0]),
         "map_longitude": Decimal(MAP_CENTRE[1]),
         "map_zoom": 11,

@@ -37,7 +37,7 @@ from wagtail.models import Site
 from commissions.models import Beneficiary
 from commissions.money import money
 from marketplace.admin_readonly import ReadOnlyViewSetMixin
-from marketplace.books.ledger import beneficiary_account, provider_account
+from marketplace.books.ledger import VAT_ACCOUNT, beneficiary_account, provider_account
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.books.permissions import can_view_ledger
 from marketplace.books.selectors import account_balance, balances_by_kind
@@ -266,6 +266,7 @@ def account_names(*, site) -> dict[str, str]:
             for key, name in Beneficiary.objects.filter(site=site).values_list("key", "name")
         }
     )
+    names[VAT_ACCOUNT] = str(_("VAT on commission"))
     return names
 
 

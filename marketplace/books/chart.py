@@ -10,7 +10,9 @@ chosen is in the README ("FEC export").
 Keys are a ledger account (``platform:operator``) or a family of accounts, its prefix up
 to a colon (``provider``, ``tax:tourist``, ``platform``). The most specific key wins; at
 the same key, the territory's override wins over the default. The special key ``vat``
-names the account of the VAT collected on the commission (44571 by default).
+names the account of the VAT collected on the commission (44571 by default): the
+ledger's ``tax:vat`` (the VAT set aside from the commissions) maps to it, unless
+``tax:vat`` itself is mapped; it has no auxiliary account (the State is no sub-ledger).
 
 Pure Python: no model is imported here, so ``TerritorySettings.clean()`` may use it.
 """
@@ -23,6 +25,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 VAT_KEY = "vat"
+# The ledger's account of the VAT set aside (marketplace.books.ledger.VAT_ACCOUNT; not
+# imported: this module imports no model).
+VAT_LEDGER_ACCOUNT = "tax:vat"
 
 # Families whose accounts are sub-ledgers: one auxiliary account (CompAuxNum) per
 # provider, beneficiary, commune; the PCG account is their collective ("compte collectif").
@@ -159,6 +164,8 @@ def _keys(account: str) -> list[str]:
 
 
 def _default_for(key: str) -> PcgAccount:
+    if key == VAT_LEDGER_ACCOUNT:
+        return DEFAULT_CHART[VAT_KEY]
     for candidate in _keys(key):
         if candidate in DEFAULT_CHART:
             return DEFAULT_CHART[candidate]
@@ -176,6 +183,8 @@ class Chart:
         return cls(chart_overrides_parse(fec_accounts))
 
     def account(self, ledger_account: str) -> PcgAccount:
+        if ledger_account == VAT_LEDGER_ACCOUNT and VAT_LEDGER_ACCOUNT not in self.overrides:
+            return self.vat
         for key in _keys(ledger_account):
             if key in self.overrides:
                 return self.overrides[key]
@@ -190,5 +199,7 @@ class Chart:
 
 def has_auxiliary(ledger_account: str) -> bool:
     """Whether the account is one of a sub-ledger: a provider, a beneficiary, a commune."""
+    if ledger_account == VAT_LEDGER_ACCOUNT:
+        return False
     kind = ledger_account.split(":", 1)[0]
     return kind in AUXILIARY_FAMILIES

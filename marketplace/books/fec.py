@@ -12,15 +12,22 @@ never a second source of truth:
   it to, debit or credit by the ledger's sign; a provider, a beneficiary and a commune
   are auxiliary accounts of their third-party account (``CompAuxNum`` = the ledger's
   account name, ``CompAuxLib`` its legal name);
-- when the territory charges VAT on its commission, each commission line of a
-  confirmation or of its refund (``beneficiary:*``, ``platform:operator``) is split into
-  its amount excluding VAT and the VAT (:func:`vat_part`), the VAT on one line of 44571
-  per entry. Every entry still balances.
+- the VAT included in the commissions is the ledger's: a booking confirmed while the
+  operator was subject to VAT had it set aside from its commission accounts to
+  ``tax:vat`` (a ``vat`` transaction, reversed in proportion on a refund; see
+  :mod:`marketplace.orders.accounting`), which maps to 44571 "TVA collectée" (the chart's
+  ``vat`` key). So the commission lines (``beneficiary:*``, ``platform:operator``) already
+  carry what is left once the VAT is set aside, and the rate is the one in force at each
+  confirmation, whatever the settings say now;
+- for a booking whose ledger has no such set-aside (confirmed before the ledger kept it)
+  while the territory charges VAT, each commission line of its confirmation or refund is
+  split into its amount excluding VAT and the VAT (:func:`vat_part`), the VAT on one line
+  of 44571 per entry, as before. Every entry still balances.
 
-Journals by kind of transaction (:data:`JOURNALS`): VT sales (confirmations, refunds),
-ST the payment provider's balance (transfers to connected accounts, its fees), BQ the
-bank (payout runs), OD other operations (adjustments); a reversal goes to the journal
-of what it reverses.
+Journals by kind of transaction (:data:`JOURNALS`): VT sales (confirmations, refunds,
+the VAT set aside from them), ST the payment provider's balance (transfers to connected
+accounts, its fees), BQ the bank (payout runs), OD other operations (adjustments); a
+reversal goes to the journal of what it reverses.
 
 The file: the 18 columns of A47 A-1 in their order (:data:`FEC_COLUMNS`), the header
 first, separated by a tab, lines ending in CR LF, encoded in ISO-8859-15 (Latin-9, one
@@ -41,10 +48,15 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from commissions.models import Beneficiary
-from commissions.money import round_half_up
 from marketplace.books.chart import Chart, ChartError, PcgAccount, has_auxiliary
-from marketplace.books.ledger import OPERATOR_ACCOUNT, beneficiary_account, provider_account
+from marketplace.books.ledger import (
+    OPERATOR_ACCOUNT,
+    VAT_ACCOUNT,
+    beneficiary_account,
+    provider_account,
+)
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
+from marketplace.invoices.vat import vat_included
 from marketplace.models import Provider, TerritorySettings
 from marketplace.tourist_tax.models import TaxCollector
 
@@ -82,6 +94,7 @@ JOURNALS = {
 KIND_JOURNAL = {
     TransactionKind.ORDER_CONFIRMED: "VT",
     TransactionKind.REFUND: "VT",
+    TransactionKind.VAT: "VT",
     TransactionKind.TRANSFER: "ST",
     TransactionKind.FEE: "ST",
     TransactionKind.PAYOUT: "BQ",
@@ -98,6 +111,7 @@ KIND_LIB = {
     TransactionKind.FEE: "Frais du prestataire de paiement",
     TransactionKind.ADJUSTMENT: "Régularisation",
     TransactionKind.REVERSAL: "Annulation",
+    TransactionKind.VAT: "TVA sur commission",
 }
 
 
@@ -138,10 +152,8 @@ def vat_part(amount: int, rate: Decimal) -> int:
     """The VAT included in ``amount`` cents at ``rate`` percent, signed as the amount:
     ``amount − round_half_up(amount / (1 + rate))``, the project's one rounding rule,
     applied to each commission line (the invoices apply it to their totals, so the two
-    may differ by a cent per line)."""
-    excluded = round_half_up(Decimal(abs(amount)) / (1 + rate / 100))
-    vat = abs(amount) - excluded
-    return vat if amount > 0 else -vat
+    may differ by a cent per line): :func:`marketplace.invoices.vat.vat_included`."""
+    return vat_included(amount, rate)
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
@@ -215,7 +227,8 @@ def territory_chart(territory) -> Chart:
 
 def fec_entries(*, site, year: int) -> list[FecEntry]:
     """The year's entries of the territory, numbered, each balanced (see module doc).
-    Six queries (settings, transactions, entries, names), whatever their number."""
+    Seven queries (settings, transactions, entries, the bookings with VAT set aside,
+    names), whatever their number."""
     territory = TerritorySettings.for_site(site)
     chart = territory_chart(territory)
     rate = Decimal(territory.vat_rate) if territory.subject_to_vat else Decimal(0)
@@ -225,6 +238,17 @@ def fec_entries(*, site, year: int) -> list[FecEntry]:
         .select_related("reverses")
         .prefetch_related(Prefetch("entries", queryset=LedgerEntry.objects.order_by("id")))
         .order_by("occurred_at", "id")
+    )
+    # The bookings whose VAT the ledger set aside: nothing to split off their lines.
+    vat_in_ledger = (
+        set(
+            LedgerEntry.objects.filter(transaction__site=site, account=VAT_ACCOUNT)
+            .exclude(transaction__booking_ref="")
+            .values_list("transaction__booking_ref", flat=True)
+            .distinct()
+        )
+        if rate > 0
+        else set()
     )
     names = _auxiliary_names(site)
     entries: list[FecEntry] = []
@@ -252,7 +276,7 @@ def fec_entries(*, site, year: int) -> list[FecEntry]:
             valid_date=max(date, _local_date(tx.created_at)),
             transaction_id=tx.pk,
         )
-        split_vat = rate > 0 and _is_commission_movement(tx)
+        split_vat = rate > 0 and _is_commission_movement(tx) and tx.booking_ref not in vat_in_ledger
         vat_total = 0
         for ledger_entry in ledger_entries:
             account = ledger_entry.account

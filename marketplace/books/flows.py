@@ -5,9 +5,14 @@ For each commission beneficiary (``beneficiary:<key>``) and each commune's touri
 (``tax:tourist:<slug>``), over a calendar year and its quarters:
 
 - **credited**: what bookings gave it, net of refunds (confirmations, refunds and their
-  reversals);
+  reversals) and of the VAT set aside from its share of the commission when the operator
+  is subject to VAT (``vat`` transactions and their reversals);
 - **paid out**: what actually left the platform for it (``payout`` runs by bank and
   Stripe ``transfer`` transactions, net of their reversals).
+
+The VAT set aside (``tax:vat``, owed to the State) is read the same way, as its own line
+(``vat_flows``): what the beneficiaries' shares would have been is their credited plus
+their part of it.
 
 Amounts are cents, positive (owed to / received by the recipient). Four queries, whatever
 the number of beneficiaries and communes: the years with money, the grouped sums, the
@@ -25,11 +30,13 @@ from django.utils import timezone
 
 from commissions.dates import territory_date, territory_day_start, territory_today
 from commissions.models import Beneficiary
+from marketplace.books.ledger import VAT_ACCOUNT
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.tourist_tax.models import TaxCollector
 
 BENEFICIARY_PREFIX, TAX_PREFIX = "beneficiary:", "tax:tourist:"
-EARNING_KINDS = (TransactionKind.ORDER_CONFIRMED, TransactionKind.REFUND)
+# A booking's commission credited, given back, and the VAT set aside from it.
+EARNING_KINDS = (TransactionKind.ORDER_CONFIRMED, TransactionKind.REFUND, TransactionKind.VAT)
 PAYOUT_KINDS = (TransactionKind.PAYOUT, TransactionKind.TRANSFER)
 QUARTERS = 4
 
@@ -74,12 +81,14 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def account_flows(*, site, year: int) -> dict[str, list[Flow]]:
-    """``{account: [Flow per quarter]}`` of the beneficiaries' and communes' accounts in
-    ``year`` (the territory's calendar, whoever reads). One grouped query."""
+    """``{account: [Flow per quarter]}`` of the beneficiaries', communes' and VAT accounts
+    in ``year`` (the territory's calendar, whoever reads). One grouped query."""
     start, end = _year_bounds(year)
     rows = (
         LedgerEntry.objects.filter(
-            Q(account__startswith=BENEFICIARY_PREFIX) | Q(account__startswith=TAX_PREFIX),
+            Q(account__startswith=BENEFICIARY_PREFIX)
+            | Q(account__startswith=TAX_PREFIX)
+            | Q(account=VAT_ACCOUNT),
             transaction__site=site,
             transaction__occurred_at__gte=start,
             transaction__occurred_at__lt=end,
@@ -159,4 +168,8 @@ def transparency_flows(*, site, year: int | None = None) -> dict:
         "beneficiary_flows_total": total(beneficiaries),
         "commune_flows": communes,
         "commune_flows_total": total(communes),
+        # None when no VAT was set aside that year (an operator not subject to VAT).
+        "vat_flows": _recipient(VAT_ACCOUNT, "", flows[VAT_ACCOUNT])
+        if VAT_ACCOUNT in flows
+        else None,
     }

@@ -1,5 +1,7 @@
-"""Writes to the ledger: post a balanced transaction, reverse (part of) one, and the
-entries of a commission quote.
+"""Writes to the ledger: post a balanced transaction, reverse (part of) one, the entries
+of a commission quote, and those that set the VAT included in a commission aside to
+``tax:vat`` and give the refunded part of it back (:func:`vat_set_aside_entries`,
+:func:`vat_refund_entries`).
 
 Nothing else writes the ledger (DESIGN.md §4). Amounts are ``int`` cents, signed as
 :mod:`marketplace.books.models` explains (debit positive, credit negative). Every write is
@@ -17,7 +19,7 @@ from fractions import Fraction
 
 from django.db import IntegrityError
 from django.db import transaction as db
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.text import slugify
 
 from commissions.engine import OPERATOR, Quote, split_largest_remainder
@@ -31,6 +33,10 @@ OPERATOR_ACCOUNT = "platform:operator"
 # The operator's own bank account: bank transfers (SEPA payout runs) leave from it. Not
 # ``platform:clearing``, which is the Stripe balance and is reconciled against Stripe.
 BANK_ACCOUNT = "platform:bank"
+# The VAT included in the commissions (when the territory's operator is subject to VAT),
+# set aside from the commission accounts at confirmation: owed to the State, never to a
+# beneficiary (:func:`vat_set_aside_entries`).
+VAT_ACCOUNT = "tax:vat"
 # The commission engine allocates to this key when a rule has no distribution key:
 # the operator keeps the commission.
 ENGINE_OPERATOR_KEY = OPERATOR
@@ -172,6 +178,29 @@ def quote_entries(
     if sum(amount for _, amount in entries) != 0:
         raise LedgerUnbalancedError(f"the quote does not balance: {quote!r}")
     return entries
+
+
+def vat_set_aside_entries(*, commission: Sequence[tuple[str, int]], vat_cents: int) -> Entries:
+    """The balanced entries setting ``vat_cents`` aside from a booking's commission.
+
+    ``commission`` is what the confirmation credited each commission account
+    (``beneficiary:<key>``, ``platform:operator``), in positive cents. Each is debited
+    its part of the VAT, split by the largest remainder in proportion to its credit,
+    and ``tax:vat`` is credited the whole. The VAT is at most the commission, so no
+    account gives more than it was credited. ``[]`` when there is nothing to set aside.
+    """
+    if isinstance(vat_cents, bool) or not isinstance(vat_cents, int) or vat_cents < 0:
+        raise LedgerError(f"the VAT is a non-negative int of cents, not {vat_cents!r}")
+    credits = sorted((_checked_account(account), amount) for account, amount in commission)
+    if any(amount <= 0 for _, amount in credits):
+        raise LedgerError(f"a commission credit is positive: {credits}")
+    if vat_cents > sum(amount for _, amount in credits):
+        raise LedgerError(f"VAT of {vat_cents} cents on a commission of {credits}")
+    if not vat_cents:
+        return []
+    shares = split_largest_remainder(vat_cents, [amount for _, amount in credits])
+    parts = [(account, share) for (account, _), share in zip(credits, shares, strict=True)]
+    return entries_merge(parts, [(VAT_ACCOUNT, -vat_cents)])
 
 
 # --- Posting -----------------------------------------------------------------------------
@@ -375,6 +404,63 @@ def reversal_entries(
             parts = split_largest_remainder(to_take, remaining)
             result += [(a, -sign * part) for a, part in zip(accounts, parts, strict=True) if part]
     return _normalised(result, allow_empty=True)
+
+
+def vat_refund_entries(*, confirmation: LedgerTransaction, set_aside: LedgerTransaction) -> Entries:
+    """The entries that bring the VAT set aside from a booking's commission back in line
+    with what the refunds left of the commission (``[]`` when it already is).
+
+    The VAT still set aside is ``V − round_half_up(V × F)``, ``V`` the set-aside and
+    ``F`` the fraction of the ``confirmation`` refunded so far: the same fraction and the
+    same rounding as :func:`ledger_reverse` would take back of it. It is split among the
+    commission accounts in proportion to the commission each still holds (largest
+    remainder), never more than that commission: so no commission account is ever owed
+    less than nothing, whatever the roundings of the refunds, and once the confirmation
+    is fully refunded the set-aside is fully given back. Reads the ``vat`` transactions
+    of the set-aside's booking (``booking_ref``), the set-aside and its corrections.
+    """
+    if not set_aside.booking_ref:
+        raise LedgerError("a VAT set-aside names its booking (booking_ref)")
+    vat = -sum(
+        amount
+        for account, amount in set_aside.entries.values_list("account", "amount")
+        if account == VAT_ACCOUNT
+    )
+    refunded = _reversed_fraction(confirmation)
+    left: dict[str, int] = {}
+    for account, amount in LedgerEntry.objects.filter(
+        Q(transaction=confirmation) | Q(transaction__reverses=confirmation)
+    ).values_list("account", "amount"):
+        left[account] = left.get(account, 0) - amount
+    commission = {a: amount for a, amount in left.items() if _is_commission(a) and amount > 0}
+    current: dict[str, int] = {}
+    for account, amount in LedgerEntry.objects.filter(
+        transaction__site_id=set_aside.site_id,
+        transaction__kind=TransactionKind.VAT,
+        transaction__booking_ref=set_aside.booking_ref,
+    ).values_list("account", "amount"):
+        current[account] = current.get(account, 0) + amount
+    target_total = min(vat - _round_fraction(vat * refunded), sum(commission.values()))
+    accounts = sorted(commission)
+    target = dict(
+        zip(
+            accounts,
+            split_largest_remainder(target_total, [commission[a] for a in accounts])
+            if accounts
+            else [],
+            strict=True,
+        )
+    )
+    target[VAT_ACCOUNT] = -target_total
+    changes = [
+        (account, target.get(account, 0) - current.get(account, 0))
+        for account in sorted({*target, *current})
+    ]
+    return _normalised([(a, amount) for a, amount in changes if amount], allow_empty=True)
+
+
+def _is_commission(account: str) -> bool:
+    return account.startswith("beneficiary:") or account == OPERATOR_ACCOUNT
 
 
 def ledger_reverse(

@@ -13,6 +13,7 @@ account. So a negative balance on ``provider:12`` is what the territory owes pro
 
 **Accounts** are plain strings, ``<kind>[:<detail>...]``: ``visitor``,
 ``provider:<id>``, ``beneficiary:<key>``, ``tax:tourist:<commune slug>``,
+``tax:vat`` (the VAT included in the commissions, owed to the State),
 ``platform:clearing``, ``platform:psp_fees``, ``platform:operator``, ``platform:bank``
 (the operator's bank account, which SEPA payout runs pay from). The kind (before
 the first colon) groups balances in reports.
@@ -86,6 +87,9 @@ class TransactionKind(models.TextChoices):
     FEE = "fee", _("Payment provider fee")
     ADJUSTMENT = "adjustment", _("Adjustment")
     REVERSAL = "reversal", _("Reversal")
+    # The VAT included in a booking's commission, set aside from the commission accounts
+    # to ``tax:vat`` at confirmation (marketplace.orders.accounting.vat_set_aside_post).
+    VAT = "vat", _("VAT on commission")
 
 
 class LedgerTransaction(AppendOnlyModel):

@@ -114,10 +114,12 @@ def statement(
 
 
 def beneficiary_earnings(*, site) -> dict[str, int]:
-    """What each beneficiary has earned from bookings, net of refunds: ``{key: cents}``.
+    """What each beneficiary has earned from bookings, net of refunds and of the VAT set
+    aside from its shares (``vat`` transactions, when the operator is subject to VAT):
+    ``{key: cents}``.
 
-    Payouts move money the beneficiary already earned, so only confirmations, refunds
-    and their reversals count. One grouped query.
+    Payouts move money the beneficiary already earned, so only confirmations, refunds,
+    their reversals and the VAT set aside count. One grouped query.
     """
     rows = (
         entries_for_site(site=site)
@@ -127,6 +129,7 @@ def beneficiary_earnings(*, site) -> dict[str, int]:
                 TransactionKind.ORDER_CONFIRMED,
                 TransactionKind.REFUND,
                 TransactionKind.REVERSAL,
+                TransactionKind.VAT,
             ],
         )
         .values("account")

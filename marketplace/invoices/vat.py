@@ -71,6 +71,22 @@ def vat_split(total_cents: int, rate: Decimal) -> VatSplit:
     return VatSplit(base_cents=estimate, vat_cents=total_cents - estimate)
 
 
+def vat_included(total_cents: int, rate: Decimal) -> int:
+    """The VAT inside ``total_cents`` (VAT included) at ``rate`` percent, signed as the
+    total: ``total − round_half_up(total / (1 + rate/100))``. What the ledger sets aside
+    from each booking's commission (``tax:vat``) and what the FEC splits off commission
+    lines the ledger did not split; an invoice's :func:`vat_split` of a period's total
+    may differ by a cent per booking (its base is searched so that it recomputes)."""
+    rate = Decimal(rate)
+    if rate < 0:
+        raise ValueError("a VAT rate is not negative")
+    if not rate or not total_cents:
+        return 0
+    excluded = round_half_up(Decimal(abs(total_cents)) * HUNDRED / (HUNDRED + rate))
+    vat = abs(total_cents) - excluded
+    return vat if total_cents > 0 else -vat
+
+
 def line_nets(base_cents: int, commissions: Sequence[int]) -> list[int]:
     """The base split among lines in proportion to their commissions (largest remainder)."""
     if not commissions:

@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='territorysettings',
             name='subject_to_vat',
-            field=models.BooleanField(default=True, help_text='Off for an operator not subject to VAT: its invoices then carry the exemption mention instead of VAT.', verbose_name='the operator charges VAT on its commission'),
+            field=models.BooleanField(default=False, help_text="An operator subject to VAT must switch this on: its commissions then include VAT, set aside in the ledger for the State before the beneficiaries' shares, and its invoices show it. Off, the invoices carry the exemption mention.", verbose_name='the operator charges VAT on its commission'),
         ),
         migrations.AddField(
             model_name='territorysettings',

@@ -47,10 +47,11 @@ class TerritorySettings(BaseSiteSetting):
     )
     subject_to_vat = models.BooleanField(
         _("the operator charges VAT on its commission"),
-        default=True,
+        default=False,
         help_text=_(
-            "Off for an operator not subject to VAT: its invoices then carry the exemption "
-            "mention instead of VAT."
+            "An operator subject to VAT must switch this on: its commissions then include "
+            "VAT, set aside in the ledger for the State before the beneficiaries' shares, "
+            "and its invoices show it. Off, the invoices carry the exemption mention."
         ),
     )
     vat_rate = models.DecimalField(

@@ -53,6 +53,8 @@ from marketplace.orders.accounting import (
     fee_recharge_key,
     refund_key,
     tax_refund_post,
+    vat_key,
+    vat_refund_post,
 )
 from marketplace.orders.capacity import Claims, capacity_release, capacity_reserve
 from marketplace.orders.cart import cart_restore, cart_unrestore
@@ -529,8 +531,16 @@ def _cancel_refund(*, booking: Booking, fraction: Fraction, reason: str, by, now
         amount = -sum(
             entry.amount for entry in reversal.entries.all() if entry.account == VISITOR_ACCOUNT
         )
-        # The commission given back no longer bears its share of the payment fee
-        # (Stripe keeps its fee on a refund): the operator does, in the same proportion.
+        # The commission given back no longer includes VAT: the same fraction of the VAT
+        # set aside from it goes back to the commission accounts.
+        vat_refund_post(
+            booking=booking,
+            idempotency_key=f"{vat_key(booking)}:refund:cancel",
+            by=by,
+            occurred_at=now,
+        )
+        # Nor does it bear its share of the payment fee (Stripe keeps its fee on a
+        # refund): the operator does, in the same proportion.
         recharge = LedgerTransaction.objects.filter(
             idempotency_key=fee_recharge_key(booking)
         ).first()

@@ -23,8 +23,10 @@ still to come).
 
 **Kinds of line**: ``credit`` (a booking's confirmation), ``refund`` (a refund, or the
 reversal of a confirmation or refund), ``payout`` (a bank payout run: its reference is
-the run's), ``transfer`` (a Stripe transfer or its reversal), ``adjustment`` (anything
-else: disputes, fees, manual corrections).
+the run's), ``transfer`` (a Stripe transfer or its reversal), ``vat`` (the VAT set aside
+from a beneficiary's share of a booking's commission when the operator is subject to
+VAT, "TVA sur commission", and its reversal on a refund; counted in the adjustments),
+``adjustment`` (anything else: disputes, fees, manual corrections).
 
 **Files**: :func:`statement_csv` (UTF-8 with a BOM, ``;``-separated, amounts in decimal
 units with a **decimal comma** and no thousands separator, ``1234,56``, dates ISO
@@ -56,11 +58,12 @@ from marketplace.payouts.models import PayoutRun, PayoutRunStatus
 from marketplace.payouts.payable import payable_balance
 from marketplace.payouts.recipients import Recipient, recipient_for
 
-CREDIT, REFUND, PAYOUT, TRANSFER, ADJUSTMENT = (
+CREDIT, REFUND, PAYOUT, TRANSFER, VAT, ADJUSTMENT = (
     "credit",
     "refund",
     "payout",
     "transfer",
+    "vat",
     "adjustment",
 )
 LINE_KINDS = {
@@ -68,6 +71,7 @@ LINE_KINDS = {
     REFUND: gettext_lazy("Refund"),
     PAYOUT: gettext_lazy("Payout (bank transfer)"),
     TRANSFER: gettext_lazy("Payout (Stripe transfer)"),
+    VAT: gettext_lazy("VAT on commission"),
     ADJUSTMENT: gettext_lazy("Adjustment"),
 }
 # A bank payout whose run finance has not sent to the bank yet.
@@ -77,6 +81,7 @@ _BY_TRANSACTION_KIND = {
     TransactionKind.REFUND: REFUND,
     TransactionKind.PAYOUT: PAYOUT,
     TransactionKind.TRANSFER: TRANSFER,
+    TransactionKind.VAT: VAT,
 }
 # A reversal counts with what it reverses: a confirmation undone is a refund.
 _REVERSED = {
@@ -84,6 +89,7 @@ _REVERSED = {
     TransactionKind.REFUND: REFUND,
     TransactionKind.PAYOUT: PAYOUT,
     TransactionKind.TRANSFER: TRANSFER,
+    TransactionKind.VAT: VAT,
 }
 
 

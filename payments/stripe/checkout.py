@@ -31,9 +31,14 @@ from huey.contrib.djhuey import db_periodic_task
 
 from commissions.engine import split_largest_remainder
 from marketplace.books.ledger import CLEARING_ACCOUNT, PSP_FEES_ACCOUNT, ledger_post
-from marketplace.books.models import LedgerTransaction, TransactionKind
+from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.models import Order, OrderStatus, StripeFeeBearer, TerritorySettings
-from marketplace.orders.accounting import confirmed_key, fee_recharge_key
+from marketplace.orders.accounting import (
+    commission_credits,
+    confirmed_key,
+    fee_recharge_key,
+    vat_key,
+)
 from marketplace.orders.audit import WEBHOOK
 from marketplace.orders.transitions import order_abandon, order_pay
 from marketplace.web import public_url
@@ -219,7 +224,8 @@ def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = ""
     The fee leaves the platform's Stripe balance (``platform:clearing``) as an expense
     (``platform:psp_fees``). When the territory deducts it from the commission, each
     confirmed booking's share of it (by amount, largest remainder) is charged to the
-    accounts its commission went to, in proportion, never more than that commission.
+    accounts its commission went to, in proportion, never more than that commission net
+    of the VAT set aside from it (``tax:vat``: the State's, it bears no fee).
     """
     order = payment.order
     if not payment.fee:
@@ -245,10 +251,17 @@ def payment_fee_post(*, payment: StripePayment, balance_transaction_id: str = ""
         confirmed = LedgerTransaction.objects.filter(idempotency_key=confirmed_key(booking)).first()
         if confirmed is None or not part:
             continue
+        # The commission net of the VAT set aside from it (owed to the State, it bears
+        # no fee): what each commission account keeps of the booking.
+        vat = dict(
+            LedgerEntry.objects.filter(
+                transaction__idempotency_key=vat_key(booking), amount__gt=0
+            ).values_list("account", "amount")
+        )
         commission = [
-            (entry.account, -entry.amount)
-            for entry in confirmed.entries.order_by("account")
-            if entry.amount < 0 and entry.account.startswith(("beneficiary:", "platform:"))
+            (account, credited - vat.get(account, 0))
+            for account, credited in commission_credits(confirmed)
+            if credited > vat.get(account, 0)
         ]
         total = sum(amount for _, amount in commission)
         if total <= 0:

@@ -543,6 +543,7 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
         ProductStock,
         Provider,
         Refund,
+        TerritorySettings,
     )
 
     site = Site.objects.get(is_default_site=True)
@@ -601,6 +602,10 @@ def test_demo_has_months_of_orders_made_through_the_services(seeded, client):
     # The ledger: one balanced transaction per confirmation and per refund, dated in the past.
     assert LedgerTransaction.objects.filter(occurred_at__gte=timezone.now()).count() == 0
     assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == 0
+    # The operator (an SPL) is subject to VAT: the VAT of the commissions is set aside.
+    assert TerritorySettings.for_site(site).subject_to_vat
+    vat = LedgerEntry.objects.filter(transaction__site=site, account="tax:vat")
+    assert vat.aggregate(total=Sum("amount"))["total"] < 0
     assert Refund.objects.exists()
     for refund in Refund.objects.select_related("booking")[:20]:
         assert refund.created_at == refund.booking.cancelled_at

@@ -445,6 +445,36 @@ def test_fee_deducted_from_the_commission_is_shared_among_its_beneficiaries(
     assert_balances_match(double, world["site"], world["accounts"])
 
 
+def test_with_vat_the_fee_bears_on_the_commission_net_of_vat_and_transfers_net_it_too(
+    client, world, visitor, django_capture_on_commit_callbacks
+):
+    from marketplace.books.ledger import VAT_ACCOUNT
+    from marketplace.models import TerritorySettings
+    from marketplace.orders.accounting import vat_key
+
+    settings = TerritorySettings.for_site(world["site"])
+    settings.stripe_fee_bearer = "commission"
+    settings.subject_to_vat = True
+    settings.save()
+    order = checkout_and_pay(client, world, visitor, django_capture_on_commit_callbacks)
+    bookings = list(order.bookings.all())
+    vat: dict[str, int] = {}
+    for account, amount in LedgerEntry.objects.filter(
+        transaction__idempotency_key__in=[vat_key(b) for b in bookings], amount__gt=0
+    ).values_list("account", "amount"):
+        vat[account] = vat.get(account, 0) + amount
+    assert set(vat) == {"beneficiary:fonds", "beneficiary:ot"}
+    assert -account_balance(account=VAT_ACCOUNT) == sum(vat.values()) > 0
+    # The fund was sent its share less its part of the VAT and of the fee, and the fee
+    # was shared in proportion to the commission net of VAT.
+    fee = world["double"].stripe_fee(order.total)
+    fund = sum(t.amount for t in StripeTransfer.objects.filter(account="beneficiary:fonds"))
+    shares = sum(b.allocations.get("fonds", 0) for b in bookings)
+    assert shares - vat["beneficiary:fonds"] - fund == pytest.approx(fee * 0.6, abs=2)
+    assert account_balance(account="beneficiary:fonds") == 0
+    assert_balances_match(world["double"], world["site"], world["accounts"])
+
+
 def test_a_failed_refund_is_marked_and_finance_told(
     client, world, visitor, django_capture_on_commit_callbacks, editor
 ):

@@ -24,7 +24,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from wagtail.models import Site
 
-from marketplace.books.chart import DEFAULT_CHART, Chart, ChartError, chart_overrides_parse
+from marketplace.books.chart import (
+    DEFAULT_CHART,
+    Chart,
+    ChartError,
+    chart_overrides_parse,
+    has_auxiliary,
+)
 from marketplace.books.fec import (
     ENCODING,
     FEC_COLUMNS,
@@ -324,6 +330,16 @@ def test_the_most_specific_key_wins():
     assert chart.vat.num == "44571"
 
 
+def test_the_ledgers_vat_maps_to_the_vat_account_without_auxiliary():
+    assert Chart().account("tax:vat") == DEFAULT_CHART["vat"]
+    assert Chart().account("tax:vat").num == "44571"
+    assert Chart(chart_overrides_parse({"vat": "445711"})).account("tax:vat").num == "445711"
+    own = Chart(chart_overrides_parse({"tax:vat": "445712"})).account("tax:vat")
+    assert (own.num, own.lib) == ("445712", "TVA collectée")
+    assert Chart().account("tax:other").num == "447"
+    assert not has_auxiliary("tax:vat") and has_auxiliary("tax:tourist:arviere")
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -358,6 +374,10 @@ def test_a_malformed_mapping_is_refused_clearly(overrides, territory):
 
 
 def test_vat_on_the_commission_is_split_from_confirmations_and_refunds(money):
+    """Bookings whose ledger has no VAT set aside (confirmed while the territory was not
+    subject to VAT, or before the ledger kept it): the FEC splits their commission lines
+    itself at the current rate. (Where the ledger has ``tax:vat``, it reads that:
+    tests/marketplace/orders/test_commission_vat.py.)"""
     site, year = money["site"], money["year"]
     territory_set(site, subject_to_vat=False)
     without = fec_entries(site=site, year=year)
@@ -546,7 +566,8 @@ def test_the_export_reads_the_year_in_a_constant_number_of_queries(
 ):
     site, year = money["site"], money["year"]
     TerritorySettings.for_site(site)  # as a request would have it already
-    # Settings, transactions, their entries, providers, beneficiaries, collectors.
+    # Settings, transactions, their entries, providers, beneficiaries, collectors (and,
+    # when the territory charges VAT, the bookings whose VAT the ledger set aside).
     with django_assert_max_num_queries(6):
         entries = fec_entries(site=site, year=year)
     assert len(entries) > 8

@@ -35,6 +35,8 @@ def build_invoice_world(territory, category):
     settings.operator_city = "Briançon"
     settings.vat_number = "FR32123456782"
     settings.contact_email = "compta@haut-vallon.example"
+    # Subject to VAT: on by choice (the default is off), at the default 20 %.
+    settings.subject_to_vat = True
     settings.max_unpaid_orders, settings.max_held_per_offer = 100, 1000
     settings.save()
     canoes = make_provider(territory, name="Canoës Alice", category=category)

@@ -14,6 +14,10 @@ under the three policies, or as the provider. After every step:
   paid, and every share is reversed in the same proportion;
 - the tourist tax frozen on a stay is what its commune's account holds for it until it is
   cancelled, then nothing; a stay whose host collects the tax on site is charged none;
+- the operator is subject to VAT (5,5 %, an odd rate): the VAT included in each booking's
+  commission is set aside to ``tax:vat`` (a tax destination like the tourist tax), the
+  refunded fraction of it given back; it is never more than the commission, and no
+  beneficiary is ever owed less than nothing;
 - the capacity rows equal what the live bookings claim (held, confirmed, completed, or
   cancelled once started): never negative, never above the capacity.
 
@@ -38,9 +42,15 @@ from hypothesis.errors import InvalidArgument
 
 from commissions.money import round_half_up
 from commissions.rules_io import rules_import
-from marketplace.books.ledger import VISITOR_ACCOUNT, beneficiary_account, provider_account
+from marketplace.books.ledger import (
+    VAT_ACCOUNT,
+    VISITOR_ACCOUNT,
+    beneficiary_account,
+    provider_account,
+)
 from marketplace.books.models import LedgerEntry
 from marketplace.books.selectors import account_balance, balances
+from marketplace.invoices.vat import vat_included
 from marketplace.models import (
     ActivitySlot,
     Booking,
@@ -50,9 +60,10 @@ from marketplace.models import (
     OrderStatus,
     ProductStock,
     StayNight,
+    TerritorySettings,
 )
 from marketplace.orders import transitions
-from marketplace.orders.accounting import refund_preview
+from marketplace.orders.accounting import is_commission_account, refund_preview, vat_key
 from marketplace.orders.cart import cart_line_add, cart_line_remove, cart_lines_priced
 from marketplace.orders.transitions import (
     BookingError,
@@ -113,6 +124,7 @@ RULES = {
     ],
 }
 
+VAT_RATE = Decimal("5.50")
 POLICY_HOURS = [-30, -1, 1, 12, 23, 25, 119, 121, 167, 169, 400]  # before the start
 
 
@@ -137,6 +149,9 @@ def world(territory):
     TouristTaxSettings.objects.update_or_create(
         site=territory, defaults={"exemption_seasonal_workers": True}
     )
+    vat = TerritorySettings.for_site(territory)
+    vat.subject_to_vat, vat.vat_rate = True, VAT_RATE
+    vat.save()
     offers = [
         # A private host's campsite: the platform collects the tax.
         factories.stay(
@@ -521,14 +536,29 @@ def check_booking(order, booking):
         assert tax_accounts == []
     assert ledger.get(VISITOR_ACCOUNT, 0) == booking.visitor_total - booking.refunded
     kept = 1 - fraction
+    # The VAT of the commission, set aside at confirmation, the refunded part given back.
+    vat = vat_included(booking.commission, VAT_RATE)
+    vat_left = -ledger.get(VAT_ACCOUNT, 0)
+    assert 0 <= vat_left <= vat <= booking.commission
+    assert abs(vat_left - vat * kept) < Fraction(3, 2), (vat_left, vat, kept)
+    set_aside = dict(
+        LedgerEntry.objects.filter(
+            transaction__idempotency_key=vat_key(booking), amount__gt=0
+        ).values_list("account", "amount")
+    )
+    assert sum(set_aside.values()) == vat
     expected = {provider_account(booking.provider_id): booking.provider_net}
     for key, amount in booking.allocations.items():
         expected[beneficiary_account(key)] = expected.get(beneficiary_account(key), 0) + amount
     for account, amount in expected.items():
         # Each share is reversed in the same proportion as the visitor's payment (the
-        # parts of a rounded total, split by largest remainder: within a cent or so).
+        # parts of a rounded total, split by largest remainder: within a cent or so), and
+        # a commission account bears its part of the VAT, in the same proportion.
         left = -ledger.get(account, 0)
-        assert abs(left - amount * kept) < Fraction(3, 2), (account, left, amount, kept)
+        owed = (amount - set_aside.get(account, 0)) * kept
+        assert abs(left - owed) < 3, (account, left, amount, kept)
+        if is_commission_account(account):
+            assert left >= 0, (account, left)
     others = sum(amount for account, amount in ledger.items() if account != VISITOR_ACCOUNT)
     assert ledger.get(VISITOR_ACCOUNT, 0) == -others + (0 if refunds else booking.tax)
 

@@ -137,3 +137,36 @@ def test_the_page_shows_them_in_french_and_english(world, client):
         f"Crédité et versé en {timezone.localdate().year}"
         in client.get(URL, {"year": "x" * 5}).content.decode()
     )
+
+
+def test_the_vat_set_aside_is_netted_and_shown_on_its_own_line(world, client):
+    """The operator subject to VAT set 1,00 € of the fund's 6,00 € aside for the State
+    (then gave back half of it with the refund of half the booking)."""
+    from marketplace.books.selectors import beneficiary_earnings
+
+    site = world["site"]
+    ledger_of_2025(site)
+    earned = beneficiary_earnings(site=site)["fonds"]
+    for key, cents, when in (
+        ("o1:vat", 100, at(2025, 2, 10)),
+        ("o1:vat:back", -50, at(2025, 5, 3)),
+    ):
+        ledger_post(
+            site=site,
+            kind="vat",
+            idempotency_key=key,
+            entries=[("beneficiary:fonds", cents), ("tax:vat", -cents)],
+            booking_ref="o1",
+            occurred_at=when,
+        )
+    flows = transparency_flows(site=site, year=2025)
+    fonds = next(r for r in flows["beneficiary_flows"] if r.account == "beneficiary:fonds")
+    assert fonds.year.credited == 500 - 50
+    assert [q.credited for q in fonds.quarters] == [500, -250, 200, 0]
+    assert flows["vat_flows"].year.credited == 50
+    assert beneficiary_earnings(site=site)["fonds"] == earned - 50
+    html = client.get(URL, {"year": "2025"}).content.decode()
+    assert 'class="flows-vat" data-cents="50"' in html
+    assert "La commission inclut la TVA" in html and "0,50\u00a0€ mis de côté en 2025" in html
+    english = client.get("/en" + URL, {"year": "2025"}).content.decode()
+    assert "€0.50 set aside in 2025" in english
