@@ -32,13 +32,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from commissions.engine import OPERATOR
 from commissions.selectors import beneficiary_names
-from marketplace.books.ledger import VISITOR_ACCOUNT
+from marketplace.books.ledger import OPERATOR_ACCOUNT, VAT_ACCOUNT, VISITOR_ACCOUNT
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.commission import beneficiary_shares
 from marketplace.invoices.movements import REFUND, SALE, commission_movements
 from marketplace.models import Booking, Order, OrderStatus, Refund, TerritorySettings
-from marketplace.orders.accounting import confirmed_key, refund_key, tax_refund_key
+from marketplace.orders.accounting import confirmed_key, refund_key, tax_refund_key, vat_key
 from marketplace.orders.policies import policy_for
 from marketplace.selectors import bookings_localise
 
@@ -178,7 +179,11 @@ def _entries_by_key(*, order: Order, booking_refs) -> dict[str, dict[str, int]]:
     rows = LedgerEntry.objects.filter(
         transaction__site_id=order.site_id,
         transaction__booking_ref__in=list(booking_refs),
-        transaction__kind__in=(TransactionKind.ORDER_CONFIRMED, TransactionKind.REFUND),
+        transaction__kind__in=(
+            TransactionKind.ORDER_CONFIRMED,
+            TransactionKind.REFUND,
+            TransactionKind.VAT,
+        ),
     ).values_list("transaction__idempotency_key", "account", "amount")
     for key, account, amount in rows:
         by_key.setdefault(key, {})[account] = amount
@@ -188,6 +193,21 @@ def _entries_by_key(*, order: Order, booking_refs) -> dict[str, dict[str, int]]:
 def _tax_of(entries: dict[str, int]) -> int:
     """The tourist tax moved by a transaction, signed as the visitor's side."""
     return -sum(amount for account, amount in entries.items() if account.startswith("tax:"))
+
+
+def _allocations_net_of_vat(booking: Booking, *, vat: dict[str, int]) -> tuple[dict, int]:
+    """What each beneficiary keeps of the booking's commission once the VAT the operator
+    owes was set aside at confirmation (the ``vat`` transaction's entries), and that VAT."""
+    allocations = dict(booking.allocations)
+    for account, amount in vat.items():
+        if account == OPERATOR_ACCOUNT:
+            key = OPERATOR
+        elif account.startswith("beneficiary:"):
+            key = account.split(":", 1)[1]
+        else:
+            continue
+        allocations[key] = allocations.get(key, 0) - amount  # a debit, positive
+    return allocations, -vat.get(VAT_ACCOUNT, 0)
 
 
 def _sale_amounts(booking: Booking, *, entries: dict[str, int], fee: int) -> Amounts:
@@ -231,15 +251,17 @@ def order_receipt(order: Order, *, language: str | None = None) -> Receipt:
             fee=fees.get(booking.reference, 0),
         )
         details = booking.tax_details or {}
+        allocations, vat = _allocations_net_of_vat(booking, vat=ledger.get(vat_key(booking), {}))
+        shares = beneficiary_shares(allocations=allocations, site_id=None, names=names)
+        if vat:
+            shares += ((_("VAT on the commission, owed to the State"), vat),)
         lines.append(
             ReceiptLine(
                 booking=booking,
                 paid=paid,
                 tax_commune=_tax_commune(booking) if paid.tax else "",
                 tax_on_site=bool(details) and not details.get("collected_by_platform"),
-                shares=beneficiary_shares(
-                    allocations=dict(booking.allocations), site_id=None, names=names
-                ),
+                shares=shares,
             )
         )
     return Receipt(

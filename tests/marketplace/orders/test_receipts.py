@@ -7,6 +7,7 @@ import html
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
@@ -402,3 +403,44 @@ def test_a_provider_cancellation_refunds_everything(client, order):
     client.force_login(order.user)
     text = text_of(client.get(reverse("refund_receipt", args=[order.reference, refund.pk])))
     assert "Le prestataire a annulé" in text
+
+
+def test_with_vat_the_commission_funds_what_each_beneficiary_keeps(request, operator):
+    """The operator subject to VAT sets the VAT aside at confirmation: the receipt's
+    "dont X € pour …" are what each beneficiary keeps (the ledger's net), and the VAT is
+    its own line; together they still make the commission."""
+    operator.subject_to_vat = True
+    operator.vat_rate = Decimal("20.00")
+    operator.save()
+    order = request.getfixturevalue("order")
+    receipt = order_receipt(order)
+    vat_name = "la TVA sur la commission, due à l'État"
+    for line in receipt.lines:
+        booking = line.booking
+        shares = dict((str(name), cents) for name, cents in line.shares)
+        vat = shares.pop(vat_name)
+        assert (
+            vat
+            == -sum(
+                LedgerEntry.objects.filter(
+                    transaction__booking_ref=booking.reference, account="tax:vat"
+                ).values_list("amount", flat=True)
+            )
+            > 0
+        )
+        kept = {
+            account: -total
+            for account, total in _account_totals(booking.reference).items()
+            if account.startswith("beneficiary:") or account == "platform:operator"
+        }
+        assert sorted(shares.values()) == sorted(cents for cents in kept.values() if cents)
+        assert line.commission == booking.commission == sum(shares.values()) + vat
+
+
+def _account_totals(booking_ref: str) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for account, amount in LedgerEntry.objects.filter(
+        transaction__booking_ref=booking_ref
+    ).values_list("account", "amount"):
+        totals[account] = totals.get(account, 0) + amount
+    return totals
