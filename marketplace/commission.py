@@ -19,6 +19,10 @@ from django.utils.translation import gettext as _
 from commissions.dates import territory_date
 from commissions.engine import OPERATOR, Line, Quote, RuleSpec, quote
 from commissions.selectors import beneficiary_names, live_rule_specs
+from marketplace.books.ledger import VAT_ACCOUNT, beneficiary_account, vat_set_aside_entries
+from marketplace.books.models import LedgerEntry, TransactionKind
+from marketplace.invoices.vat import vat_included
+from marketplace.models import TerritorySettings
 from marketplace.pricing import PriceQuote, QuoteLine
 from marketplace.stay_tax import StayTax
 
@@ -204,8 +208,12 @@ def price_breakdown(
         service_on=service_on,
         specs=specs,
     )
+    site_id = offer_site_id(offer)
     beneficiaries = beneficiary_shares(
-        allocations=commission.allocations, site_id=offer_site_id(offer), names=names
+        allocations=commission.allocations,
+        site_id=site_id,
+        names=names,
+        vat=vat_quoted(commission.allocations, rate=commission_vat_rate(site_id)),
     )
     return PriceBreakdown(
         price_quote=price_quote,
@@ -215,16 +223,65 @@ def price_breakdown(
     )
 
 
+def commission_vat_rate(site_id: int | None):
+    """The VAT rate the territory sets aside from each commission now (``Decimal``), or
+    ``None`` when its operator does not charge VAT (one query)."""
+    if not site_id:
+        return None
+    row = (
+        TerritorySettings.objects.filter(site_id=site_id)
+        .values_list("subject_to_vat", "vat_rate")
+        .first()
+    )
+    return row[1] if row and row[0] and row[1] > 0 else None
+
+
+def vat_quoted(allocations: dict[str, int], *, rate) -> dict[str, int]:
+    """The entries setting the VAT aside from ``allocations`` at ``rate``, as the ledger
+    will post them at confirmation (``{account: cents}``; empty without VAT)."""
+    if rate is None:
+        return {}
+    credits = [(beneficiary_account(key), cents) for key, cents in allocations.items() if cents]
+    vat = vat_included(sum(cents for _account, cents in credits), rate)
+    return dict(vat_set_aside_entries(commission=credits, vat_cents=vat))
+
+
+def booking_vat(booking) -> dict[str, int]:
+    """The entries that set aside the VAT of ``booking``'s commission at its confirmation,
+    ``{account: cents}`` (one query; empty when none was)."""
+    if not booking.commission or booking.confirmed_at is None:
+        return {}
+    # The key is ``marketplace.orders.accounting.vat_key``'s (which imports this module).
+    return dict(
+        LedgerEntry.objects.filter(
+            transaction__kind=TransactionKind.VAT,
+            transaction__idempotency_key=f"booking:{booking.pk}:vat",
+        ).values_list("account", "amount")
+    )
+
+
 def beneficiary_shares(
-    *, allocations: dict[str, int], site_id: int | None, names: dict[str, str] | None = None
+    *,
+    allocations: dict[str, int],
+    site_id: int | None,
+    names: dict[str, str] | None = None,
+    vat: dict[str, int] | None = None,
 ) -> tuple[tuple[str, int], ...]:
     """``(name, cents)`` for each beneficiary of ``allocations`` with a share above zero,
     the largest first.
 
     Names are looked up in one query unless ``names`` is passed; the operator's key
     reads "the operator", and a key without a beneficiary any more keeps its key.
+    ``vat`` (the entries setting the commission's VAT aside: :func:`vat_quoted`,
+    :func:`booking_vat`) makes each share what the beneficiary keeps, and the VAT,
+    owed to the State, its own last line: together they still make the commission.
     """
-    shares = [(key, cents) for key, cents in allocations.items() if cents]
+    vat = vat or {}
+    shares = [
+        (key, cents - vat.get(beneficiary_account(key), 0))
+        for key, cents in allocations.items()
+        if cents - vat.get(beneficiary_account(key), 0)
+    ]
     if names is None:
         keys = [key for key, _cents in shares if key != OPERATOR]
         names = beneficiary_names(site_id=site_id, keys=keys) if site_id and keys else {}
@@ -234,7 +291,10 @@ def beneficiary_shares(
     ]
     # Largest share first, then by name: a stored booking's allocations come back from a
     # JSON column whose key order the database may change (PostgreSQL's jsonb does).
-    return tuple(sorted(named, key=lambda item: (-item[1], str(item[0]))))
+    ordered = tuple(sorted(named, key=lambda item: (-item[1], str(item[0]))))
+    if vat.get(VAT_ACCOUNT):
+        ordered += ((_("VAT on the commission, owed to the State"), -vat[VAT_ACCOUNT]),)
+    return ordered
 
 
 def booking_quote(booking) -> Quote:
@@ -254,7 +314,8 @@ def booking_breakdown(booking, *, names: dict[str, str] | None = None) -> PriceB
 
     Read from the booking's own fields (price lines, fee, commission, shares): later
     price or rule changes never show here. ``names`` as for :func:`price_breakdown`;
-    without it the beneficiaries' names cost one query (the order's site).
+    without it the beneficiaries' names cost one query (the order's site). The shares
+    are net of the VAT the ledger set aside at confirmation (one query when it could).
     """
     lines = tuple(
         QuoteLine(
@@ -273,6 +334,7 @@ def booking_breakdown(booking, *, names: dict[str, str] | None = None) -> PriceB
             allocations=commission.allocations,
             site_id=booking.order.site_id if names is None else None,
             names=names,
+            vat=booking_vat(booking),
         ),
         tax=StayTax.of_booking(booking),
     )

@@ -23,8 +23,10 @@ from commissions.selectors import beneficiary_names, live_rule_specs
 from marketplace.commission import (
     PriceBreakdown,
     beneficiary_shares,
+    commission_vat_rate,
     offer_commission_quote,
     service_date,
+    vat_quoted,
 )
 from marketplace.localisation import source_language
 from marketplace.models import Cart, CartLine, OfferKind, OfferPage, TerritorySettings
@@ -219,12 +221,16 @@ def cart_lines_priced(*, cart: Cart | None, today: dt.date | None = None) -> lis
     ]
     keys = {key for commission in commissions for key in commission.allocations}
     names = beneficiary_names(site_id=cart.site_id, keys=keys)
+    vat_rate = commission_vat_rate(cart.site_id) if valid else None
     for item, commission in zip(valid, commissions, strict=True):
         item.breakdown = PriceBreakdown(
             price_quote=item.price,
             commission_quote=commission,
             beneficiaries=beneficiary_shares(
-                allocations=commission.allocations, site_id=cart.site_id, names=names
+                allocations=commission.allocations,
+                site_id=cart.site_id,
+                names=names,
+                vat=vat_quoted(commission.allocations, rate=vat_rate),
             ),
             tax=taxes.get(id(item)),
         )

@@ -32,9 +32,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from commissions.engine import OPERATOR
 from commissions.selectors import beneficiary_names
-from marketplace.books.ledger import OPERATOR_ACCOUNT, VAT_ACCOUNT, VISITOR_ACCOUNT
+from marketplace.books.ledger import VISITOR_ACCOUNT
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.commission import beneficiary_shares
 from marketplace.invoices.movements import REFUND, SALE, commission_movements
@@ -195,21 +194,6 @@ def _tax_of(entries: dict[str, int]) -> int:
     return -sum(amount for account, amount in entries.items() if account.startswith("tax:"))
 
 
-def _allocations_net_of_vat(booking: Booking, *, vat: dict[str, int]) -> tuple[dict, int]:
-    """What each beneficiary keeps of the booking's commission once the VAT the operator
-    owes was set aside at confirmation (the ``vat`` transaction's entries), and that VAT."""
-    allocations = dict(booking.allocations)
-    for account, amount in vat.items():
-        if account == OPERATOR_ACCOUNT:
-            key = OPERATOR
-        elif account.startswith("beneficiary:"):
-            key = account.split(":", 1)[1]
-        else:
-            continue
-        allocations[key] = allocations.get(key, 0) - amount  # a debit, positive
-    return allocations, -vat.get(VAT_ACCOUNT, 0)
-
-
 def _sale_amounts(booking: Booking, *, entries: dict[str, int], fee: int) -> Amounts:
     """What the visitor paid for ``booking``: its confirmation, split (from the ledger)."""
     visitor = entries.get(VISITOR_ACCOUNT, 0)
@@ -251,10 +235,12 @@ def order_receipt(order: Order, *, language: str | None = None) -> Receipt:
             fee=fees.get(booking.reference, 0),
         )
         details = booking.tax_details or {}
-        allocations, vat = _allocations_net_of_vat(booking, vat=ledger.get(vat_key(booking), {}))
-        shares = beneficiary_shares(allocations=allocations, site_id=None, names=names)
-        if vat:
-            shares += ((_("VAT on the commission, owed to the State"), vat),)
+        shares = beneficiary_shares(
+            allocations=dict(booking.allocations),
+            site_id=None,
+            names=names,
+            vat=ledger.get(vat_key(booking), {}),
+        )
         lines.append(
             ReceiptLine(
                 booking=booking,

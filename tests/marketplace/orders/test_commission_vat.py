@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.books.fec import fec_entries
 from marketplace.books.flows import transparency_flows
@@ -275,3 +276,54 @@ def test_the_payment_fee_charged_to_the_commission_never_takes_its_vat(world):
     ledger = held(booking)
     assert FONDS not in ledger and OT not in ledger  # 350 and 233 taken: nothing left
     assert ledger[VAT_ACCOUNT] == -117
+
+
+def _amounts(shares) -> list[int]:
+    return [cents for _name, cents in shares]
+
+
+def test_what_the_visitor_is_shown_the_commission_funds_is_net_of_vat(world):
+    """The offer page's and the cart's "of which X € to …" are what each beneficiary
+    will keep once the VAT is set aside (350 and 233), the VAT its own last line (117):
+    the same amounts the ledger then posts, and the booking's page and e-mails read."""
+    from marketplace.commission import booking_breakdown, price_breakdown
+    from marketplace.models import Cart
+    from marketplace.orders.cart import cart_line_add, cart_lines_priced
+    from marketplace.pricing import PriceQuote
+
+    vat_on(world["site"])
+    offer = activity_in(
+        world["canoes"], ahead=dt.timedelta(days=2), policy="moderate", price=10_000
+    )
+    today = timezone.localdate()
+    shown = price_breakdown(
+        offer=offer, price_quote=PriceQuote(total=10_000, lines=()), booked_on=today
+    )
+    assert _amounts(shown.beneficiaries) == [350, 233, 117]
+    assert str(shown.beneficiaries[-1][0]) == gettext("VAT on the commission, owed to the State")
+
+    cart = Cart.objects.create(site=world["site"], user=make_user("panier-tva@example.org"))
+    cart_line_add(
+        cart=cart, offer=offer, params={"slot": str(offer.slots.get().pk), "persons": "1"}
+    )
+    (line,) = cart_lines_priced(cart=cart)
+    assert _amounts(line.breakdown.beneficiaries) == [350, 233, 117]
+
+    booking = descent(world)
+    ledger = held(booking)
+    assert (
+        _amounts(booking_breakdown(booking).beneficiaries)
+        == [
+            -ledger[FONDS],
+            -ledger[OT],
+            -ledger[VAT_ACCOUNT],
+        ]
+        == [350, 233, 117]
+    )
+
+
+def test_without_vat_the_shares_shown_are_the_whole_commission(world):
+    from marketplace.commission import booking_breakdown
+
+    booking = descent(world)
+    assert _amounts(booking_breakdown(booking).beneficiaries) == [420, 280]
