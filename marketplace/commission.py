@@ -246,16 +246,21 @@ def vat_quoted(allocations: dict[str, int], *, rate) -> dict[str, int]:
     return dict(vat_set_aside_entries(commission=credits, vat_cents=vat))
 
 
+def vat_key(booking) -> str:
+    """The ledger key of the VAT included in the booking's commission, set aside to
+    ``tax:vat`` at confirmation (:func:`marketplace.orders.accounting.vat_set_aside_post`)."""
+    return f"booking:{booking.pk}:vat"
+
+
 def booking_vat(booking) -> dict[str, int]:
     """The entries that set aside the VAT of ``booking``'s commission at its confirmation,
     ``{account: cents}`` (one query; empty when none was)."""
     if not booking.commission or booking.confirmed_at is None:
         return {}
-    # The key is ``marketplace.orders.accounting.vat_key``'s (which imports this module).
     return dict(
         LedgerEntry.objects.filter(
             transaction__kind=TransactionKind.VAT,
-            transaction__idempotency_key=f"booking:{booking.pk}:vat",
+            transaction__idempotency_key=vat_key(booking),
         ).values_list("account", "amount")
     )
 

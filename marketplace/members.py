@@ -5,6 +5,8 @@ payout account. The books, the order life cycle and the payment providers all as
 same question here, so none of them imports another for it.
 """
 
+from wagtail.admin.menu import MenuItem
+
 from marketplace.models import Provider
 
 
@@ -23,3 +25,11 @@ def member_provider_ids(*, user) -> list[int]:
         cached = list(providers.values_list("pk", flat=True))
         user._member_provider_ids = cached
     return cached
+
+
+class MemberMenuItem(MenuItem):
+    """An admin menu item shown only to a provider's members (their own pages: statement,
+    bank details, seller details)."""
+
+    def is_shown(self, request):
+        return bool(member_provider_ids(user=request.user))

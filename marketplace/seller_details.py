@@ -18,14 +18,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.log_actions import log
 
 from marketplace.books.dac7 import missing_labels, seller_missing
 from marketplace.forms import SellerDetailsForm
-from marketplace.members import member_provider_ids
+from marketplace.members import MemberMenuItem, member_provider_ids
 from marketplace.models import Provider
 
 
@@ -103,18 +102,13 @@ class SellerDetailsView(_Titled, WagtailAdminTemplateMixin, FormView):
         return redirect("seller_details:provider", provider.pk)
 
 
-class SellerDetailsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return bool(member_provider_ids(user=request.user))
-
-
 class SellerDetailsViewSet(ViewSet):
     name = "seller_details"
     icon = "user"
     menu_label = gettext_lazy("My seller details")
     menu_order = 163
     add_to_admin_menu = True
-    menu_item_class = SellerDetailsMenuItem
+    menu_item_class = MemberMenuItem
 
     def get_urlpatterns(self):
         return [

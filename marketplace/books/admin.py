@@ -41,7 +41,7 @@ from marketplace.books.ledger import VAT_ACCOUNT, beneficiary_account, provider_
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.books.permissions import can_view_ledger
 from marketplace.books.selectors import account_balance, balances_by_kind
-from marketplace.members import member_provider_ids
+from marketplace.members import MemberMenuItem, member_provider_ids
 from marketplace.models import Booking, Provider
 from marketplace.payouts.statement_pages import (
     CSV,
@@ -421,18 +421,13 @@ class ProviderStatementView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class ProviderStatementMenuItem(MenuItem):
-    def is_shown(self, request):
-        return bool(member_provider_ids(user=request.user))
-
-
 class ProviderStatementViewSet(ViewSet):
     name = "provider_statement"
     icon = "table"
     menu_label = _("My statement")
     menu_order = 160
     add_to_admin_menu = True
-    menu_item_class = ProviderStatementMenuItem
+    menu_item_class = MemberMenuItem
 
     def get_urlpatterns(self):
         return [

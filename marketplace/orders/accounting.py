@@ -45,7 +45,7 @@ from marketplace.books.ledger import (
     vat_set_aside_entries,
 )
 from marketplace.books.models import LedgerEntry, LedgerTransaction, TransactionKind
-from marketplace.commission import booking_quote
+from marketplace.commission import booking_quote, vat_key
 from marketplace.invoices.vat import vat_included
 from marketplace.models import Booking, BookingStatus, Order, TerritorySettings
 from marketplace.orders.policies import cancellation_fraction
@@ -84,11 +84,6 @@ def fee_recharge_key(booking: Booking) -> str:
     """The booking's share of the payment fee charged to its commission (when the
     territory deducts the fee from the commission)."""
     return f"booking:{booking.pk}:psp_fee"
-
-
-def vat_key(booking: Booking) -> str:
-    """The VAT included in the booking's commission, set aside to ``tax:vat``."""
-    return f"booking:{booking.pk}:vat"
 
 
 def is_commission_account(account: str) -> bool:

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history
@@ -36,7 +35,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from marketplace.members import member_provider_ids
+from marketplace.members import MemberMenuItem, member_provider_ids
 from marketplace.models import Provider
 from marketplace.payouts.forms import BankDetailsForm, FinanceBankDetailsForm, RejectForm
 from marketplace.payouts.models import BankAccount, BankAccountStatus
@@ -446,18 +445,13 @@ class ProviderBankDetailsView(_TitledPageMixin, WagtailAdminTemplateMixin, FormV
         return redirect("bank_details:provider", self.provider.pk)
 
 
-class ProviderBankDetailsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return bool(member_provider_ids(user=request.user))
-
-
 class ProviderBankDetailsViewSet(ViewSet):
     name = "bank_details"
     icon = "form"
     menu_label = gettext_lazy("My bank details")
     menu_order = 162
     add_to_admin_menu = True
-    menu_item_class = ProviderBankDetailsMenuItem
+    menu_item_class = MemberMenuItem
 
     def get_urlpatterns(self):
         return [
